@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point of the `mycel` command: TypeScript sources run through tsx's loader,
+// so the installed package needs no separate compile step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli/main.ts');
+await main(process.argv);

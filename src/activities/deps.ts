@@ -1,0 +1,18 @@
+import type { Client } from '@temporalio/client';
+import type { MycelConfig } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Store } from '../storage/database.js';
+
+/**
+ * What activities may use. The worker passes real clients; a test passes its own.
+ * No activity reads a module-level singleton or the environment.
+ */
+export interface ActivityDeps {
+  config: MycelConfig;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  /** For activities that start or signal other workflows (promises, approvals). */
+  temporal: Client;
+}

@@ -1,0 +1,69 @@
+import { Command, CommanderError } from 'commander';
+import { CONFIG_VARIABLES } from '../config/config.js';
+import { formatError, MycelError } from '../shared/errors.js';
+import { createCliContext, notAvailable, type CliContext } from './context.js';
+import { registerRunCommands } from './commands/run.js';
+
+/** Commands whose capability lands later register here with their help text. */
+function registerPendingCommands(program: Command, _ctx: CliContext): void {
+  program
+    .command('chat')
+    .description('chat with a running Mycel from the terminal')
+    .action(() => notAvailable('`mycel chat`'));
+  program
+    .command('doctor')
+    .description('validate the deployment end to end; exit 0 only if every check passes')
+    .option('--json', 'print one JSON document instead of a table')
+    .action(() => notAvailable('`mycel doctor`'));
+  const pipelines = program.command('pipelines').description('list and run task pipelines');
+  pipelines.command('list').description('list pipelines, schedules and recent runs').action(() => notAvailable('`mycel pipelines list`'));
+  pipelines
+    .command('run <id>')
+    .description('run a pipeline now, printing progress and the final outputs as JSON')
+    .option('--input <json>', 'the run input, as JSON', '{}')
+    .action(() => notAvailable('`mycel pipelines run`'));
+  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram');
+  pairing.command('list').description('list pending pairing codes and paired users').action(() => notAvailable('`mycel pairing`'));
+  pairing.command('approve <code>').description('allow the Telegram user who was given this pairing code').action(() => notAvailable('`mycel pairing`'));
+  pairing.command('revoke <id>').description('revoke a paired Telegram user').action(() => notAvailable('`mycel pairing`'));
+  const approvals = program.command('approvals').description('tool calls waiting for the owner');
+  approvals.command('list').description('list pending approvals').action(() => notAvailable('`mycel approvals`'));
+  approvals.command('approve <id>').description('approve a pending tool call').action(() => notAvailable('`mycel approvals`'));
+  approvals.command('deny <id>').description('deny a pending tool call').action(() => notAvailable('`mycel approvals`'));
+  program.command('audit').description('show the audit trail of tool calls, newest first').action(() => notAvailable('`mycel audit`'));
+  program.command('backup <file>').description("write a consistent backup of the embedded default's data").action(() => notAvailable('`mycel backup`'));
+  program.command('restore <file>').description('restore the embedded default from a backup file').action(() => notAvailable('`mycel restore`'));
+  const deploy = program.command('deploy').description('deployment assets');
+  deploy.command('compose').description('write a compose file for a split deployment').action(() => notAvailable('`mycel deploy compose`'));
+}
+
+export function buildProgram(ctx: CliContext = createCliContext()): Command {
+  const program = new Command('mycel')
+    .description('Mycel: a self-hosted personal assistant whose every promise is durable work, on Temporal.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `\nConfiguration (environment variables):\n${CONFIG_VARIABLES.map(([n, d, m]) => `  ${n.padEnd(26)} ${m} [default: ${d}]`).join('\n')}\n`,
+    );
+  registerRunCommands(program, ctx);
+  registerPendingCommands(program, ctx);
+  return program;
+}
+
+/** Runs the CLI; prints errors as message + hint (no stack) and sets the exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`error: ${formatError(err)}\n`);
+    if (process.env.MYCEL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof MycelError && err.code === 'NOT_AVAILABLE' ? 3 : 1;
+  }
+}

@@ -1,0 +1,243 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors.js';
+
+/**
+ * Every environment variable Mycel reads, validated once at start by one schema.
+ * A bad value stops start-up with a message that names the variable and the accepted forms.
+ */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+const MODEL_FORM = /^(offline|(openai|anthropic|ollama|openai-compatible):.+)$/;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const boolString = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+export const envSchema = z.object({
+  MYCEL_DATA_DIR: optionalString,
+  MYCEL_HTTP_HOST: optionalString,
+  MYCEL_HTTP_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return 8787;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  MYCEL_API_TOKEN: optionalString,
+  MYCEL_DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || /^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(v),
+    'accepted forms: sqlite:<path> (for example sqlite:./.mycel/mycel.db), postgres://user:pass@host:5432/db or postgresql://…',
+  ),
+  TEMPORAL_ADDRESS: optionalString.refine(
+    (v) => v === undefined || /^[^\s:/]+:\d+$/.test(v),
+    'accepted form: host:port, for example 127.0.0.1:7233',
+  ),
+  TEMPORAL_NAMESPACE: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: boolString,
+  MYCEL_TASK_QUEUE: optionalString,
+  MYCEL_TEMPORAL_BIN: optionalString,
+  MYCEL_MODEL: optionalString.refine(
+    (v) => v === undefined || MODEL_FORM.test(v),
+    'accepted forms: offline, openai:<model>, anthropic:<model>, ollama:<model>, openai-compatible:<model>',
+  ),
+  MYCEL_MODEL_BASE_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    'must be an http(s) URL, for example http://127.0.0.1:11434/v1',
+  ),
+  MYCEL_MODEL_API_KEY: optionalString,
+  TELEGRAM_BOT_TOKEN: optionalString.refine(
+    (v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v),
+    'accepted form: <bot id>:<secret>, as BotFather gives it',
+  ),
+  TELEGRAM_API_ROOT: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    'must be an http(s) URL, for example https://api.telegram.org',
+  ),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook']).optional(),
+  TELEGRAM_WEBHOOK_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    'must be an http(s) URL that Telegram can reach',
+  ),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
+    (v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v),
+    'accepted form: 1-256 characters of A-Z, a-z, 0-9, _ and -',
+  ),
+  MYCEL_OWNER_TELEGRAM_IDS: optionalString.refine(
+    (v) => v === undefined || /^\s*\d+(\s*,\s*\d+)*\s*$/.test(v),
+    'accepted form: comma-separated numeric Telegram user ids, for example 12345,67890',
+  ),
+  MYCEL_TOOLS_POLICY: optionalString,
+  MYCEL_PIPELINES: optionalString,
+  MYCEL_TIMEZONE: optionalString.refine(
+    (v) => v === undefined || isTimeZone(v),
+    'must be an IANA time zone, for example Europe/Berlin or UTC',
+  ),
+  MYCEL_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  MYCEL_SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface MycelConfig {
+  dataDir: string;
+  http: { host: string; port: number; apiToken: string | undefined };
+  databaseUrl: string;
+  temporal: {
+    /** Undefined means: run the embedded dev server. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tls: boolean;
+    binary: string | undefined;
+  };
+  model: { id: string; baseUrl: string | undefined; apiKey: string | undefined };
+  telegram: {
+    token: string | undefined;
+    apiRoot: string;
+    mode: 'polling' | 'webhook';
+    webhookUrl: string | undefined;
+    webhookSecret: string | undefined;
+    ownerIds: number[];
+  };
+  toolsPolicyPath: string;
+  pipelinesPath: string;
+  timeZone: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  shutdownTimeoutMs: number;
+  otlpEndpoint: string | undefined;
+}
+
+/**
+ * Reads and validates the configuration from an environment (default: `process.env`).
+ * Throws a ConfigError naming every bad variable with the accepted forms.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MycelConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const value = env[name];
+      const shown = value === undefined || /TOKEN|SECRET|KEY/.test(name) ? '' : ` (got "${value}")`;
+      return `${name}${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(
+      `Invalid configuration:\n  ${lines.join('\n  ')}`,
+      'fix the variable(s) above in your environment or .env file; see README "Configuration"',
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.MYCEL_DATA_DIR ?? '.mycel');
+  const host = e.MYCEL_HTTP_HOST ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && !e.MYCEL_API_TOKEN) {
+    throw new ConfigError(
+      `MYCEL_HTTP_HOST is "${host}", which is not a loopback address, and MYCEL_API_TOKEN is not set.`,
+      'set MYCEL_API_TOKEN to a long random string (clients send it as "Authorization: Bearer <token>"), or bind to 127.0.0.1',
+    );
+  }
+  const mode = e.TELEGRAM_MODE ?? 'polling';
+  if (e.TELEGRAM_BOT_TOKEN && mode === 'webhook' && (!e.TELEGRAM_WEBHOOK_URL || !e.TELEGRAM_WEBHOOK_SECRET)) {
+    throw new ConfigError(
+      'TELEGRAM_MODE is "webhook" but TELEGRAM_WEBHOOK_URL or TELEGRAM_WEBHOOK_SECRET is missing.',
+      'set both, or use TELEGRAM_MODE=polling',
+    );
+  }
+  const model = e.MYCEL_MODEL ?? 'offline';
+  if (model.startsWith('openai-compatible:') && !e.MYCEL_MODEL_BASE_URL) {
+    throw new ConfigError(
+      `MYCEL_MODEL is "${model}" but MYCEL_MODEL_BASE_URL is not set.`,
+      'set MYCEL_MODEL_BASE_URL to the server\'s OpenAI-compatible endpoint, for example http://127.0.0.1:8000/v1',
+    );
+  }
+  const databaseUrl = e.MYCEL_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'mycel.db')}`;
+  return {
+    dataDir,
+    http: { host, port: e.MYCEL_HTTP_PORT, apiToken: e.MYCEL_API_TOKEN },
+    databaseUrl,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: e.MYCEL_TASK_QUEUE ?? 'mycel',
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY),
+      binary: e.MYCEL_TEMPORAL_BIN,
+    },
+    model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY },
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      apiRoot: e.TELEGRAM_API_ROOT ?? 'https://api.telegram.org',
+      mode,
+      webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      ownerIds: (e.MYCEL_OWNER_TELEGRAM_IDS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(Number),
+    },
+    toolsPolicyPath: path.resolve(cwd, e.MYCEL_TOOLS_POLICY ?? path.join(dataDir, 'tools-policy.json')),
+    pipelinesPath: path.resolve(cwd, e.MYCEL_PIPELINES ?? path.join(dataDir, 'pipelines')),
+    timeZone: e.MYCEL_TIMEZONE ?? 'UTC',
+    logLevel: e.MYCEL_LOG_LEVEL ?? 'info',
+    shutdownTimeoutMs: e.MYCEL_SHUTDOWN_TIMEOUT_MS,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+  };
+}
+
+/** The variables of the design, with their defaults, for `--help` and the README. */
+export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, meaning: string]> = [
+  ['MYCEL_DATA_DIR', './.mycel', 'where the database, embedded Temporal state, policy and pipelines live'],
+  ['MYCEL_HTTP_HOST', '127.0.0.1', 'HTTP bind address (a non-loopback host requires MYCEL_API_TOKEN)'],
+  ['MYCEL_HTTP_PORT', '8787', 'HTTP port of the web app and API'],
+  ['MYCEL_API_TOKEN', '(none)', 'bearer token for the API and web app'],
+  ['MYCEL_DATABASE_URL', 'sqlite:<data dir>/mycel.db', 'sqlite:<path> or postgres://…'],
+  ['TEMPORAL_ADDRESS', '(embedded dev server)', 'host:port of an external Temporal frontend'],
+  ['TEMPORAL_NAMESPACE', 'default', 'Temporal namespace'],
+  ['MYCEL_TASK_QUEUE', 'mycel', 'Temporal task queue of the worker'],
+  ['MYCEL_MODEL', 'offline', 'offline, openai:<m>, anthropic:<m>, ollama:<m>, openai-compatible:<m>'],
+  ['MYCEL_MODEL_BASE_URL', '(provider default)', 'base URL of the model server'],
+  ['TELEGRAM_BOT_TOKEN', '(none)', 'enables the Telegram channel'],
+  ['TELEGRAM_API_ROOT', 'https://api.telegram.org', 'Bot API root'],
+  ['TELEGRAM_MODE', 'polling', 'polling or webhook'],
+  ['TELEGRAM_WEBHOOK_URL', '(none)', 'public URL of the webhook (webhook mode)'],
+  ['TELEGRAM_WEBHOOK_SECRET', '(none)', 'secret token Telegram sends with each webhook call'],
+  ['MYCEL_OWNER_TELEGRAM_IDS', '(none)', 'comma-separated Telegram user ids allowed to talk'],
+  ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
+  ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],
+];

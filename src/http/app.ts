@@ -1,0 +1,85 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import { timingSafeEqual } from 'node:crypto';
+import { MycelError } from '../shared/errors.js';
+import type { HttpDeps } from './context.js';
+import { MAX_BODY_BYTES } from './limits.js';
+import { registerHealthRoutes } from './routes/health.js';
+
+/** A route module adds its routes to the app; each capability has one. */
+export type RouteModule = (app: OpenAPIHono, deps: HttpDeps) => void;
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const presented = header?.startsWith('Bearer ') ? header.slice(7) : '';
+  const a = Buffer.from(presented);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Builds the HTTP application: health and metrics, the JSON API under `/api` (bearer token
+ * when MYCEL_API_TOKEN is set), and whatever route modules the capabilities contribute.
+ * Every error answers JSON `{ "error": message }`.
+ */
+export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+        return c.json({ error: `${where}${issue?.message ?? 'invalid request'}` }, 400);
+      }
+      return undefined;
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routePath(c) || 'unmatched';
+    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
+    }),
+  );
+
+  const token = deps.config.http.apiToken;
+  if (token) {
+    app.use('/api/*', async (c, next) => {
+      if (c.req.path === '/api/openapi.json') return next();
+      if (!tokenMatches(c.req.header('authorization'), token)) {
+        return c.json({ error: 'missing or wrong bearer token; send "Authorization: Bearer <MYCEL_API_TOKEN>"' }, 401);
+      }
+      return next();
+    });
+  }
+
+  registerHealthRoutes(app, deps);
+  for (const register of modules) register(app, deps);
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Mycel API', version: '1', description: 'Chats, promises, memories, approvals, pipelines and audit of a Mycel assistant.' },
+  });
+
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return c.json({ error: err.message || 'bad request' }, err.status);
+    if (err instanceof SyntaxError) return c.json({ error: `malformed JSON body: ${err.message}` }, 400);
+    if (err instanceof MycelError) {
+      deps.logger.warn({ code: err.code }, err.message);
+      return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 500);
+    }
+    deps.logger.error({ err }, 'unhandled error in HTTP handler');
+    return c.json({ error: 'internal error; see the server log' }, 500);
+  });
+  return app;
+}

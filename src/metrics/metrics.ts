@@ -1,0 +1,58 @@
+import client from 'prom-client';
+
+/** Every metric name starts with this prefix. */
+export const METRIC_PREFIX = 'mycel_';
+
+/**
+ * The process's metrics, on a registry of its own (never the global one, so tests
+ * and several instances in one process do not collide). Capabilities add theirs here
+ * so `/metrics` documents itself in one place.
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+
+  readonly httpRequests = new client.Counter({
+    name: `${METRIC_PREFIX}http_requests_total`,
+    help: 'HTTP requests served, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new client.Histogram({
+    name: `${METRIC_PREFIX}http_request_duration_seconds`,
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly ready = new client.Gauge({
+    name: `${METRIC_PREFIX}ready`,
+    help: '1 when the last readiness check passed, 0 otherwise',
+    registers: [this.registry],
+  });
+
+  readonly activityFailures = new client.Counter({
+    name: `${METRIC_PREFIX}activity_failures_total`,
+    help: 'Activity attempts that threw, by activity type',
+    labelNames: ['activity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly activityRetries = new client.Counter({
+    name: `${METRIC_PREFIX}activity_retries_total`,
+    help: 'Activity attempts after the first, by activity type',
+    labelNames: ['activity'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    this.registry.setDefaultLabels({});
+    if (options.defaultMetrics !== false) client.collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+  }
+
+  /** Prometheus text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,195 @@
+import type { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { MycelConfig } from '../config/config.js';
+import { createHttpApp } from '../http/app.js';
+import type { HttpDeps } from '../http/context.js';
+import { ROUTE_MODULES } from '../http/routes/index.js';
+import { startHttpServer, type RunningHttpServer } from '../http/server.js';
+import type { Logger } from '../logging/logger.js';
+import { Metrics } from '../metrics/metrics.js';
+import { MycelError } from '../shared/errors.js';
+import { openMigratedDatabase, type Store } from '../storage/database.js';
+import { connectClient, connectWorker, targetFromConfig } from '../temporal/client.js';
+import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
+import { createWorker, installTemporalRuntime } from '../worker/worker.js';
+import { Lifecycle, type Component } from './lifecycle.js';
+import { databaseCheck, temporalCheck, workerPollingCheck } from './readiness.js';
+import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
+
+/** Which parts a process runs. */
+export interface ProcessParts {
+  /** Run an embedded Temporal dev server when no TEMPORAL_ADDRESS is set. */
+  embedded: boolean;
+  worker: boolean;
+  gateway: boolean;
+}
+
+export const START_PARTS: ProcessParts = { embedded: true, worker: true, gateway: true };
+export const WORKER_PARTS: ProcessParts = { embedded: false, worker: true, gateway: false };
+export const GATEWAY_PARTS: ProcessParts = { embedded: false, worker: false, gateway: true };
+
+/** Everything a running Mycel process holds; filled in as components start. */
+export interface MycelProcess {
+  config: MycelConfig;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  temporalAddress?: string;
+  embedded?: EmbeddedTemporal;
+  store?: Store;
+  client?: Client;
+  connection?: Connection;
+  worker?: Worker;
+  http?: RunningHttpServer;
+}
+
+function requireAddress(config: MycelConfig, parts: ProcessParts): void {
+  if (!parts.embedded && !config.temporal.address) {
+    throw new MycelError(
+      'TEMPORAL_ADDRESS_REQUIRED',
+      'TEMPORAL_ADDRESS is not set; `mycel worker` and `mycel gateway` run against an existing Temporal server.',
+      'set TEMPORAL_ADDRESS=host:port (for example 127.0.0.1:7233), or run `mycel start` for everything in one process',
+    );
+  }
+}
+
+/**
+ * Builds the components of a process in the order they start: Temporal, database,
+ * client, worker, HTTP. Stopping runs in reverse: input stops first, Temporal last.
+ */
+export function buildComponents(proc: MycelProcess, parts: ProcessParts): Component[] {
+  const { config, logger } = proc;
+  const components: Component[] = [];
+
+  if (parts.embedded && !config.temporal.address) {
+    components.push({
+      name: 'embedded-temporal',
+      async start() {
+        const live = readRuntimeInfo(config.dataDir);
+        if (live && live.pid !== process.pid) {
+          throw new MycelError('ALREADY_RUNNING', `Mycel is already running on data dir ${config.dataDir} (pid ${live.pid}).`, 'stop it first, or set MYCEL_DATA_DIR to another folder');
+        }
+        proc.embedded = await startEmbeddedTemporal({
+          dataDir: config.dataDir,
+          namespace: config.temporal.namespace,
+          logger,
+          binary: { explicit: config.temporal.binary, progress: (line) => process.stderr.write(`${line}\n`) },
+          ui: process.env.MYCEL_TEMPORAL_UI === '1',
+        });
+        proc.temporalAddress = proc.embedded.address;
+      },
+      async stop() {
+        await proc.embedded?.stop();
+      },
+    });
+  } else {
+    proc.temporalAddress = config.temporal.address;
+  }
+
+  components.push({
+    name: 'database',
+    async start() {
+      proc.store = await openMigratedDatabase(config.databaseUrl);
+      logger.info({ database: proc.store.description }, 'database ready');
+    },
+    async stop() {
+      await proc.store?.close();
+    },
+  });
+
+  components.push({
+    name: 'temporal-client',
+    async start() {
+      const { client, connection } = await connectClient(targetFromConfig(config, proc.temporalAddress!));
+      proc.client = client;
+      proc.connection = connection;
+    },
+    async stop() {
+      await proc.connection?.close();
+    },
+  });
+
+  if (parts.worker) {
+    let running: Promise<void> | undefined;
+    components.push({
+      name: 'worker',
+      async start() {
+        const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
+        const worker = await createWorker({
+          connection,
+          namespace: config.temporal.namespace,
+          taskQueue: config.temporal.taskQueue,
+          deps: { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client! },
+        });
+        proc.worker = worker;
+        running = worker.run().finally(() => connection.close());
+        running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+        while (worker.getState() === 'INITIALIZED') await new Promise((r) => setTimeout(r, 10));
+        logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+      },
+      async stop() {
+        if (proc.worker && proc.worker.getState() === 'RUNNING') proc.worker.shutdown();
+        await running?.catch(() => undefined);
+      },
+    });
+  }
+
+  if (parts.gateway) {
+    components.push({
+      name: 'http',
+      async start() {
+        const deps: HttpDeps = {
+          config,
+          logger: logger.child({ component: 'http' }),
+          metrics: proc.metrics,
+          store: proc.store!,
+          temporal: proc.client!,
+          readiness: [
+            temporalCheck(proc.client!, config.temporal.namespace),
+            databaseCheck(proc.store!),
+            workerPollingCheck(proc.client!, config.temporal.namespace, config.temporal.taskQueue),
+          ],
+          info: { temporalUiUrl: proc.embedded?.uiUrl, embeddedTemporal: Boolean(proc.embedded) },
+        };
+        proc.http = await startHttpServer(createHttpApp(deps, ROUTE_MODULES), config.http.host, config.http.port);
+      },
+      async stop() {
+        await proc.http?.stop();
+      },
+    });
+  }
+
+  if (parts.embedded) {
+    components.push({
+      name: 'runtime-file',
+      async start() {
+        writeRuntimeInfo(config.dataDir, {
+          pid: process.pid,
+          temporalAddress: proc.temporalAddress!,
+          embeddedTemporal: Boolean(proc.embedded),
+          temporalUiUrl: proc.embedded?.uiUrl,
+          httpUrl: proc.http?.url,
+          startedAt: new Date().toISOString(),
+        });
+      },
+      async stop() {
+        removeRuntimeInfo(config.dataDir);
+      },
+    });
+  }
+  return components;
+}
+
+/** Starts a process's parts and returns it running; `proc.lifecycle.stop()` ends it. */
+export async function startProcess(config: MycelConfig, logger: Logger, parts: ProcessParts): Promise<MycelProcess> {
+  requireAddress(config, parts);
+  installTemporalRuntime(logger);
+  const proc: MycelProcess = {
+    config,
+    logger,
+    metrics: new Metrics(),
+    lifecycle: new Lifecycle(logger, config.shutdownTimeoutMs),
+  };
+  await proc.lifecycle.start(buildComponents(proc, parts));
+  return proc;
+}

@@ -1,0 +1,11 @@
+import type { MigrationFactory } from './types.js';
+import foundation from './0001_foundation.js';
+
+/**
+ * Every migration, in order. Names sort in the order they must run; each capability
+ * owns its number: 0002 conversation, 0003 promises, 0004 memory, 0005 telegram,
+ * 0006 pipelines, 0007 tools, 0008 operations.
+ */
+export const MIGRATIONS: Record<string, MigrationFactory> = {
+  '0001_foundation': foundation,
+};

@@ -1,0 +1,52 @@
+import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/deps.js';
+import type { Logger } from '../logging/logger.js';
+import { loadWorkflowBundle } from './bundle.js';
+
+let runtimeInstalled = false;
+
+/** Routes the SDK's own log lines into Mycel's logger (once per process). */
+export function installTemporalRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdkLog = logger.child({ component: 'temporal-sdk' });
+  try {
+    Runtime.install({
+      logger: {
+        log: (level, message, meta) => sdkLog[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error')]?.(meta ?? {}, message),
+        trace: (message, meta) => sdkLog.trace(meta ?? {}, message),
+        debug: (message, meta) => sdkLog.debug(meta ?? {}, message),
+        info: (message, meta) => sdkLog.info(meta ?? {}, message),
+        warn: (message, meta) => sdkLog.warn(meta ?? {}, message),
+        error: (message, meta) => sdkLog.error(meta ?? {}, message),
+      },
+      telemetryOptions: { logging: { filter: 'WARN', forward: {} } },
+    });
+  } catch {
+    // Already installed by an embedding application: keep theirs.
+  }
+}
+
+export interface MycelWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** Extra activities (tests, doctor probes). */
+  extraActivities?: Record<string, (...args: never[]) => unknown>;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+/** Creates (does not run) the Mycel worker: every workflow and every activity, one task queue. */
+export async function createWorker(options: MycelWorkerOptions): Promise<Worker> {
+  installTemporalRuntime(options.deps.logger);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: await loadWorkflowBundle(options.deps.logger),
+    activities: { ...createActivities(options.deps), ...options.extraActivities },
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+  });
+}

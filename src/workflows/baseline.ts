@@ -1,0 +1,22 @@
+import { condition, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+
+/**
+ * The smallest workflow that takes Updates: the baseline every turn-latency figure of
+ * `npm run bench` is divided by, and the integration harness's smoke test.
+ */
+export const echoUpdate = defineUpdate<string, [string]>('echo');
+export const finishSignal = defineSignal('finish');
+
+export async function baselineWorkflow(): Promise<number> {
+  let handled = 0;
+  let finished = false;
+  setHandler(echoUpdate, (text: string) => {
+    handled += 1;
+    return text;
+  });
+  setHandler(finishSignal, () => {
+    finished = true;
+  });
+  await condition(() => finished);
+  return handled;
+}

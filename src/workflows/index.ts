@@ -1,0 +1,6 @@
+/**
+ * Every workflow the Mycel worker runs. This file and everything it imports is bundled
+ * into Temporal's deterministic sandbox: only workflow-safe code (no I/O, no clock,
+ * no random) may be imported here — activities are imported by type only.
+ */
+export { baselineWorkflow } from './baseline.js';
