@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { OutboundChannels } from '../channels/outbound.js';
 import type { MycelConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -15,4 +16,6 @@ export interface ActivityDeps {
   metrics: Metrics;
   /** For activities that start or signal other workflows (promises, approvals). */
   temporal: Client;
+  /** Senders of channels that push messages (Telegram); the web channel reads the transcript. */
+  outbound: OutboundChannels;
 }

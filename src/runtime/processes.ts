@@ -1,5 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { OutboundChannels } from '../channels/outbound.js';
 import type { MycelConfig } from '../config/config.js';
 import { createHttpApp } from '../http/app.js';
 import type { HttpDeps } from '../http/context.js';
@@ -34,6 +35,8 @@ export interface MycelProcess {
   logger: Logger;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  /** Senders of pushing channels, registered by the components that own them (Telegram). */
+  outbound: OutboundChannels;
   temporalAddress?: string;
   embedded?: EmbeddedTemporal;
   store?: Store;
@@ -119,7 +122,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
           connection,
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
-          deps: { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client! },
+          deps: { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound },
         });
         proc.worker = worker;
         running = worker.run().finally(() => connection.close());
@@ -188,6 +191,7 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
     config,
     logger,
     metrics: new Metrics(),
+    outbound: new OutboundChannels(),
     lifecycle: new Lifecycle(logger, config.shutdownTimeoutMs),
   };
   await proc.lifecycle.start(buildComponents(proc, parts));

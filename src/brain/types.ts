@@ -1,0 +1,54 @@
+import type { Envelope } from '../shared/envelope.js';
+import type { ToolCall, ToolInfo, ToolOutcome } from '../tools/types.js';
+
+/** One line of the recent transcript a brain sees. */
+export interface HistoryLine {
+  role: 'user' | 'assistant';
+  text: string;
+  at: string;
+  kind?: string | undefined;
+}
+
+/** A stored fact retrieved for this turn (filled by the memory capability). */
+export interface RecalledFact {
+  id: string;
+  text: string;
+  confidence: number;
+  kind: string;
+  score: number;
+}
+
+/**
+ * What a brain is given for one step of a turn. A turn is a loop driven by the
+ * conversation workflow: step 0 sees the message; if the brain asks for tools, the
+ * workflow runs each as an activity and calls the brain again with `results`.
+ */
+export interface BrainInput {
+  envelope: Envelope;
+  /** 0 for the first step of the turn, then 1, 2, … after each round of tool calls. */
+  step: number;
+  /** Outcomes of every tool call made earlier in this turn, in order. */
+  results: ToolOutcome[];
+  history: HistoryLine[];
+  /** A running summary of older turns (carried across Continue-As-New). */
+  summary: string;
+  memories: RecalledFact[];
+  tools: ToolInfo[];
+  /** The chat's time zone (IANA) and the turn's time (workflow clock), ISO. */
+  timeZone: string;
+  now: string;
+}
+
+/** A brain's answer for one step: a reply that ends the turn, or tools to run first. */
+export type BrainStep =
+  | { type: 'reply'; text: string }
+  | { type: 'tools'; calls: ToolCall[] };
+
+/** Brains behind one interface: the deterministic `offline` brain and model brains. */
+export interface Brain {
+  readonly id: string;
+  step(input: BrainInput): Promise<BrainStep>;
+}
+
+/** Most rounds of tool calls in one turn before the brain must reply. */
+export const MAX_TOOL_ROUNDS = 6;
