@@ -1,3 +1,4 @@
+import { createApprovalActivities } from './approvals.js';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -5,8 +6,9 @@ import type { ActivityDeps } from './deps.js';
  * `create…Activities(deps)` factory; this merges them into the object the worker registers.
  */
 export function createActivities(deps: ActivityDeps) {
-  void deps;
-  return {};
+  return {
+    ...createApprovalActivities(deps),
+  };
 }
 
 export type MycelActivities = ReturnType<typeof createActivities>;

@@ -1,5 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities/deps.js';
 import { OutboundChannels } from '../channels/outbound.js';
 import type { MycelConfig } from '../config/config.js';
 import { createHttpApp } from '../http/app.js';
@@ -12,6 +13,7 @@ import { MycelError } from '../shared/errors.js';
 import { openMigratedDatabase, type Store } from '../storage/database.js';
 import { connectClient, connectWorker, targetFromConfig } from '../temporal/client.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
+import { toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { Lifecycle, type Component } from './lifecycle.js';
 import { databaseCheck, temporalCheck, workerPollingCheck } from './readiness.js';
@@ -118,11 +120,14 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       name: 'worker',
       async start() {
         const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
+        const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
+        // Loads and validates the tools policy (writing safe defaults on first start).
+        toolRuntime(deps);
         const worker = await createWorker({
           connection,
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
-          deps: { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound },
+          deps,
         });
         proc.worker = worker;
         running = worker.run().finally(() => connection.close());

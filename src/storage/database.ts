@@ -57,6 +57,8 @@ function migratorFor(store: Store): Migrator {
     db: store.db,
     migrationTableName: 'mycel_migrations',
     migrationLockTableName: 'mycel_migrations_lock',
+    // Each capability owns its migration numbers; they are independent of each other.
+    allowUnorderedMigrations: true,
     provider: {
       async getMigrations() {
         return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, factory]) => [name, factory(store.capabilities)]));

@@ -13,5 +13,42 @@ export interface FoundationTables {
   mycel_meta: MetaTable;
 }
 
+export interface ToolApprovalsTable {
+  id: string;
+  call_id: string;
+  channel: string;
+  chat_id: string;
+  user_id: string;
+  tool: string;
+  /** JSON of the tool input, as the tool will receive it. */
+  input: string;
+  requested_at: string;
+  expires_at: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  decided_by: string | null;
+  decided_at: string | null;
+  workflow_id: string;
+}
+
+export interface ToolAuditTable {
+  id: string;
+  at: string;
+  call_id: string;
+  channel: string;
+  chat_id: string;
+  tool: string;
+  decision: 'allowed' | 'refused' | 'approved' | 'denied' | 'expired';
+  /** JSON of the input with secrets redacted. */
+  input: string;
+  outcome: string;
+  decided_by: string | null;
+  duration_ms: number | null;
+}
+
+export interface ToolTables {
+  tool_approvals: ToolApprovalsTable;
+  tool_audit: ToolAuditTable;
+}
+
 /** Every table. Capabilities add their own interface to this intersection. */
-export type Database = FoundationTables;
+export type Database = FoundationTables & ToolTables;

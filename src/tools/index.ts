@@ -1,12 +1,24 @@
 import type { ActivityDeps } from '../activities/deps.js';
+import { describeTool } from './builtin/describe.js';
+import { fileTools } from './builtin/files.js';
+import { httpTool } from './builtin/http.js';
+import { shellTool } from './builtin/shell.js';
+import type { ToolsPolicy } from './policy.js';
 import { ToolRegistry } from './registry.js';
 import type { ToolDefinition } from './types.js';
+
+/** The built-in tools: shell, files and http, all bound to the sandbox and the policy. */
+export function createBuiltinTools(_deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolDefinition[] {
+  return [shellTool(getPolicy), ...fileTools(getPolicy), httpTool(getPolicy)];
+}
 
 /**
  * Builds the registry of every tool from the worker's dependencies. Each capability has
  * its own `create<X>Tools(deps)` factory (promises, memory, shell/files/http, pipelines).
  */
-export function createToolRegistry(deps: ActivityDeps): ToolRegistry {
-  const factories: Array<(deps: ActivityDeps) => ToolDefinition[]> = [];
-  return new ToolRegistry(factories.flatMap((factory) => factory(deps)));
+export function createToolRegistry(deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolRegistry {
+  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools];
+  const registry: ToolRegistry = new ToolRegistry(factories.flatMap((factory) => factory(deps, getPolicy)));
+  registry.register(describeTool(getPolicy, () => registry));
+  return registry;
 }

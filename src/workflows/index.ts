@@ -4,3 +4,4 @@
  * no random) may be imported here — activities are imported by type only.
  */
 export { baselineWorkflow } from './baseline.js';
+export { approvalWorkflow } from './approval.js';

@@ -1,5 +1,6 @@
 import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
+import tools from './0007_tools.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each capability
@@ -8,4 +9,5 @@ import foundation from './0001_foundation.js';
  */
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
+  '0007_tools': tools,
 };

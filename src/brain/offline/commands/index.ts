@@ -1,5 +1,6 @@
 import type { OfflineCommand, OfflinePhrase } from '../command.js';
 import { coreCommands } from './core.js';
+import { toolCommands } from './tools.js';
 
 /**
  * Every command and phrasing of the offline brain. Each capability contributes a module
@@ -8,6 +9,7 @@ import { coreCommands } from './core.js';
 export function offlineCommands(): OfflineCommand[] {
   const list: OfflineCommand[] = [];
   list.push(...coreCommands(() => list));
+  list.push(...toolCommands());
   return list;
 }
 

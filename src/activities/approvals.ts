@@ -1,0 +1,77 @@
+import type { ActivityDeps } from './deps.js';
+import { getApproval, settleApproval } from '../tools/approvals-store.js';
+import { recordAudit } from '../tools/audit.js';
+import { summarize } from '../tools/executor.js';
+import { toolRuntime } from '../tools/runtime.js';
+import { postToChat } from '../tools/notify.js';
+import { approvalInput } from '../tools/approvals-store.js';
+
+/** Activities of the approval workflow. */
+export function createApprovalActivities(deps: ActivityDeps) {
+  async function load(approvalId: string) {
+    const approval = await getApproval(deps.store, approvalId);
+    if (!approval) throw new Error(`unknown approval ${approvalId}`);
+    return approval;
+  }
+
+  async function auditDecision(approvalId: string, decision: 'denied' | 'expired', outcome: string) {
+    const approval = await load(approvalId);
+    const row = await deps.store.db.selectFrom('tool_approvals').select('call_id').where('id', '=', approvalId).executeTakeFirstOrThrow();
+    await recordAudit(deps.store, {
+      callId: row.call_id,
+      channel: approval.channel,
+      chatId: approval.chatId,
+      tool: approval.tool,
+      decision,
+      input: await approvalInput(deps.store, approvalId),
+      outcome,
+      decidedBy: approval.decidedBy ?? undefined,
+    });
+    return approval;
+  }
+
+  return {
+    /** After the wait: expires the approval if nobody decided; returns the decision that stands. */
+    async settleAfterWait(approvalId: string): Promise<'approved' | 'denied' | 'expired'> {
+      await settleApproval(deps.store, approvalId, 'expired', 'timeout');
+      const approval = await load(approvalId);
+      if (approval.status === 'pending') throw new Error(`approval ${approvalId} is still pending after settling`);
+      return approval.status;
+    },
+
+    async runApprovedTool(approvalId: string): Promise<void> {
+      const approval = await load(approvalId);
+      const outcome = await toolRuntime(deps).executor.runApproved(approvalId);
+      const text =
+        outcome.status === 'ok'
+          ? `Approved ${approval.id} (${approval.tool}):\n${formatOutput(outcome.output)}`
+          : `Approved ${approval.id} (${approval.tool}), but it failed: ${outcome.error}`;
+      await postToChat(deps, { channel: approval.channel, chatId: approval.chatId }, text, `approval-outcome:${approvalId}`);
+    },
+
+    async announceDenial(approvalId: string): Promise<void> {
+      const approval = await auditDecision(approvalId, 'denied', 'denied by the owner; nothing ran');
+      await postToChat(deps, { channel: approval.channel, chatId: approval.chatId }, `Denied ${approval.id} (${approval.tool}): nothing was run.`, `approval-outcome:${approvalId}`);
+    },
+
+    async announceExpiry(approvalId: string): Promise<void> {
+      const approval = await auditDecision(approvalId, 'expired', 'nobody decided in time; nothing ran');
+      await postToChat(
+        deps,
+        { channel: approval.channel, chatId: approval.chatId },
+        `The approval ${approval.id} (${approval.tool}) expired without a decision: nothing was run.`,
+        `approval-outcome:${approvalId}`,
+      );
+    },
+  };
+}
+
+function formatOutput(output: unknown): string {
+  if (output && typeof output === 'object' && 'output' in output && typeof (output as { output: unknown }).output === 'string') {
+    const shell = output as { output: string; exitCode: number | null; truncated?: boolean };
+    return `${shell.output.trimEnd() || '(no output)'}${shell.truncated ? '\n… (output truncated)' : ''}${shell.exitCode ? `\n(exit code ${shell.exitCode})` : ''}`;
+  }
+  return summarize(output);
+}
+
+export { formatOutput as formatToolOutput };
