@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commandPolicy, defaultPolicy, hostAllowed, loadPolicy, parsePolicy, toolEnabledInChat, DEFAULT_ALLOWED_COMMANDS, DEFAULT_FORBIDDEN_COMMANDS } from './policy.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'mycel-policy-'));
+
+describe('the tools policy file', () => {
+  it('is written with the contract defaults on first load, and the sandbox folder is created', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'tools-policy.json');
+    const policy = loadPolicy(file);
+    expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(1);
+    for (const c of DEFAULT_ALLOWED_COMMANDS) expect(commandPolicy(policy, c)).toBe('allow');
+    for (const c of DEFAULT_FORBIDDEN_COMMANDS) expect(commandPolicy(policy, c)).toBe('forbid');
+    expect(commandPolicy(policy, 'touch')).toBe('ask');
+    expect(commandPolicy(policy, 'python3')).toBe('ask');
+    expect(policy.sandboxPath).toBe(path.join(dir, 'sandbox'));
+  });
+
+  it('names the line of a bad value', () => {
+    const text = JSON.stringify({ ...defaultPolicy(), commands: { echo: 'allow', rm: 'maybe' } }, null, 2);
+    const line = text.split('\n').findIndex((l) => l.includes('"rm"')) + 1;
+    expect(() => parsePolicy(text, '/x/tools-policy.json')).toThrow(new RegExp(`^/x/tools-policy.json:${line}: "commands.rm": `));
+  });
+
+  it('names the line of broken JSON and of an unknown key', () => {
+    expect(() => parsePolicy('{\n  "version": 1,\n  "sandbox": "s",\n  oops\n}', 'p.json')).toThrow(/^p\.json:4: not valid JSON/);
+    const text = JSON.stringify({ ...defaultPolicy(), surprise: true }, null, 2);
+    const line = text.split('\n').findIndex((l) => l.includes('"surprise"')) + 1;
+    expect(() => parsePolicy(text, 'p.json')).toThrow(new RegExp(`^p\\.json:${line}: .*surprise`));
+  });
+
+  it('keeps a hand-edited file as the owner wrote it', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify({ ...defaultPolicy(), commands: { '*': 'forbid', echo: 'allow' }, hosts: ['*.example.org'] }));
+    const policy = loadPolicy(file);
+    expect(commandPolicy(policy, 'ls')).toBe('forbid');
+    expect(hostAllowed(policy, 'api.example.org')).toBe(true);
+    expect(hostAllowed(policy, 'example.org.evil.com')).toBe(false);
+    expect(hostAllowed(policy, 'evilexample.org')).toBe(false);
+  });
+
+  it('enables tools per chat', () => {
+    const policy = { ...defaultPolicy(), chats: { 'web:kids': { enabled: ['files.read'] } } };
+    expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'kids' }, 'shell')).toBe(false);
+    expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'kids' }, 'files.read')).toBe(true);
+    expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'other' }, 'shell')).toBe(true);
+  });
+});
