@@ -1,0 +1,131 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDeps } from '../../src/activities/deps.js';
+import { defaultPolicy } from '../../src/tools/policy.js';
+import { toolRuntime } from '../../src/tools/runtime.js';
+import type { ToolContext } from '../../src/tools/types.js';
+import { startTestMycel, type TestMycel } from '../support/harness.js';
+
+let mycel: TestMycel;
+let deps: ActivityDeps;
+let n = 0;
+
+function ctx(): ToolContext {
+  n += 1;
+  return {
+    chat: { channel: 'web', chatId: 'tools-test' },
+    userId: 'owner',
+    turnKey: `web:test:${n}`,
+    callId: `web:test:${n}#0.0`,
+    timeZone: 'UTC',
+    now: new Date().toISOString(),
+  };
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  mycel = await startTestMycel();
+  const p = mycel.proc;
+  deps = { config: mycel.config, store: p.store!, logger: p.logger, metrics: p.metrics, temporal: p.client!, outbound: p.outbound };
+  // A short approval timeout for the expiry case.
+  writeFileSync(mycel.config.toolsPolicyPath, JSON.stringify({ ...defaultPolicy(), approvalTimeoutSeconds: 3 }, null, 2));
+});
+
+afterAll(async () => {
+  await mycel?.stop();
+});
+
+describe('the tool gate', () => {
+  it('runs an allowed command in the sandbox and audits it', async () => {
+    const { executor } = toolRuntime(deps);
+    const c = ctx();
+    const outcome = await executor.execute({ tool: 'shell', input: { command: 'echo hello sandbox' } }, c);
+    expect(outcome).toMatchObject({ status: 'ok', output: { output: 'hello sandbox\n', exitCode: 0 } });
+    const audit = await mycel.api('/api/audit');
+    expect(audit.body[0]).toMatchObject({ chatId: 'tools-test', tool: 'shell', decision: 'allowed', input: { command: 'echo hello sandbox' } });
+  });
+
+  it('refuses forbidden commands and metacharacter tricks, runs nothing, audits each', async () => {
+    const { executor, policy } = toolRuntime(deps);
+    const victim = path.join(policy.get().sandboxPath, 'keep.txt');
+    writeFileSync(victim, 'keep');
+    for (const command of ['rm keep.txt', 'echo x; rm keep.txt', 'ls && rm keep.txt', 'cat keep.txt | rm keep.txt', 'echo `rm keep.txt`', 'echo $(rm keep.txt)', 'echo x > keep.txt', 'cat ../../etc/passwd']) {
+      const outcome = await executor.execute({ tool: 'shell', input: { command } }, ctx());
+      expect(outcome.status, command).toBe('refused');
+    }
+    expect(existsSync(victim)).toBe(true);
+    const audit = await mycel.api('/api/audit?limit=8');
+    expect(audit.body.map((r: { decision: string }) => r.decision)).toEqual(Array(8).fill('refused'));
+  });
+
+  it('redacts secrets in the audit trail', async () => {
+    const { executor } = toolRuntime(deps);
+    await executor.execute({ tool: 'shell', input: { command: 'echo token=abc123secret' } }, ctx());
+    const audit = await mycel.api('/api/audit?limit=1');
+    expect(JSON.stringify(audit.body[0])).not.toContain('abc123secret');
+  });
+
+  it('waits durably for approval, runs once when approved, and refuses a second decision with 409', async () => {
+    const { executor, policy } = toolRuntime(deps);
+    const c = ctx();
+    const outcome = await executor.execute({ tool: 'shell', input: { command: 'touch approved.txt' } }, c);
+    expect(outcome.status).toBe('pending-approval');
+    const id = outcome.approvalId!;
+    const pending = await mycel.api('/api/approvals');
+    expect(pending.body).toContainEqual(expect.objectContaining({ id, chatId: 'tools-test', tool: 'shell', input: { command: 'touch approved.txt' }, requestedAt: expect.any(String) }));
+    expect(existsSync(path.join(policy.get().sandboxPath, 'approved.txt'))).toBe(false);
+
+    const approved = await mycel.api(`/api/approvals/${id}`, { body: { decision: 'approve' } });
+    expect(approved.status).toBe(200);
+    const again = await mycel.api(`/api/approvals/${id}`, { body: { decision: 'approve' } });
+    expect(again.status).toBe(409);
+    const record = await waitFor(async () => {
+      const audit = await mycel.api('/api/audit?limit=50');
+      return audit.body.find((r: { decision: string; outcome: string; input: { command?: string } }) => r.decision === 'approved' && r.input.command === 'touch approved.txt' && r.outcome !== 'running');
+    });
+    expect(record.decidedBy).toBe('owner (api)');
+    expect(existsSync(path.join(policy.get().sandboxPath, 'approved.txt'))).toBe(true);
+    expect((await mycel.api('/api/approvals')).body.find((a: { id: string }) => a.id === id)).toBeUndefined();
+  });
+
+  it('denies: nothing runs, the denial is audited', async () => {
+    const { executor, policy } = toolRuntime(deps);
+    const outcome = await executor.execute({ tool: 'shell', input: { command: 'touch denied.txt' } }, ctx());
+    const res = await mycel.api(`/api/approvals/${outcome.approvalId}`, { body: { decision: 'deny' } });
+    expect(res.status).toBe(200);
+    await waitFor(async () => {
+      const audit = await mycel.api('/api/audit?limit=50');
+      return audit.body.find((r: { decision: string; input: { command?: string } }) => r.decision === 'denied' && r.input.command === 'touch denied.txt');
+    });
+    expect(existsSync(path.join(policy.get().sandboxPath, 'denied.txt'))).toBe(false);
+  });
+
+  it('expires an unanswered approval: nothing runs, then a decision is a 409', async () => {
+    const { executor, policy } = toolRuntime(deps);
+    const outcome = await executor.execute({ tool: 'shell', input: { command: 'touch expired.txt' } }, ctx());
+    await waitFor(async () => {
+      const audit = await mycel.api('/api/audit?limit=50');
+      return audit.body.find((r: { decision: string; input: { command?: string } }) => r.decision === 'expired' && r.input.command === 'touch expired.txt');
+    });
+    const late = await mycel.api(`/api/approvals/${outcome.approvalId}`, { body: { decision: 'approve' } });
+    expect(late.status).toBe(409);
+    expect(existsSync(path.join(policy.get().sandboxPath, 'expired.txt'))).toBe(false);
+  });
+
+  it('answers 404 for an unknown approval and 400 for a bad decision', async () => {
+    expect((await mycel.api('/api/approvals/ap-nope', { body: { decision: 'approve' } })).status).toBe(404);
+    const bad = await mycel.api('/api/approvals/ap-nope', { body: { decision: 'maybe' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/decision/);
+  });
+});
