@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, notAvailable, type CliContext } from './context.js';
+import { registerApprovalCommands } from './commands/approvals.js';
 import { registerRunCommands } from './commands/run.js';
 
 /** Commands whose capability lands later register here with their help text. */
@@ -26,11 +27,6 @@ function registerPendingCommands(program: Command, _ctx: CliContext): void {
   pairing.command('list').description('list pending pairing codes and paired users').action(() => notAvailable('`mycel pairing`'));
   pairing.command('approve <code>').description('allow the Telegram user who was given this pairing code').action(() => notAvailable('`mycel pairing`'));
   pairing.command('revoke <id>').description('revoke a paired Telegram user').action(() => notAvailable('`mycel pairing`'));
-  const approvals = program.command('approvals').description('tool calls waiting for the owner');
-  approvals.command('list').description('list pending approvals').action(() => notAvailable('`mycel approvals`'));
-  approvals.command('approve <id>').description('approve a pending tool call').action(() => notAvailable('`mycel approvals`'));
-  approvals.command('deny <id>').description('deny a pending tool call').action(() => notAvailable('`mycel approvals`'));
-  program.command('audit').description('show the audit trail of tool calls, newest first').action(() => notAvailable('`mycel audit`'));
   program.command('backup <file>').description("write a consistent backup of the embedded default's data").action(() => notAvailable('`mycel backup`'));
   program.command('restore <file>').description('restore the embedded default from a backup file').action(() => notAvailable('`mycel restore`'));
   const deploy = program.command('deploy').description('deployment assets');
@@ -48,6 +44,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
     );
   registerRunCommands(program, ctx);
   registerPendingCommands(program, ctx);
+  registerApprovalCommands(program, ctx);
   return program;
 }
 

@@ -1,8 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { ReadinessCheck } from '../http/context.js';
 import { migrationStatus, type Store } from '../storage/database.js';
 import { sql } from 'kysely';
+
+// @temporalio/proto is CommonJS: take the namespace from its default export.
+const { temporal } = proto;
 
 /** Temporal answers and knows the namespace. */
 export function temporalCheck(client: Client, namespace: string): ReadinessCheck {

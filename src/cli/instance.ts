@@ -1,0 +1,41 @@
+import type { Client, Connection } from '@temporalio/client';
+import type { MycelConfig } from '../config/config.js';
+import { readRuntimeInfo } from '../runtime/runtime-file.js';
+import { MycelError } from '../shared/errors.js';
+import { openMigratedDatabase, type Store } from '../storage/database.js';
+import { connectClient, targetFromConfig } from '../temporal/client.js';
+
+/**
+ * The Temporal address of the running instance: TEMPORAL_ADDRESS, or the embedded server
+ * that `mycel start` recorded in `<data dir>/runtime.json`.
+ */
+export function instanceTemporalAddress(config: MycelConfig): string {
+  if (config.temporal.address) return config.temporal.address;
+  const info = readRuntimeInfo(config.dataDir);
+  if (!info) {
+    throw new MycelError(
+      'NOT_RUNNING',
+      `Mycel is not running on data dir ${config.dataDir}, and TEMPORAL_ADDRESS is not set.`,
+      'start it with `npx mycel start` (or set TEMPORAL_ADDRESS / MYCEL_DATA_DIR to reach the running one)',
+    );
+  }
+  return info.temporalAddress;
+}
+
+/** The running instance's HTTP base URL (from runtime.json, else MYCEL_HTTP_HOST/PORT). */
+export function instanceHttpUrl(config: MycelConfig): string {
+  const info = readRuntimeInfo(config.dataDir);
+  if (info?.httpUrl) return info.httpUrl;
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return `http://${host}:${config.http.port}`;
+}
+
+/** Opens the database (migrating it if needed). */
+export function openInstanceDatabase(config: MycelConfig): Promise<Store> {
+  return openMigratedDatabase(config.databaseUrl);
+}
+
+/** Connects a Temporal client to the running instance. */
+export async function connectInstanceTemporal(config: MycelConfig): Promise<{ client: Client; connection: Connection }> {
+  return connectClient(targetFromConfig(config, instanceTemporalAddress(config)));
+}
