@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table types of the Mycel database, one interface per capability, joined in `Database`.
  * Conventions (both dialects): times are ISO-8601 UTC strings (sortable as text), JSON
@@ -50,5 +52,45 @@ export interface ToolTables {
   tool_audit: ToolAuditTable;
 }
 
+/** One line of a chat's transcript; `id` grows monotonically (live streams resume from it). */
+export interface MessagesTable {
+  id: Generated<number>;
+  channel: string;
+  chat_id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  /** What kind of assistant line it is when not a reply: `reminder`, `approval`… */
+  kind: string | null;
+  /** Idempotency key: a second append with the same key is a no-op. */
+  key: string | null;
+  /** The conversation turn that wrote it (null for lines posted outside a turn). */
+  turn: number | null;
+  at: string;
+}
+
+/** Per-chat settings; a missing row means the defaults from the configuration. */
+export interface ChatSettingsTable {
+  channel: string;
+  chat_id: string;
+  time_zone: string | null;
+  updated_at: string;
+}
+
+/** The durable dedupe record of an inbound update: its turn and reply (bounded retention). */
+export interface TurnDedupeTable {
+  key: string;
+  channel: string;
+  chat_id: string;
+  turn: number;
+  reply: string;
+  recorded_at: string;
+}
+
+export interface ConversationTables {
+  messages: MessagesTable;
+  chat_settings: ChatSettingsTable;
+  turn_dedupe: TurnDedupeTable;
+}
+
 /** Every table. Capabilities add their own interface to this intersection. */
-export type Database = FoundationTables & ToolTables;
+export type Database = FoundationTables & ConversationTables & ToolTables;

@@ -1,5 +1,6 @@
 import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
+import conversation from './0002_conversation.js';
 import tools from './0007_tools.js';
 
 /**
@@ -9,5 +10,6 @@ import tools from './0007_tools.js';
  */
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
+  '0002_conversation': conversation,
   '0007_tools': tools,
 };
