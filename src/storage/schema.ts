@@ -92,5 +92,56 @@ export interface ConversationTables {
   turn_dedupe: TurnDedupeTable;
 }
 
+export interface PipelineDefinitionsTable {
+  pipeline_id: string;
+  version: number;
+  /** Fingerprint of the tasks, dependencies and policies: refused if it changes under the same version. */
+  shape: string;
+  /** JSON of the PipelineSpec. */
+  spec: string;
+  description: string | null;
+  source: string | null;
+  first_loaded_at: string;
+  last_loaded_at: string;
+}
+
+export interface PipelineRunsTable {
+  run_id: string;
+  pipeline_id: string;
+  version: number;
+  status: 'running' | 'succeeded' | 'failed';
+  trigger: string;
+  /** JSON of the run input. */
+  input: string;
+  /** JSON of the outputs by task id (large ones as references), when finished. */
+  outputs: string | null;
+  failed_task: string | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface PipelineTaskRunsTable {
+  run_id: string;
+  task_id: string;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'upstream-failed';
+  attempts: number;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Duration of the last attempt. */
+  duration_ms: number | null;
+  error: string | null;
+  /** JSON of the output (always stored; the workflow carries small ones inline, large ones by reference). */
+  output: string | null;
+  output_bytes: number | null;
+}
+
+export interface PipelineTables {
+  pipeline_definitions: PipelineDefinitionsTable;
+  pipeline_runs: PipelineRunsTable;
+  pipeline_task_runs: PipelineTaskRunsTable;
+}
+
 /** Every table. Capabilities add their own interface to this intersection. */
-export type Database = FoundationTables & ConversationTables & ToolTables;
+export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables;

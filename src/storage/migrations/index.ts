@@ -1,6 +1,7 @@
 import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
 import conversation from './0002_conversation.js';
+import pipelines from './0006_pipelines.js';
 import tools from './0007_tools.js';
 
 /**
@@ -11,5 +12,6 @@ import tools from './0007_tools.js';
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
   '0002_conversation': conversation,
+  '0006_pipelines': pipelines,
   '0007_tools': tools,
 };

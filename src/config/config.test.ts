@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../shared/errors.js';
+import { CONFIG_VARIABLES, envSchema, loadConfig } from './config.js';
+
+const CWD = '/srv/mycel';
+
+/** The error loadConfig throws for an environment (fails the test when it does not throw). */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, CWD);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig defaults', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({}, CWD);
+    expect(config).toMatchObject({
+      dataDir: path.join(CWD, '.mycel'),
+      http: { host: '127.0.0.1', port: 8787, apiToken: undefined },
+      databaseUrl: `sqlite:${path.join(CWD, '.mycel', 'mycel.db')}`,
+      temporal: { address: undefined, namespace: 'default', taskQueue: 'mycel', apiKey: undefined, tls: false, binary: undefined, ui: false },
+      model: { id: 'offline', baseUrl: undefined, apiKey: undefined },
+      telegram: { token: undefined, apiRoot: 'https://api.telegram.org', mode: 'polling', ownerIds: [] },
+      toolsPolicyPath: path.join(CWD, '.mycel', 'tools-policy.json'),
+      pipelinesPath: path.join(CWD, '.mycel', 'pipelines'),
+      timeZone: 'UTC',
+      logLevel: 'info',
+      shutdownTimeoutMs: 15_000,
+      otlpEndpoint: undefined,
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ MYCEL_HTTP_PORT: '', MYCEL_DATA_DIR: '  ', TEMPORAL_ADDRESS: '', MYCEL_MODEL: '' }, CWD);
+    expect(config.http.port).toBe(8787);
+    expect(config.dataDir).toBe(path.join(CWD, '.mycel'));
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.model.id).toBe('offline');
+  });
+
+  it('derives paths from MYCEL_DATA_DIR and reads the other variables', () => {
+    const config = loadConfig(
+      {
+        MYCEL_DATA_DIR: 'state',
+        MYCEL_HTTP_PORT: '0',
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_API_KEY: 'cloud-key',
+        MYCEL_OWNER_TELEGRAM_IDS: ' 12345, 67890 ',
+        MYCEL_TEMPORAL_UI: 'yes',
+        MYCEL_SHUTDOWN_TIMEOUT_MS: '2500',
+        MYCEL_MODEL: 'openai-compatible:qwen',
+        MYCEL_MODEL_BASE_URL: 'http://127.0.0.1:8000/v1',
+      },
+      CWD,
+    );
+    expect(config.dataDir).toBe(path.join(CWD, 'state'));
+    expect(config.databaseUrl).toBe(`sqlite:${path.join(CWD, 'state', 'mycel.db')}`);
+    expect(config.http.port).toBe(0);
+    expect(config.temporal).toMatchObject({ address: 'temporal.internal:7233', tls: true, ui: true });
+    expect(config.telegram.ownerIds).toEqual([12345, 67890]);
+    expect(config.shutdownTimeoutMs).toBe(2500);
+    expect(config.model).toMatchObject({ id: 'openai-compatible:qwen', baseUrl: 'http://127.0.0.1:8000/v1' });
+  });
+});
+
+describe('loadConfig refuses bad values, naming the variable and the accepted forms', () => {
+  const cases: Array<[name: string, value: string, accepted: RegExp]> = [
+    ['MYCEL_HTTP_PORT', 'abc', /port number from 0 to 65535/],
+    ['MYCEL_HTTP_PORT', '70000', /port number from 0 to 65535/],
+    ['MYCEL_DATABASE_URL', 'mysql://localhost/mycel', /sqlite:<path>.*postgres:\/\//],
+    ['TEMPORAL_ADDRESS', 'http://localhost:7233', /host:port/],
+    ['TEMPORAL_TLS', 'maybe', /accepted values: 0, 1, true, false, yes, no/],
+    ['MYCEL_TEMPORAL_UI', 'on', /accepted values: 0, 1, true, false, yes, no/],
+    ['MYCEL_MODEL', 'gpt-4', /offline, openai:<model>, anthropic:<model>/],
+    ['MYCEL_MODEL_BASE_URL', 'localhost:8000', /http\(s\) URL/],
+    ['TELEGRAM_API_ROOT', 'api.telegram.org', /http\(s\) URL/],
+    ['TELEGRAM_MODE', 'push', /accepted values: polling, webhook/],
+    ['TELEGRAM_WEBHOOK_URL', 'example.org/hook', /http\(s\) URL/],
+    ['MYCEL_OWNER_TELEGRAM_IDS', 'alice,bob', /comma-separated numeric Telegram user ids/],
+    ['MYCEL_TIMEZONE', 'Mars/Olympus', /IANA time zone/],
+    ['MYCEL_LOG_LEVEL', 'loud', /accepted values: trace, debug, info, warn, error, fatal, silent/],
+    ['MYCEL_SHUTDOWN_TIMEOUT_MS', '-5', /positive whole number/],
+  ];
+
+  it.each(cases)('%s=%s', (name, value, accepted) => {
+    const err = configError({ [name]: value });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain(`${name} (got "${value}")`);
+    expect(err.message).toMatch(accepted);
+    expect(err.hint).toMatch(/README "Configuration"/);
+  });
+
+  it('names every bad variable at once', () => {
+    const err = configError({ MYCEL_HTTP_PORT: 'abc', TELEGRAM_MODE: 'push', MYCEL_MODEL: 'gpt' });
+    for (const name of ['MYCEL_HTTP_PORT', 'TELEGRAM_MODE', 'MYCEL_MODEL']) expect(err.message).toContain(name);
+    expect(err.message.split('\n')).toHaveLength(4);
+  });
+
+  it('refuses combinations that cannot work', () => {
+    expect(configError({ MYCEL_MODEL: 'openai-compatible:qwen' }).message).toMatch(/MYCEL_MODEL_BASE_URL is not set/);
+    expect(configError({ TELEGRAM_BOT_TOKEN: '123456:abc', TELEGRAM_MODE: 'webhook' }).message).toMatch(/TELEGRAM_WEBHOOK_URL or TELEGRAM_WEBHOOK_SECRET is missing/);
+  });
+});
+
+describe('the HTTP bind address', () => {
+  it.each(['0.0.0.0', '192.168.1.20', 'mycel.example.org'])('refuses non-loopback %s without MYCEL_API_TOKEN', (host) => {
+    const err = configError({ MYCEL_HTTP_HOST: host });
+    expect(err.message).toContain(`MYCEL_HTTP_HOST is "${host}"`);
+    expect(err.message).toContain('MYCEL_API_TOKEN is not set');
+    expect(err.hint).toMatch(/set MYCEL_API_TOKEN/);
+  });
+
+  it('accepts a non-loopback host with a token, and loopback hosts without one', () => {
+    expect(loadConfig({ MYCEL_HTTP_HOST: '0.0.0.0', MYCEL_API_TOKEN: 'long-random-token' }, CWD).http).toMatchObject({ host: '0.0.0.0', apiToken: 'long-random-token' });
+    for (const host of ['127.0.0.1', 'localhost', '::1']) expect(loadConfig({ MYCEL_HTTP_HOST: host }, CWD).http.host).toBe(host);
+  });
+});
+
+describe('secrets in configuration errors', () => {
+  it('never quotes a malformed token or secret back', () => {
+    const err = configError({ TELEGRAM_BOT_TOKEN: 'supersecret-bot-token', TELEGRAM_WEBHOOK_SECRET: 'hush hush!' });
+    const text = `${err.message}\n${err.hint}`;
+    expect(text).toContain('TELEGRAM_BOT_TOKEN: accepted form');
+    expect(text).toContain('TELEGRAM_WEBHOOK_SECRET: accepted form');
+    expect(text).not.toContain('supersecret');
+    expect(text).not.toContain('hush');
+  });
+
+  it('masks the password of a malformed URL', () => {
+    const err = configError({ MYCEL_DATABASE_URL: 'mysql://admin:hunter2@db.internal/mycel', MYCEL_MODEL_BASE_URL: 'ftp://me:pa55word@models' });
+    expect(err.message).not.toContain('hunter2');
+    expect(err.message).not.toContain('pa55word');
+    expect(err.message).toContain('mysql://admin:***@db.internal/mycel');
+  });
+
+  it('never echoes secrets that are set while another variable is wrong', () => {
+    const err = configError({ MYCEL_HTTP_PORT: 'abc', MYCEL_API_TOKEN: 'tok-a1b2c3', TEMPORAL_API_KEY: 'key-d4e5f6', MYCEL_MODEL_API_KEY: 'sk-live-123' });
+    const text = `${err.message}\n${err.hint}`;
+    for (const secret of ['tok-a1b2c3', 'key-d4e5f6', 'sk-live-123']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('CONFIG_VARIABLES', () => {
+  it('documents every variable of the schema exactly once, and nothing else', () => {
+    const documented = CONFIG_VARIABLES.map(([name]) => name);
+    expect(new Set(documented).size).toBe(documented.length);
+    expect([...documented].sort()).toEqual(Object.keys(envSchema.shape).sort());
+  });
+
+  it('gives each variable a default and a meaning', () => {
+    for (const [name, fallback, meaning] of CONFIG_VARIABLES) {
+      expect(fallback, name).not.toBe('');
+      expect(meaning.length, name).toBeGreaterThan(5);
+    }
+  });
+});
