@@ -8,9 +8,13 @@ export interface Component {
   stop(): Promise<void>;
 }
 
+/** Where SIGINT/SIGTERM come from: the process, or a stand-in in tests. */
+export type SignalSource = Pick<NodeJS.Process, 'on' | 'removeListener'>;
+
 /**
  * Starts components in order and stops them in reverse, once, on SIGINT/SIGTERM or when
- * asked. Stopping is bounded: past `shutdownTimeoutMs` the process exits with code 1.
+ * asked. Stopping is bounded: past `shutdownTimeoutMs` the process exits with code 1
+ * (`onShutdownTimeout`, replaceable for tests).
  */
 export class Lifecycle {
   private readonly started: Component[] = [];
@@ -19,6 +23,7 @@ export class Lifecycle {
   constructor(
     private readonly logger: Logger,
     private readonly shutdownTimeoutMs: number,
+    private readonly onShutdownTimeout: () => void = () => process.exit(1),
   ) {}
 
   /** Starts each component; if one fails, the ones already started are stopped and the error rethrown. */
@@ -42,7 +47,7 @@ export class Lifecycle {
     this.stopping ??= (async () => {
       const timer = setTimeout(() => {
         this.logger.error(`shutdown took longer than ${this.shutdownTimeoutMs} ms; exiting`);
-        process.exit(1);
+        this.onShutdownTimeout();
       }, this.shutdownTimeoutMs);
       timer.unref();
       for (const component of [...this.started].reverse()) {
@@ -59,16 +64,17 @@ export class Lifecycle {
   }
 
   /** Resolves when SIGINT or SIGTERM arrives and the components have stopped. */
-  untilSignal(): Promise<NodeJS.Signals> {
+  untilSignal(source: SignalSource = process): Promise<NodeJS.Signals> {
     return new Promise((resolve) => {
       const onSignal = (signal: NodeJS.Signals) => {
         this.logger.info({ signal }, 'shutting down');
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
+        // A second signal takes the default action: a person can force an exit with Ctrl-C again.
+        source.removeListener('SIGINT', onSignal);
+        source.removeListener('SIGTERM', onSignal);
         void this.stop().then(() => resolve(signal));
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      source.on('SIGINT', onSignal);
+      source.on('SIGTERM', onSignal);
     });
   }
 }
