@@ -1,5 +1,6 @@
 import { createApprovalActivities } from './approvals.js';
 import type { ActivityDeps } from './deps.js';
+import { createPipelineActivities } from './pipelines.js';
 
 /**
  * Builds every activity of the worker from its dependencies. Each capability has its own
@@ -8,6 +9,7 @@ import type { ActivityDeps } from './deps.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createApprovalActivities(deps),
+    ...createPipelineActivities(deps),
   };
 }
 

@@ -101,6 +101,7 @@ export const envSchema = z.object({
   ),
   MYCEL_TOOLS_POLICY: optionalString,
   MYCEL_PIPELINES: optionalString,
+  MYCEL_PIPELINE_PARALLELISM: positiveInt(100),
   MYCEL_TIMEZONE: optionalString.refine(
     (v) => v === undefined || isTimeZone(v),
     'must be an IANA time zone, for example Europe/Berlin or UTC',
@@ -179,6 +180,8 @@ export interface MycelConfig {
   };
   toolsPolicyPath: string;
   pipelinesPath: string;
+  /** Most tasks of one pipeline run running at once, unless the pipeline says otherwise. */
+  pipelineParallelism: number;
   timeZone: string;
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
@@ -259,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     toolsPolicyPath: path.resolve(cwd, e.MYCEL_TOOLS_POLICY ?? path.join(dataDir, 'tools-policy.json')),
     pipelinesPath: path.resolve(cwd, e.MYCEL_PIPELINES ?? path.join(dataDir, 'pipelines')),
+    pipelineParallelism: Math.min(e.MYCEL_PIPELINE_PARALLELISM, 1_000),
     timeZone: e.MYCEL_TIMEZONE ?? 'UTC',
     logLevel: e.MYCEL_LOG_LEVEL ?? 'info',
     shutdownTimeoutMs: e.MYCEL_SHUTDOWN_TIMEOUT_MS,
@@ -292,6 +296,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_OWNER_TELEGRAM_IDS', '(none)', 'comma-separated Telegram user ids allowed to talk'],
   ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
   ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],
+  ['MYCEL_PIPELINE_PARALLELISM', '100', 'most tasks of one pipeline run at once (at most 1000)'],
   ['MYCEL_MEMORY_MIN_CONFIDENCE', '0.7', 'least confidence (0-1) a fact proposed by the model needs to be stored'],
   ['MYCEL_MEMORY_QUESTION_TIMEOUT', '86400', 'seconds a "which fact is right?" question waits before the newer fact is kept'],
   ['MYCEL_TIMEZONE', 'UTC', 'default IANA time zone of chats, for example Europe/Berlin'],

@@ -46,6 +46,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly pipelineRuns = new client.Counter({
+    name: `${METRIC_PREFIX}pipeline_runs_total`,
+    help: 'Pipeline runs finished, by status (succeeded|failed)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pipelineTasks = new client.Counter({
+    name: `${METRIC_PREFIX}pipeline_task_attempts_total`,
+    help: 'Pipeline task attempts, by outcome (succeeded|failed)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({});
     if (options.defaultMetrics !== false) client.collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });

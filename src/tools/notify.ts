@@ -1,11 +1,14 @@
 import type { ActivityDeps } from '../activities/deps.js';
-import type { ChatRef } from '../shared/envelope.js';
+import { appendMessage } from '../conversation/transcript.js';
+import type { Channel } from '../shared/envelope.js';
 
 /**
  * Posts an assistant message to a chat on Mycel's own initiative (an approval's outcome):
- * into the transcript, and out through the chat's channel when it pushes. Idempotent on `key`.
+ * into the transcript, and out through the chat's channel when it pushes. Idempotent on
+ * `key`: a retried activity neither stores nor sends the message twice.
  */
 export async function postToChat(deps: ActivityDeps, chat: { channel: string; chatId: string }, text: string, key: string): Promise<void> {
-  const ref = chat as ChatRef;
-  await deps.outbound.send({ channel: ref.channel, chatId: ref.chatId, text, key });
+  const channel = chat.channel as Channel;
+  await appendMessage(deps.store, { channel, chatId: chat.chatId, role: 'assistant', text, kind: 'approval', key });
+  await deps.outbound.send({ channel, chatId: chat.chatId, text, key });
 }

@@ -5,3 +5,4 @@
  */
 export { baselineWorkflow } from './baseline.js';
 export { approvalWorkflow } from './approval.js';
+export { pipelineWorkflow } from './pipeline.js';
