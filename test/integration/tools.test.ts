@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../src/activities/deps.js';
+import { listMessages } from '../../src/conversation/transcript.js';
 import { defaultPolicy } from '../../src/tools/policy.js';
 import { toolRuntime } from '../../src/tools/runtime.js';
 import type { ToolContext } from '../../src/tools/types.js';
@@ -95,6 +96,10 @@ describe('the tool gate', () => {
     });
     expect(record.decidedBy).toBe('owner (api)');
     expect(existsSync(path.join(policy.get().sandboxPath, 'approved.txt'))).toBe(true);
+    const posted = await waitFor(async () =>
+      (await listMessages(deps.store, { channel: 'web', chatId: 'tools-test' })).find((m) => m.text.startsWith(`Approved ${id}`)),
+    );
+    expect(posted).toMatchObject({ role: 'assistant', kind: 'approval' });
     expect((await mycel.api('/api/approvals')).body.find((a: { id: string }) => a.id === id)).toBeUndefined();
   });
 
@@ -120,6 +125,8 @@ describe('the tool gate', () => {
     const late = await mycel.api(`/api/approvals/${outcome.approvalId}`, { body: { decision: 'approve' } });
     expect(late.status).toBe(409);
     expect(existsSync(path.join(policy.get().sandboxPath, 'expired.txt'))).toBe(false);
+    const told = (await listMessages(deps.store, { channel: 'web', chatId: 'tools-test' })).find((m) => m.text.includes(`${outcome.approvalId}`) && m.text.includes('expired'));
+    expect(told).toBeDefined();
   });
 
   it('answers 404 for an unknown approval and 400 for a bad decision', async () => {
