@@ -143,5 +143,67 @@ export interface PipelineTables {
   pipeline_task_runs: PipelineTaskRunsTable;
 }
 
+export interface MemoryFactsTable {
+  /** Stable integer key the full-text index points at (never reused). */
+  seq: Generated<number>;
+  /** The id a person sees and types (`/forget m…`). */
+  id: string;
+  /** Idempotency key of the write (the tool call id, or the turn key of an extraction). */
+  write_key: string;
+  channel: string;
+  chat_id: string;
+  user_id: string;
+  text: string;
+  kind: string;
+  /** Normalized subject ("sister's birthday") used to detect contradictions; null when unknown. */
+  subject: string | null;
+  /** Normalized value stated about the subject ("may 3"). */
+  value: string | null;
+  confidence: number;
+  source: string;
+  /** JSON of the provenance (channel, chat, update id, workflow/run id, time, source text). */
+  provenance: string;
+  retention: string;
+  expires_at: string | null;
+  valid_from: string;
+  valid_to: string | null;
+  closed_by: string | null;
+  created_at: string;
+}
+
+export interface MemoryQuestionsTable {
+  id: string;
+  write_key: string;
+  channel: string;
+  chat_id: string;
+  old_fact_id: string;
+  new_fact_id: string;
+  status: 'pending' | 'answered' | 'expired';
+  /** 1 = the older fact is right, 2 = the newer one is. */
+  choice: number | null;
+  asked_at: string;
+  expires_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  workflow_id: string;
+}
+
+/** Who deleted which fact id, when: never the text. */
+export interface MemoryDeletionsTable {
+  id: string;
+  at: string;
+  channel: string;
+  chat_id: string;
+  fact_id: string;
+  deleted_by: string;
+  reason: string;
+}
+
+export interface MemoryTables {
+  memory_facts: MemoryFactsTable;
+  memory_questions: MemoryQuestionsTable;
+  memory_deletions: MemoryDeletionsTable;
+}
+
 /** Every table. Capabilities add their own interface to this intersection. */
-export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables;
+export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & MemoryTables;

@@ -1,6 +1,7 @@
 import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
 import conversation from './0002_conversation.js';
+import memory from './0004_memory.js';
 import pipelines from './0006_pipelines.js';
 import tools from './0007_tools.js';
 
@@ -12,6 +13,7 @@ import tools from './0007_tools.js';
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
   '0002_conversation': conversation,
+  '0004_memory': memory,
   '0006_pipelines': pipelines,
   '0007_tools': tools,
 };
