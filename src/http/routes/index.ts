@@ -1,8 +1,11 @@
 import type { RouteModule } from '../app.js';
 import { registerApprovalRoutes } from './approvals.js';
+import { registerSystemRoutes } from './system.js';
+import { registerWebRoutes } from './web.js';
 
 /**
  * The API's route modules, one per capability, in the order they are mounted.
- * (Health and metrics are always mounted by createHttpApp.)
+ * (Health and metrics are always mounted by createHttpApp.) The web app's page route is
+ * mounted last; it passes every /api path on, so API routes win wherever they are listed.
  */
-export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes];
+export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerSystemRoutes, /* keep last: */ registerWebRoutes];

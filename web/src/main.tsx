@@ -1,0 +1,12 @@
+import { render } from 'preact';
+import { App } from './app.js';
+import { interceptLinks } from './lib/router.js';
+import './styles.css';
+
+const root = document.getElementById('app');
+if (root) {
+  root.textContent = '';
+  interceptLinks(document.body);
+  render(<App />, root);
+  document.documentElement.dataset.ready = 'true';
+}

@@ -1,0 +1,132 @@
+import { useState } from 'preact/hooks';
+import { apiPath, get, post } from '../lib/api.js';
+import { formatTime, relativeTime } from '../lib/format.js';
+import { useResource } from '../lib/resource.js';
+import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
+
+/** A tool call waiting for the owner (**contract**: id, chatId, tool, input, requestedAt). */
+export interface Approval {
+  id: string;
+  chatId: string;
+  tool: string;
+  input: unknown;
+  requestedAt: string;
+  status?: string;
+  expiresAt?: string;
+  decidedBy?: string | null;
+  decidedAt?: string | null;
+}
+
+/** New requests show up within this long without a reload. */
+const REFRESH_MS = 4_000;
+
+function describeInput(input: unknown): string {
+  if (input && typeof input === 'object' && 'command' in input && typeof (input as { command: unknown }).command === 'string') {
+    return (input as { command: string }).command;
+  }
+  return JSON.stringify(input, null, 2);
+}
+
+export function ApprovalsPage() {
+  const pending = useResource((signal) => get<Approval[]>('/api/approvals', signal), [], REFRESH_MS);
+  const decided = useResource((signal) => get<Approval[]>('/api/approvals?status=all', signal).then((all) => all.filter((a) => a.status && a.status !== 'pending').reverse().slice(0, 20)), [], REFRESH_MS);
+  const [busy, setBusy] = useState<string>();
+  const [actionError, setActionError] = useState<{ error: unknown; action: string }>();
+  const [notice, setNotice] = useState<string>();
+
+  const decide = async (a: Approval, decision: 'approve' | 'deny') => {
+    setBusy(a.id);
+    setActionError(undefined);
+    try {
+      await post(apiPath('/api/approvals/{id}', { id: a.id }), { decision });
+      setNotice(decision === 'approve' ? `Approved ${a.id}: the ${a.tool} call runs now, and its result is posted to chat ${a.chatId}.` : `Denied ${a.id}: nothing runs; chat ${a.chatId} is told.`);
+      pending.reload();
+      decided.reload();
+    } catch (error) {
+      setActionError({ error, action: `${decision} ${a.id}` });
+      pending.reload();
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        Approvals
+      </h1>
+      <p class="lead">Tool calls the safety policy holds for your decision. Nothing runs until you approve; a request not answered in time expires.</p>
+      {isMissing(pending.error) ? (
+        <Unavailable what="Approvals" />
+      ) : (
+        <>
+          {notice && (
+            <p class="notice ok" role="status">
+              {notice}
+            </p>
+          )}
+          {actionError && <ErrorNotice error={actionError.error} action={actionError.action} />}
+          {pending.error !== undefined && <ErrorNotice error={pending.error} action="load the approvals" onRetry={pending.reload} />}
+          <h2>Waiting for you</h2>
+          {pending.data === undefined && pending.loading && <Loading what="approvals" />}
+          {pending.data && pending.data.length === 0 && <Empty>Nothing is waiting for approval.</Empty>}
+          {pending.data && pending.data.length > 0 && (
+            <ul class="rows" aria-label="Pending approvals">
+              {pending.data.map((a) => (
+                <li key={a.id} class="row approval">
+                  <div class="row-main">
+                    <p class="row-title">
+                      <span class="tool">{a.tool}</span> <code class="command">{describeInput(a.input)}</code>
+                    </p>
+                    <p class="row-meta">
+                      id {a.id} · chat {a.chatId} · asked {relativeTime(a.requestedAt)}
+                      {a.expiresAt ? ` · expires ${relativeTime(a.expiresAt)}` : ''}
+                    </p>
+                  </div>
+                  <div class="row-actions">
+                    <button type="button" disabled={busy === a.id} aria-label={`Approve ${a.id}`} onClick={() => void decide(a, 'approve')}>
+                      Approve
+                    </button>
+                    <button type="button" class="danger" disabled={busy === a.id} aria-label={`Deny ${a.id}`} onClick={() => void decide(a, 'deny')}>
+                      Deny
+                    </button>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+          <h2>Recently decided</h2>
+          {decided.data && decided.data.length === 0 && <Empty>No decisions yet.</Empty>}
+          {decided.data && decided.data.length > 0 && (
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">Id</th>
+                  <th scope="col">Tool and input</th>
+                  <th scope="col">Decision</th>
+                  <th scope="col">By</th>
+                  <th scope="col">When</th>
+                </tr>
+              </thead>
+              <tbody>
+                {decided.data.map((a) => (
+                  <tr key={a.id}>
+                    <td>{a.id}</td>
+                    <td>
+                      {a.tool} <code>{describeInput(a.input)}</code>
+                    </td>
+                    <td>
+                      <span class={`badge ${a.status}`}>{a.status}</span>
+                    </td>
+                    <td>{a.decidedBy ?? '—'}</td>
+                    <td>{formatTime(a.decidedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,86 @@
+import { useState } from 'preact/hooks';
+import { get } from '../lib/api.js';
+import { compactJson, formatDuration, formatTime } from '../lib/format.js';
+import { useResource } from '../lib/resource.js';
+import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
+
+/** One audit record (**contract**: id, at, chatId, tool, decision, input, outcome). */
+export interface AuditRecord {
+  id: string;
+  at: string;
+  chatId: string;
+  tool: string;
+  decision: 'allowed' | 'refused' | 'approved' | 'denied' | 'expired';
+  input: unknown;
+  outcome: string;
+  decidedBy?: string | null;
+  durationMs?: number | null;
+}
+
+/** How many records the page asks for. */
+export const AUDIT_PAGE_SIZE = 200;
+
+export function AuditPage() {
+  const [filter, setFilter] = useState('');
+  const list = useResource((signal) => get<AuditRecord[]>(`/api/audit?limit=${AUDIT_PAGE_SIZE}`, signal), [], 10_000);
+  const q = filter.trim().toLowerCase();
+  const shown = (list.data ?? []).filter((r) => !q || [r.chatId, r.tool, r.decision, r.outcome, compactJson(r.input)].some((f) => f.toLowerCase().includes(q)));
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        Audit log
+      </h1>
+      <p class="lead">Every tool call, allowed or refused, newest first. Secrets are redacted.</p>
+      {isMissing(list.error) ? (
+        <Unavailable what="Audit log" />
+      ) : (
+        <>
+          <div class="search">
+            <label for="audit-filter">Filter</label>
+            <input id="audit-filter" type="search" placeholder="chat, tool, decision…" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
+          </div>
+          {list.error !== undefined && <ErrorNotice error={list.error} action="load the audit log" onRetry={list.reload} />}
+          {list.data === undefined && list.loading && <Loading what="the audit log" />}
+          {list.data && shown.length === 0 && <Empty>{q ? 'No record matches the filter.' : 'No tool has been called yet.'}</Empty>}
+          {shown.length > 0 && (
+            <div class="table-wrap">
+              <table class="table">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Chat</th>
+                    <th scope="col">Tool</th>
+                    <th scope="col">Decision</th>
+                    <th scope="col">Input</th>
+                    <th scope="col">Outcome</th>
+                    <th scope="col">Took</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.map((r) => (
+                    <tr key={r.id}>
+                      <td>
+                        <time dateTime={r.at}>{formatTime(r.at)}</time>
+                      </td>
+                      <td>{r.chatId}</td>
+                      <td>{r.tool}</td>
+                      <td>
+                        <span class={`badge ${r.decision}`}>{r.decision}</span>
+                        {r.decidedBy ? <span class="by"> by {r.decidedBy}</span> : null}
+                      </td>
+                      <td>
+                        <code>{compactJson(r.input)}</code>
+                      </td>
+                      <td class="outcome">{compactJson(r.outcome, 160)}</td>
+                      <td>{formatDuration(r.durationMs)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,170 @@
+import { useState } from 'preact/hooks';
+import { apiPath, del, get } from '../lib/api.js';
+import { loadCapabilities } from '../lib/capabilities.js';
+import { chatParam } from '../lib/chat-param.js';
+import { formatTime } from '../lib/format.js';
+import { useResource } from '../lib/resource.js';
+import type { Location } from '../lib/router.js';
+import { ChatSelect } from '../components/chat-select.js';
+import { ConfirmBar } from '../components/confirm.js';
+import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
+
+/** A stored fact (**contract**: id, text, confidence, provenance, …). */
+export interface Memory {
+  id: string;
+  text: string;
+  confidence: number;
+  kind?: string;
+  provenance?: Record<string, unknown> | null;
+  validFrom?: string | null;
+  validTo?: string | null;
+  createdAt?: string;
+}
+
+const LIST = '/api/chats/{chatId}/memories';
+const ONE = '/api/chats/{chatId}/memories/{id}';
+
+export function MemoriesPage({ location }: { location: Location }) {
+  const { chatId, choose } = chatParam(location);
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        Memories
+      </h1>
+      <p class="lead">Facts Mycel keeps about you, with where each came from. Deleting one removes it for good.</p>
+      <ChatSelect value={chatId} onChange={choose} />
+      {chatId ? <MemoryList chatId={chatId} /> : <Empty>Choose a chat to see its memories.</Empty>}
+    </section>
+  );
+}
+
+function matches(m: Memory, query: string): boolean {
+  const q = query.toLowerCase();
+  return m.text.toLowerCase().includes(q) || (m.kind ?? '').toLowerCase().includes(q);
+}
+
+function MemoryList({ chatId }: { chatId: string }) {
+  const [query, setQuery] = useState('');
+  const [applied, setApplied] = useState('');
+  const list = useResource(
+    async (signal) => {
+      const caps = await loadCapabilities();
+      const serverSearch = caps.queryParams('get', LIST).includes('q');
+      const path = apiPath(LIST, { chatId }) + (serverSearch && applied ? `?q=${encodeURIComponent(applied)}` : '');
+      return { serverSearch, memories: await get<Memory[]>(path, signal) };
+    },
+    [chatId, applied],
+  );
+  const [confirming, setConfirming] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<unknown>();
+  const [notice, setNotice] = useState<string>();
+
+  if (isMissing(list.error)) return <Unavailable what="Memories" />;
+
+  const remove = async (m: Memory) => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      await del(apiPath(ONE, { chatId, id: m.id }));
+      setNotice(`Deleted "${m.text}".`);
+      setConfirming(undefined);
+      list.reload();
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const shown = list.data ? (list.data.serverSearch || !applied ? list.data.memories : list.data.memories.filter((m) => matches(m, applied))) : [];
+
+  return (
+    <div>
+      <form
+        class="search"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(query.trim());
+        }}
+      >
+        <label for="memory-search">Search memories</label>
+        <input id="memory-search" type="search" value={query} onInput={(e) => {
+          const v = (e.target as HTMLInputElement).value;
+          setQuery(v);
+          if (!v) setApplied('');
+        }} />
+        <button type="submit">Search</button>
+      </form>
+      {notice && (
+        <p class="notice ok" role="status">
+          {notice}
+        </p>
+      )}
+      {actionError !== undefined && <ErrorNotice error={actionError} action="delete the memory" />}
+      {list.error !== undefined && <ErrorNotice error={list.error} action="load the memories" onRetry={list.reload} />}
+      {list.data === undefined && list.loading && <Loading what="memories" />}
+      {list.data && shown.length === 0 && (
+        <Empty>{applied ? `No memory matches "${applied}".` : 'No memories in this chat yet. In the chat, try "/remember my sister is called Ada".'}</Empty>
+      )}
+      {shown.length > 0 && (
+        <ul class="rows" aria-label="Memories">
+          {shown.map((m) => (
+            <li key={m.id} class="row memory">
+              <div class="row-main">
+                <p class="row-title">{m.text}</p>
+                <p class="row-meta">
+                  confidence {Math.round(m.confidence * 100)}%{m.kind ? ` · ${m.kind}` : ''}
+                  {m.validTo ? ` · valid until ${formatTime(m.validTo)}` : ''} · id {m.id}
+                </p>
+                <Provenance value={m.provenance} />
+              </div>
+              <div class="row-actions">
+                {confirming === m.id ? (
+                  <ConfirmBar question={`Delete "${m.text}" for good?`} confirmLabel="Delete" busy={busy} onConfirm={() => void remove(m)} onCancel={() => setConfirming(undefined)} />
+                ) : (
+                  <button type="button" class="danger" aria-label={`Delete memory: ${m.text}`} onClick={() => setConfirming(m.id)}>
+                    Delete
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+const LABELS: Record<string, string> = {
+  channel: 'Channel',
+  chatId: 'Chat',
+  updateId: 'Message',
+  workflowId: 'Workflow',
+  runId: 'Run',
+  at: 'When',
+  recordedAt: 'When',
+  sourceText: 'Said',
+  source: 'Source',
+};
+
+/** Where a fact came from: channel, chat, message, workflow run, time, the words said. */
+function Provenance({ value }: { value: Memory['provenance'] }) {
+  if (!value || typeof value !== 'object') return null;
+  const entries = Object.entries(value).filter(([, v]) => v !== null && v !== undefined && v !== '');
+  if (!entries.length) return null;
+  return (
+    <details class="provenance">
+      <summary>Provenance</summary>
+      <dl>
+        {entries.map(([k, v]) => (
+          <div key={k}>
+            <dt>{LABELS[k] ?? k}</dt>
+            <dd>{typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? formatTime(v) : typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}

@@ -1,0 +1,134 @@
+import { useState } from 'preact/hooks';
+import { apiPath, del, get, post } from '../lib/api.js';
+import { loadCapabilities, type Capabilities } from '../lib/capabilities.js';
+import { chatParam } from '../lib/chat-param.js';
+import { formatTime, relativeTime } from '../lib/format.js';
+import { useResource } from '../lib/resource.js';
+import type { Location } from '../lib/router.js';
+import { ChatSelect } from '../components/chat-select.js';
+import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
+
+/** A pending promise (**contract**: id, text, dueAt, status). */
+export interface Reminder {
+  id: string;
+  text: string;
+  dueAt: string;
+  status: string;
+  recurring?: string | null;
+}
+
+const LIST = '/api/chats/{chatId}/reminders';
+const ONE = '/api/chats/{chatId}/reminders/{id}';
+const SNOOZE = '/api/chats/{chatId}/reminders/{id}/snooze';
+/** Refresh the list this often so fired reminders leave it. */
+const REFRESH_MS = 5_000;
+/** The snooze choices offered, in minutes. */
+export const SNOOZE_CHOICES: ReadonlyArray<[minutes: number, label: string]> = [
+  [10, '10 minutes'],
+  [60, '1 hour'],
+  [24 * 60, '1 day'],
+];
+
+export function PromisesPage({ location }: { location: Location }) {
+  const { chatId, choose } = chatParam(location);
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        Reminders
+      </h1>
+      <p class="lead">What Mycel promised to tell you, and when. Each one is durable work that fires once, even across restarts.</p>
+      <ChatSelect value={chatId} onChange={choose} />
+      {chatId ? <ReminderList chatId={chatId} /> : <Empty>Choose a chat to see its reminders.</Empty>}
+    </section>
+  );
+}
+
+function ReminderList({ chatId }: { chatId: string }) {
+  const list = useResource(
+    async (signal) => {
+      const [caps, reminders] = await Promise.all([loadCapabilities(), get<Reminder[]>(apiPath(LIST, { chatId }), signal)]);
+      return { caps, reminders };
+    },
+    [chatId],
+    REFRESH_MS,
+  );
+  const [actionError, setActionError] = useState<{ error: unknown; action: string }>();
+  const [busy, setBusy] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+
+  if (isMissing(list.error)) return <Unavailable what="Reminders" />;
+  const act = async (id: string, action: string, run: () => Promise<unknown>, done: string) => {
+    setBusy(id);
+    setActionError(undefined);
+    try {
+      await run();
+      setNotice(done);
+      list.reload();
+    } catch (error) {
+      setActionError({ error, action });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <div>
+      {notice && (
+        <p class="notice ok" role="status">
+          {notice}
+        </p>
+      )}
+      {actionError && <ErrorNotice error={actionError.error} action={actionError.action} />}
+      {list.error !== undefined && <ErrorNotice error={list.error} action="load the reminders" onRetry={list.reload} />}
+      {list.data === undefined && list.loading && <Loading what="reminders" />}
+      {list.data && list.data.reminders.length === 0 && <Empty>No pending reminders in this chat. In the chat, try "/remind in 10m stretch".</Empty>}
+      {list.data && list.data.reminders.length > 0 && (
+        <ul class="rows" aria-label="Pending reminders">
+          {list.data.reminders.map((r) => (
+            <li key={r.id} class="row">
+              <div class="row-main">
+                <p class="row-title">{r.text}</p>
+                <p class="row-meta">
+                  <time dateTime={r.dueAt}>{formatTime(r.dueAt)}</time> ({relativeTime(r.dueAt)}) · {r.status} · id {r.id}
+                  {r.recurring ? ` · repeats ${r.recurring}` : ''}
+                </p>
+              </div>
+              <div class="row-actions">
+                <SnoozeControl caps={list.data!.caps} disabled={busy === r.id} onSnooze={(minutes) =>
+                  act(r.id, 'snooze the reminder', () => post(apiPath(SNOOZE, { chatId, id: r.id }), { minutes }), `Snoozed "${r.text}".`)
+                } />
+                <button type="button" class="danger" disabled={busy === r.id} aria-label={`Cancel reminder: ${r.text}`} onClick={() =>
+                  act(r.id, 'cancel the reminder', () => del(apiPath(ONE, { chatId, id: r.id })), `Cancelled "${r.text}".`)
+                }>
+                  Cancel
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function SnoozeControl({ caps, disabled, onSnooze }: { caps: Capabilities; disabled: boolean; onSnooze(minutes: number): void }) {
+  const [minutes, setMinutes] = useState(SNOOZE_CHOICES[0]![0]);
+  if (!caps.has('post', SNOOZE)) return null;
+  return (
+    <span class="snooze">
+      <label>
+        <span class="visually-hidden">Snooze by</span>
+        <select value={minutes} disabled={disabled} onChange={(e) => setMinutes(Number((e.target as HTMLSelectElement).value))}>
+          {SNOOZE_CHOICES.map(([m, label]) => (
+            <option key={m} value={m}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" disabled={disabled} onClick={() => onSnooze(minutes)}>
+        Snooze
+      </button>
+    </span>
+  );
+}
