@@ -1,4 +1,5 @@
 import { createApprovalActivities } from './approvals.js';
+import { createConversationActivities } from './conversation.js';
 import type { ActivityDeps } from './deps.js';
 import { createPipelineActivities } from './pipelines.js';
 
@@ -9,6 +10,7 @@ import { createPipelineActivities } from './pipelines.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createApprovalActivities(deps),
+    ...createConversationActivities(deps),
     ...createPipelineActivities(deps),
   };
 }

@@ -29,6 +29,11 @@ export interface BrainInput {
   step: number;
   /** Outcomes of every tool call made earlier in this turn, in order. */
   results: ToolOutcome[];
+  /**
+   * The calls that produced `results`, in the same order, with their inputs (a model brain
+   * replays the exchange of tool calls and results to its model). Set by the workflow.
+   */
+  calls?: Array<ToolCall & { callId: string }>;
   history: HistoryLine[];
   /** A running summary of older turns (carried across Continue-As-New). */
   summary: string;

@@ -108,6 +108,7 @@ export const envSchema = z.object({
   ),
   MYCEL_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   MYCEL_SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
+  MYCEL_CONVERSATION_TURNS_PER_RUN: positiveInt(200),
   MYCEL_MEMORY_MIN_CONFIDENCE: z
     .string()
     .optional()
@@ -185,6 +186,8 @@ export interface MycelConfig {
   timeZone: string;
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
+  /** Conversation: turns a chat's workflow run takes before it continues as new. */
+  conversationTurnsPerRun: number;
   /** Memory: the least confidence an extracted fact needs to be stored; how long a contradiction question waits (s). */
   memory: { minConfidence: number; questionTimeoutSeconds: number };
   otlpEndpoint: string | undefined;
@@ -266,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     timeZone: e.MYCEL_TIMEZONE ?? 'UTC',
     logLevel: e.MYCEL_LOG_LEVEL ?? 'info',
     shutdownTimeoutMs: e.MYCEL_SHUTDOWN_TIMEOUT_MS,
+    conversationTurnsPerRun: e.MYCEL_CONVERSATION_TURNS_PER_RUN,
     memory: { minConfidence: e.MYCEL_MEMORY_MIN_CONFIDENCE, questionTimeoutSeconds: e.MYCEL_MEMORY_QUESTION_TIMEOUT },
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
@@ -302,5 +306,6 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_TIMEZONE', 'UTC', 'default IANA time zone of chats, for example Europe/Berlin'],
   ['MYCEL_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent'],
   ['MYCEL_SHUTDOWN_TIMEOUT_MS', '15000', 'longest graceful shutdown before the process exits with code 1'],
+  ['MYCEL_CONVERSATION_TURNS_PER_RUN', '200', 'turns a chat workflow run takes before Continue-As-New (history stays bounded)'],
   ['OTEL_EXPORTER_OTLP_ENDPOINT', '(none)', 'OTLP/HTTP endpoint for OpenTelemetry traces'],
 ];

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from '../activities/deps.js';
+import { createConversationTools } from '../conversation/tools.js';
 import { describeTool } from './builtin/describe.js';
 import { fileTools } from './builtin/files.js';
 import { httpTool } from './builtin/http.js';
@@ -17,7 +18,7 @@ export function createBuiltinTools(_deps: ActivityDeps, getPolicy: () => ToolsPo
  * its own `create<X>Tools(deps)` factory (promises, memory, shell/files/http, pipelines).
  */
 export function createToolRegistry(deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolRegistry {
-  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools];
+  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools, createConversationTools];
   const registry: ToolRegistry = new ToolRegistry(factories.flatMap((factory) => factory(deps, getPolicy)));
   registry.register(describeTool(getPolicy, () => registry));
   return registry;

@@ -5,4 +5,5 @@
  */
 export { baselineWorkflow } from './baseline.js';
 export { approvalWorkflow } from './approval.js';
+export { conversationWorkflow } from './conversation.js';
 export { pipelineWorkflow } from './pipeline.js';

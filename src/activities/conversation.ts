@@ -1,0 +1,116 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { createBrain } from '../brain/factory.js';
+import type { Brain, BrainInput, BrainStep } from '../brain/types.js';
+import { getChatSettings } from '../conversation/chats.js';
+import { DEDUPE_PRUNE_EVERY_TURNS, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
+import { recallForTurn } from '../conversation/recall.js';
+import { appendMessage } from '../conversation/transcript.js';
+import { withLogContext } from '../logging/log-context.js';
+import { MycelError } from '../shared/errors.js';
+import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
+import { toolRuntime } from '../tools/runtime.js';
+import type { ActivityDeps } from './deps.js';
+
+/** What the workflow sends for one brain step; the activity adds the chat's context. */
+export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'>;
+
+export interface RecordTurnRequest {
+  channel: Channel;
+  chatId: string;
+  /** The update's idempotency key. */
+  turnKey: string;
+  turn: number;
+  userText: string;
+  reply: string;
+  receivedAt: string;
+  repliedAt: string;
+}
+
+export interface DeliverReplyRequest {
+  channel: Channel;
+  chatId: string;
+  text: string;
+  key: string;
+}
+
+const brains = new WeakMap<ActivityDeps, Brain>();
+
+/** The worker's brain, chosen once from MYCEL_MODEL. */
+export function brainFor(deps: ActivityDeps): Brain {
+  let brain = brains.get(deps);
+  if (!brain) {
+    brain = createBrain(deps.config);
+    brains.set(deps, brain);
+  }
+  return brain;
+}
+
+function chatOf(envelope: Envelope): ChatRef {
+  return { channel: envelope.channel, chatId: envelope.chatId };
+}
+
+/** Activities of the conversation workflow: brain steps, the turn record, reply delivery. */
+export function createConversationActivities(deps: ActivityDeps) {
+  return {
+    /**
+     * One step of a turn: the brain sees the message, the chat's time zone, recalled facts,
+     * the tools it may ask for, and the results of earlier calls in this turn.
+     */
+    async brainStep(request: BrainStepRequest): Promise<BrainStep> {
+      const chat = chatOf(request.envelope);
+      return withLogContext({ chatId: chat.chatId, updateId: request.envelope.updateId }, async () => {
+        const brain = brainFor(deps);
+        const runtime = toolRuntime(deps);
+        const offered = new Set(runtime.registry.list().filter((t) => t.forModel !== false).map((t) => t.id));
+        const [settings, memories] = await Promise.all([
+          getChatSettings(deps.store, chat, deps.config),
+          recallForTurn(deps, chat, request.envelope.text),
+        ]);
+        const input: BrainInput = {
+          ...request,
+          memories,
+          timeZone: settings.timeZone,
+          tools: runtime.registry.info().filter((t) => offered.has(t.id)),
+        };
+        try {
+          const step = await brain.step(input);
+          deps.logger.debug({ brain: brain.id, step: request.step, answer: step.type }, 'brain step');
+          return step;
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          deps.logger.warn({ brain: brain.id, step: request.step }, `brain step failed: ${message}`);
+          if (err instanceof MycelError && err.code === 'MODEL_REJECTED') {
+            throw ApplicationFailure.create({ message, type: 'BrainRejected', nonRetryable: true });
+          }
+          throw ApplicationFailure.create({ message, type: err instanceof MycelError ? err.code : 'BrainFailed' });
+        }
+      });
+    },
+
+    /**
+     * Writes the turn's two transcript lines and its dedupe record, in one transaction and
+     * idempotently on the turn key: a retry after a crash writes nothing twice.
+     */
+    async recordTurn(request: RecordTurnRequest): Promise<void> {
+      await withLogContext({ chatId: request.chatId, updateId: request.turnKey }, async () => {
+        const chat = { channel: request.channel, chatId: request.chatId };
+        await deps.store.db.transaction().execute(async (trx) => {
+          const q = { db: trx };
+          await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt });
+          await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt });
+          await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt });
+        });
+        if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
+          const pruned = await pruneTurnRecords(deps.store);
+          if (pruned) deps.logger.debug({ pruned }, 'pruned expired dedupe records');
+        }
+        deps.logger.debug({ turn: request.turn }, 'turn recorded');
+      });
+    },
+
+    /** Sends the reply through the chat's channel when it pushes (Telegram); idempotent on `key`. */
+    async deliverReply(request: DeliverReplyRequest): Promise<boolean> {
+      return withLogContext({ chatId: request.chatId }, () => deps.outbound.send(request));
+    },
+  };
+}

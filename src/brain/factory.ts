@@ -1,0 +1,14 @@
+import type { MycelConfig } from '../config/config.js';
+import type { Brain } from './types.js';
+import { OfflineBrain } from './offline/offline-brain.js';
+import { ModelBrain } from './model/model-brain.js';
+
+/**
+ * The one place a brain is chosen: `MYCEL_MODEL=offline` (the default) gives the
+ * deterministic offline brain; `openai:…`, `anthropic:…`, `ollama:…` and
+ * `openai-compatible:…` give a model brain through the Vercel AI SDK.
+ */
+export function createBrain(config: Pick<MycelConfig, 'model'>): Brain {
+  if (config.model.id === 'offline') return new OfflineBrain();
+  return new ModelBrain(config.model);
+}

@@ -1,0 +1,209 @@
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Logger } from '../logging/logger.js';
+import { withLogContext } from '../logging/log-context.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { MycelError, formatError } from '../shared/errors.js';
+import { conversationWorkflowId, envelopeSchema, type Envelope } from '../shared/envelope.js';
+import {
+  conversationWorkflow,
+  duplicateDroppedSignal,
+  turnUpdate,
+  type TurnReply,
+} from '../workflows/conversation.js';
+import { findTurnRecord } from './dedupe.js';
+import type { Queryable } from './transcript.js';
+
+/**
+ * Ingress of every channel: one call per inbound message. It validates the envelope,
+ * drops repeats (durable dedupe record, then messages still in flight in this process),
+ * and otherwise sends the message as an Update-with-Start to the chat's conversation
+ * workflow, whose first message creates it. The envelope's `updateId` is both the Update
+ * id (Temporal itself collapses concurrent repeats onto one Update) and the dedupe key.
+ */
+
+/** How long ingress waits for a turn's reply before answering that it is still running. */
+export const TURN_REPLY_TIMEOUT_MS = 5 * 60_000;
+
+export interface SubmitTurnOptions {
+  taskQueue: string;
+  /** The durable dedupe record is checked here first when given (always, in the product). */
+  store?: Queryable;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Turns per run of a newly started conversation (MYCEL_CONVERSATION_TURNS_PER_RUN). */
+  turnsPerRun?: number;
+  timeoutMs?: number;
+}
+
+export interface SubmittedTurn {
+  reply: string;
+  turn: number;
+  /** True when this message had been answered before: nothing new happened. */
+  duplicate: boolean;
+  /** True when the channel's sequence number was lower than one already seen in this chat. */
+  outOfOrder: boolean;
+  workflowId: string;
+  /** The run that answered (absent when the durable record answered without asking it). */
+  runId?: string;
+}
+
+/** The envelope failed validation, at ingress or in the workflow's Update validator. */
+export class InvalidEnvelopeError extends MycelError {
+  constructor(message: string) {
+    super('ENVELOPE_INVALID', message, 'send text of 1 to 8000 characters; see the envelope schema in src/shared/envelope.ts');
+    this.name = 'InvalidEnvelopeError';
+  }
+}
+
+/** No reply came in time; the turn goes on and its reply will appear in the transcript. */
+export class TurnTimeoutError extends MycelError {
+  constructor(workflowId: string, ms: number) {
+    super(
+      'TURN_TIMEOUT',
+      `No reply from the conversation ${workflowId} within ${Math.round(ms / 1000)} s.`,
+      'check that a worker runs (`mycel start` or `mycel worker`, see /readyz); the reply will appear in the transcript when the turn finishes',
+    );
+    this.name = 'TurnTimeoutError';
+  }
+}
+
+/** In-process state of ingress for one Temporal client: messages in flight, per-chat order. */
+interface IngressState {
+  inFlight: Map<string, Promise<SubmittedTurn>>;
+  chatTails: Map<string, Promise<unknown>>;
+}
+
+const states = new WeakMap<Client, IngressState>();
+
+function stateFor(client: Client): IngressState {
+  let state = states.get(client);
+  if (!state) {
+    state = { inFlight: new Map(), chatTails: new Map() };
+    states.set(client, state);
+  }
+  return state;
+}
+
+/** Runs `fn` after the chat's previous message finished: one update at a time per chat. */
+function inChatOrder<T>(state: IngressState, chat: string, fn: () => Promise<T>): Promise<T> {
+  const previous = state.chatTails.get(chat) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  state.chatTails.set(chat, tail);
+  void tail.then(() => {
+    if (state.chatTails.get(chat) === tail) state.chatTails.delete(chat);
+  });
+  return run;
+}
+
+function parseEnvelope(envelope: unknown): Envelope {
+  const parsed = envelopeSchema.safeParse(envelope);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidEnvelopeError(`invalid message: ${issue?.path.join('.') || 'envelope'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(onTimeout()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Sends one message to its chat's conversation and returns the reply. A repeated
+ * `updateId` (sequential or concurrent, across Continue-As-New and restarts) returns the
+ * first reply and turn with `duplicate: true` and starts no new turn.
+ *
+ * For pushing channels (Telegram) the workflow delivers the reply itself; the caller must
+ * not send it again.
+ *
+ * @example
+ *   const { reply, turn } = await submitTurn(client, { taskQueue: config.temporal.taskQueue, store }, envelope);
+ */
+export async function submitTurn(client: Client, options: SubmitTurnOptions, envelope: Envelope): Promise<SubmittedTurn> {
+  const message = parseEnvelope(envelope);
+  const state = stateFor(client);
+  const workflowId = conversationWorkflowId(message.channel, message.chatId);
+  const started = performance.now();
+  return withLogContext({ chatId: message.chatId, updateId: message.updateId, workflowId }, async () => {
+    const running = state.inFlight.get(message.updateId);
+    if (running) {
+      const first = await running;
+      return dropped(client, options, message, { ...first, duplicate: true }, true);
+    }
+    const work = inChatOrder(state, `${message.channel}:${message.chatId}`, () => answer(client, options, message, workflowId));
+    state.inFlight.set(message.updateId, work);
+    try {
+      const result = await work;
+      // A repeat answered from the durable record never reached the workflow; one the workflow
+      // recognized itself (it carries the run id) is already in its counters.
+      if (result.duplicate) return dropped(client, options, message, result, result.runId === undefined);
+      const seconds = (performance.now() - started) / 1000;
+      options.metrics?.turns.inc({ channel: message.channel, outcome: 'ok' });
+      options.metrics?.turnLatency.observe({ channel: message.channel }, seconds);
+      if (result.outOfOrder) options.metrics?.outOfOrderArrivals.inc({ channel: message.channel });
+      withLogContext({ runId: result.runId ?? '' }, () =>
+        options.logger?.info({ turn: result.turn, ms: Math.round(seconds * 1000), outOfOrder: result.outOfOrder || undefined }, 'turn answered'),
+      );
+      return result;
+    } catch (err) {
+      if (!(err instanceof InvalidEnvelopeError)) options.metrics?.turns.inc({ channel: message.channel, outcome: 'error' });
+      options.logger?.warn(`turn failed: ${formatError(err)}`);
+      throw err;
+    } finally {
+      state.inFlight.delete(message.updateId);
+    }
+  });
+}
+
+async function answer(client: Client, options: SubmitTurnOptions, message: Envelope, workflowId: string): Promise<SubmittedTurn> {
+  if (options.store) {
+    const record = await findTurnRecord(options.store, message.updateId);
+    if (record) return { reply: record.reply, turn: record.turn, duplicate: true, outOfOrder: false, workflowId };
+  }
+  const start = new WithStartWorkflowOperation(conversationWorkflow, {
+    workflowId,
+    taskQueue: options.taskQueue,
+    args: [{ channel: message.channel, chatId: message.chatId, ...(options.turnsPerRun ? { turnsPerRun: options.turnsPerRun } : {}) }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  const timeoutMs = options.timeoutMs ?? TURN_REPLY_TIMEOUT_MS;
+  try {
+    const reply: TurnReply = await withTimeout(
+      client.workflow.executeUpdateWithStart(turnUpdate, { args: [message], updateId: message.updateId, startWorkflowOperation: start }),
+      timeoutMs,
+      () => new TurnTimeoutError(workflowId, timeoutMs),
+    );
+    return { reply: reply.reply, turn: reply.turn, duplicate: reply.duplicate, outOfOrder: reply.outOfOrder, workflowId, runId: reply.runId };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause instanceof Error ? err.cause.message : err.message;
+      throw new InvalidEnvelopeError(cause);
+    }
+    if (err instanceof MycelError) throw err;
+    throw new MycelError('TURN_FAILED', `The conversation ${workflowId} could not take the message: ${formatError(err)}`, 'check that Temporal is reachable (see /readyz)', { cause: err });
+  }
+}
+
+/** Counts a repeat that ingress answered itself, in the metrics and in the workflow's counters. */
+function dropped(client: Client, options: SubmitTurnOptions, message: Envelope, result: SubmittedTurn, tellWorkflow: boolean): SubmittedTurn {
+  options.metrics?.duplicatesDropped.inc({ channel: message.channel });
+  options.logger?.info({ turn: result.turn }, 'duplicate message dropped; the first reply is returned');
+  if (tellWorkflow) {
+    void client.workflow
+      .getHandle(result.workflowId)
+      .signal(duplicateDroppedSignal, { updateId: message.updateId })
+      .catch((err) => options.logger?.debug(`could not count the duplicate in the workflow: ${formatError(err)}`));
+  }
+  return result;
+}

@@ -1,0 +1,285 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as conversationActivities from '../activities/conversation.js';
+import type * as toolActivities from '../activities/tools.js';
+import { MAX_TOOL_ROUNDS, type BrainStep, type HistoryLine } from '../brain/types.js';
+import { envelopeSchema, type Channel, type Envelope } from '../shared/envelope.js';
+import type { ToolCall, ToolOutcome } from '../tools/types.js';
+
+/**
+ * The conversation of one chat (`chat-<channel>-<chatId>`): a long-lived workflow that
+ * takes each message as a validated Update, one at a time in arrival order, and answers
+ * it with a loop of activities: brainStep → runTool… → brainStep → reply, then recordTurn
+ * (transcript + durable dedupe record) and, for pushing channels, a delivery.
+ *
+ * Its history stays bounded: after `turnsPerRun` turns, or when Temporal suggests it, it
+ * waits for running handlers and continues as new, carrying a summary, the recent lines,
+ * the counters, the expected sequence and the recent dedupe keys.
+ */
+
+/** Turns per run before Continue-As-New, unless the input says otherwise (MYCEL_CONVERSATION_TURNS_PER_RUN). */
+export const DEFAULT_TURNS_PER_RUN = 200;
+/** Transcript lines the workflow keeps for the brain and carries across Continue-As-New. */
+export const RECENT_HISTORY_LINES = 20;
+/** Answered update keys the workflow remembers (and carries) to drop repeats on its own. */
+export const RECENT_DEDUPE_KEYS = 256;
+/** Longest running summary of older lines carried across Continue-As-New (characters). */
+export const SUMMARY_MAX_CHARS = 2_000;
+/** Longest excerpt of one line that goes into the summary. */
+const SUMMARY_LINE_CHARS = 160;
+
+export interface ConversationCounters {
+  /** Turns answered in this chat, over all runs. */
+  turns: number;
+  /** Repeated updates dropped (by ingress or by the workflow). */
+  duplicatesDropped: number;
+  /** Messages that arrived with a sequence lower than one already seen. */
+  outOfOrder: number;
+  /** The lowest sequence number the next message should carry (null until a channel sends one). */
+  expectedSequence: number | null;
+  /** Turns answered by this run; Continue-As-New resets it. */
+  runTurns: number;
+  /** Runs of this conversation so far (1 + Continue-As-New count). */
+  runs: number;
+}
+
+export interface RememberedTurn {
+  key: string;
+  turn: number;
+  reply: string;
+}
+
+/** What a run hands to the next one at Continue-As-New. */
+export interface CarriedState {
+  summary: string;
+  recent: HistoryLine[];
+  counters: Omit<ConversationCounters, 'runTurns' | 'expectedSequence'>;
+  expectedSequence: number | null;
+  dedupe: RememberedTurn[];
+}
+
+export interface ConversationInput {
+  channel: Channel;
+  chatId: string;
+  turnsPerRun?: number;
+  carried?: CarriedState;
+}
+
+/** The answer to one turn Update. */
+export interface TurnReply {
+  reply: string;
+  turn: number;
+  /** True when this update had been answered before: `reply` and `turn` are the first ones. */
+  duplicate: boolean;
+  outOfOrder: boolean;
+  workflowId: string;
+  runId: string;
+}
+
+/** One message, as a Workflow Update; the Update id is the envelope's `updateId`. */
+export const turnUpdate = defineUpdate<TurnReply, [Envelope]>('turn');
+/** Ingress tells the workflow about a repeat it dropped itself (so the query counts it). */
+export const duplicateDroppedSignal = defineSignal<[{ updateId: string }]>('duplicateDropped');
+export const countersQuery = defineQuery<ConversationCounters>('counters');
+
+type ConversationActivities = ReturnType<typeof conversationActivities.createConversationActivities>;
+type ToolActivities = ReturnType<typeof toolActivities.createToolActivities>;
+
+/** A model call may take a while; three attempts, then the turn answers that the brain is unreachable. */
+const brain = proxyActivities<Pick<ConversationActivities, 'brainStep'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: ['BrainRejected'] },
+});
+
+const tools = proxyActivities<ToolActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+});
+
+const bookkeeping = proxyActivities<Pick<ConversationActivities, 'recordTurn' | 'deliverReply'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
+});
+
+/** Why the turn could not get an answer from the brain, for a person. */
+function brainFailureReply(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const detail = cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+  return `Sorry, I could not think this through: ${detail}. Please try again in a moment.`;
+}
+
+function excerpt(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export async function conversationWorkflow(input: ConversationInput): Promise<void> {
+  const turnsPerRun = Math.max(1, input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN);
+  const carried = input.carried;
+  let summary = carried?.summary ?? '';
+  const recent: HistoryLine[] = [...(carried?.recent ?? [])];
+  const counters: ConversationCounters = {
+    turns: carried?.counters.turns ?? 0,
+    duplicatesDropped: carried?.counters.duplicatesDropped ?? 0,
+    outOfOrder: carried?.counters.outOfOrder ?? 0,
+    expectedSequence: carried?.expectedSequence ?? null,
+    runTurns: 0,
+    runs: (carried?.counters.runs ?? 0) + 1,
+  };
+  const answered = new Map<string, RememberedTurn>((carried?.dedupe ?? []).map((t) => [t.key, t]));
+
+  // Turns run one at a time, in the order their Updates were accepted.
+  let nextTicket = 0;
+  let serving = 0;
+
+  function remember(entry: RememberedTurn): void {
+    answered.set(entry.key, entry);
+    while (answered.size > RECENT_DEDUPE_KEYS) answered.delete(answered.keys().next().value!);
+  }
+
+  function addLine(line: HistoryLine): void {
+    recent.push(line);
+    while (recent.length > RECENT_HISTORY_LINES) {
+      const old = recent.shift()!;
+      summary = `${summary}\n${old.role}: ${excerpt(old.text, SUMMARY_LINE_CHARS)}`.trim();
+      if (summary.length > SUMMARY_MAX_CHARS) summary = summary.slice(summary.length - SUMMARY_MAX_CHARS);
+    }
+  }
+
+  /** Notes the channel's sequence number; true when the message is older than one already seen. */
+  function checkSequence(sequence: number | null): boolean {
+    if (sequence === null) return false;
+    if (counters.expectedSequence !== null && sequence < counters.expectedSequence) {
+      counters.outOfOrder += 1;
+      return true;
+    }
+    counters.expectedSequence = sequence + 1;
+    return false;
+  }
+
+  async function think(envelope: Envelope, turnKey: string): Promise<string> {
+    const { workflowId, runId } = workflowInfo();
+    const results: ToolOutcome[] = [];
+    const calls: Array<ToolCall & { callId: string }> = [];
+    for (let step = 0; ; step += 1) {
+      let next: BrainStep;
+      try {
+        next = await brain.brainStep({
+          envelope,
+          step,
+          results,
+          calls,
+          history: [...recent],
+          summary,
+          now: new Date().toISOString(),
+        });
+      } catch (err) {
+        log.warn('the brain failed after its retries', { chatId: envelope.chatId, updateId: turnKey, error: String(err) });
+        return brainFailureReply(err);
+      }
+      if (next.type === 'reply') return next.text;
+      if (step >= MAX_TOOL_ROUNDS) {
+        return `I stopped after ${MAX_TOOL_ROUNDS} rounds of tool calls without reaching an answer. Please ask again more simply.`;
+      }
+      // One activity per call, in order: side effects happen in the order the brain asked for.
+      for (const [index, call] of next.calls.entries()) {
+        const callId = `${turnKey}#${step}.${index}`;
+        calls.push({ ...call, callId });
+        results.push(await tools.runTool({ call, callId, envelope, now: new Date().toISOString(), workflowId, runId }));
+      }
+    }
+  }
+
+  async function answer(envelope: Envelope): Promise<TurnReply> {
+    const { workflowId, runId } = workflowInfo();
+    const key = envelope.updateId;
+    const seen = answered.get(key);
+    if (seen) {
+      counters.duplicatesDropped += 1;
+      return { reply: seen.reply, turn: seen.turn, duplicate: true, outOfOrder: false, workflowId, runId };
+    }
+    const outOfOrder = checkSequence(envelope.sequence);
+    counters.turns += 1;
+    counters.runTurns += 1;
+    const turn = counters.turns;
+    const reply = await think(envelope, key);
+    const repliedAt = new Date().toISOString();
+    await bookkeeping.recordTurn({
+      channel: envelope.channel,
+      chatId: envelope.chatId,
+      turnKey: key,
+      turn,
+      userText: envelope.text,
+      reply,
+      receivedAt: envelope.receivedAt,
+      repliedAt,
+    });
+    remember({ key, turn, reply });
+    addLine({ role: 'user', text: envelope.text, at: envelope.receivedAt });
+    addLine({ role: 'assistant', text: reply, at: repliedAt });
+    if (envelope.channel !== 'web') {
+      // Pushing channels get the reply from here; a failed delivery leaves the turn answered.
+      try {
+        await bookkeeping.deliverReply({ channel: envelope.channel, chatId: envelope.chatId, text: reply, key: `${key}#reply` });
+      } catch (err) {
+        log.error('the reply could not be delivered', { chatId: envelope.chatId, updateId: key, error: String(err) });
+      }
+    }
+    return { reply, turn, duplicate: false, outOfOrder, workflowId, runId };
+  }
+
+  setHandler(
+    turnUpdate,
+    async (envelope) => {
+      const ticket = nextTicket++;
+      await condition(() => serving === ticket);
+      try {
+        return await answer(envelope);
+      } finally {
+        serving += 1;
+      }
+    },
+    {
+      validator: (envelope) => {
+        const parsed = envelopeSchema.safeParse(envelope);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new Error(`invalid envelope: ${issue?.path.join('.') || 'envelope'}: ${issue?.message ?? 'invalid'}`);
+        }
+        if (parsed.data.channel !== input.channel || parsed.data.chatId !== input.chatId) {
+          throw new Error(`envelope for ${parsed.data.channel}:${parsed.data.chatId} sent to the conversation of ${input.channel}:${input.chatId}`);
+        }
+      },
+    },
+  );
+  setHandler(duplicateDroppedSignal, () => {
+    counters.duplicatesDropped += 1;
+  });
+  setHandler(countersQuery, () => ({ ...counters }));
+
+  await condition(() => (counters.runTurns >= turnsPerRun || workflowInfo().continueAsNewSuggested) && allHandlersFinished());
+  await continueAsNew<typeof conversationWorkflow>({
+    channel: input.channel,
+    chatId: input.chatId,
+    turnsPerRun,
+    carried: {
+      summary,
+      recent,
+      counters: { turns: counters.turns, duplicatesDropped: counters.duplicatesDropped, outOfOrder: counters.outOfOrder, runs: counters.runs },
+      expectedSequence: counters.expectedSequence,
+      dedupe: [...answered.values()],
+    },
+  });
+}

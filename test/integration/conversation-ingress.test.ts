@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitTurn } from '../../src/conversation/ingress.js';
+import { listMessages } from '../../src/conversation/transcript.js';
+import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
+import { countersQuery } from '../../src/workflows/conversation.js';
+import { startTestMycel, type TestMycel } from '../support/harness.js';
+
+function envelope(chatId: string, text: string, id = randomBytes(4).toString('hex'), sequence: number | null = null): Envelope {
+  return {
+    v: ENVELOPE_VERSION,
+    channel: 'web',
+    chatId,
+    userId: 'tester',
+    updateId: `web:test:${id}`,
+    sequence,
+    requestId: `req-${id}`,
+    text,
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+describe('conversation ingress (submitTurn) against the dev server', () => {
+  let mycel: TestMycel;
+  beforeAll(async () => {
+    mycel = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false } });
+  });
+  afterAll(() => mycel?.stop());
+
+  const opts = () => ({ taskQueue: mycel.config.temporal.taskQueue, store: mycel.proc.store!, metrics: mycel.proc.metrics });
+
+  it('creates the chat workflow with the first message and answers with the offline brain', async () => {
+    const chatId = `c-${randomBytes(3).toString('hex')}`;
+    const first = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, '/start'));
+    expect(first).toMatchObject({ turn: 1, duplicate: false, workflowId: `chat-web-${chatId}` });
+    expect(first.reply).toMatch(/Mycel/);
+    const second = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, 'what is the meaning of life?'));
+    expect(second.turn).toBe(2);
+    expect(second.reply).toMatch(/without a language model/);
+    const lines = await listMessages(mycel.proc.store!, { channel: 'web', chatId });
+    expect(lines.map((l) => [l.role, l.turn])).toEqual([
+      ['user', 1],
+      ['assistant', 1],
+      ['user', 2],
+      ['assistant', 2],
+    ]);
+  });
+});
