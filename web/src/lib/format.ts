@@ -53,3 +53,9 @@ export function compactJson(value: unknown, max = 200): string {
   }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** A tool call's input as a person reads it: the command line of a shell call, else JSON. */
+export function describeToolInput(input: unknown, max = 400): string {
+  if (input && typeof input === 'object' && typeof (input as { command?: unknown }).command === 'string') return (input as { command: string }).command;
+  return compactJson(input, max);
+}

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { apiPath, get, post } from '../lib/api.js';
-import { formatTime, relativeTime } from '../lib/format.js';
+import { describeToolInput as describeInput, formatTime, relativeTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
 
@@ -19,13 +19,6 @@ export interface Approval {
 
 /** New requests show up within this long without a reload. */
 const REFRESH_MS = 4_000;
-
-function describeInput(input: unknown): string {
-  if (input && typeof input === 'object' && 'command' in input && typeof (input as { command: unknown }).command === 'string') {
-    return (input as { command: string }).command;
-  }
-  return JSON.stringify(input, null, 2);
-}
 
 export function ApprovalsPage() {
   const pending = useResource((signal) => get<Approval[]>('/api/approvals', signal), [], REFRESH_MS);

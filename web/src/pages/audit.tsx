@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get } from '../lib/api.js';
-import { compactJson, formatDuration, formatTime } from '../lib/format.js';
+import { compactJson, describeToolInput, formatDuration, formatTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
 
@@ -59,7 +59,7 @@ export function AuditPage() {
                 <tbody>
                   {shown.map((r) => (
                     <tr key={r.id}>
-                      <td>
+                      <td class="nowrap">
                         <time dateTime={r.at}>{formatTime(r.at)}</time>
                       </td>
                       <td>{r.chatId}</td>
@@ -69,7 +69,7 @@ export function AuditPage() {
                         {r.decidedBy ? <span class="by"> by {r.decidedBy}</span> : null}
                       </td>
                       <td>
-                        <code>{compactJson(r.input)}</code>
+                        <code>{describeToolInput(r.input)}</code>
                       </td>
                       <td class="outcome">{compactJson(r.outcome, 160)}</td>
                       <td>{formatDuration(r.durationMs)}</td>
