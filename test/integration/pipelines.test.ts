@@ -1,0 +1,264 @@
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runResult, schedulePipeline, startPipelineRun, unschedulePipeline } from '../../src/pipelines/client.js';
+import { getRun, listRuns } from '../../src/pipelines/store.js';
+import type { PipelineRunResult } from '../../src/pipelines/run-types.js';
+import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { testDialects } from '../support/databases.js';
+
+const FIXTURES = path.resolve('test/fixtures/pipelines');
+
+interface Event {
+  run: string;
+  task: string;
+  what: string;
+  at: number;
+}
+
+function events(dir: string, runId?: string): Event[] {
+  const file = path.join(dir, 'events.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [run, task, what, at] = line.split(' ');
+      return { run: run!, task: task!, what: what!, at: Number(at) };
+    })
+    .filter((e) => !runId || e.run === runId);
+}
+
+const at = (list: Event[], task: string, what: string) => list.find((e) => e.task === task && e.what === what)!.at;
+const count = (list: Event[], task: string) => list.filter((e) => e.task === task && e.what !== 'end').length;
+
+async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('pipelines on the dev server', () => {
+  let mycel: TestMycel;
+  let dir: string;
+
+  async function run(pipelineId: string, input: Record<string, unknown> = {}): Promise<PipelineRunResult> {
+    const { handle } = await startPipelineRun(mycel.proc.client!, {
+      pipelineId,
+      version: 1,
+      input: { dir, ...input } as never,
+      trigger: 'test',
+      taskQueue: mycel.config.temporal.taskQueue,
+    });
+    return runResult(handle);
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-pipeline-events-'));
+    mycel = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_PIPELINES: FIXTURES } });
+  });
+
+  afterAll(async () => {
+    await mycel?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a diamond in dependency order, the two middle tasks in parallel', async () => {
+    const result = await run('diamond');
+    expect(result.status).toBe('succeeded');
+    expect(result.outputs).toEqual({ a: { n: 1 }, b: { fromB: 2 }, c: { fromC: 3 }, d: { total: 5 } });
+    const ev = events(dir, result.runId);
+    expect(at(ev, 'b', 'start')).toBeGreaterThanOrEqual(at(ev, 'a', 'end'));
+    expect(at(ev, 'c', 'start')).toBeGreaterThanOrEqual(at(ev, 'a', 'end'));
+    // b and c overlap: each starts before the other ends.
+    expect(at(ev, 'b', 'start')).toBeLessThan(at(ev, 'c', 'end'));
+    expect(at(ev, 'c', 'start')).toBeLessThan(at(ev, 'b', 'end'));
+    expect(at(ev, 'd', 'start')).toBeGreaterThanOrEqual(Math.max(at(ev, 'b', 'end'), at(ev, 'c', 'end')));
+  });
+
+  it('fans out to 50 parallel branches and fans in', async () => {
+    const started = Date.now();
+    const result = await run('fanout');
+    const wall = Date.now() - started;
+    expect(result.status).toBe('succeeded');
+    expect(result.outputs.join).toEqual({ count: 50, sum: 50 * 10 + (49 * 50) / 2 });
+    const ev = events(dir, result.runId);
+    // Every branch ran once, and they ran together: far less than 50 × 200 ms.
+    for (let i = 0; i < 50; i++) expect(count(ev, `branch-${i}`)).toBe(1);
+    const firstEnd = Math.min(...ev.filter((e) => e.what === 'end').map((e) => e.at));
+    const lateStarts = ev.filter((e) => e.what === 'start' && e.at < firstEnd).length;
+    expect(lateStarts).toBeGreaterThan(10);
+    expect(wall).toBeLessThan(10_000);
+  });
+
+  it('retries a failing task until it succeeds, counting attempts', async () => {
+    const result = await run('retry');
+    expect(result.status).toBe('succeeded');
+    expect(result.tasks.flaky).toMatchObject({ status: 'succeeded', attempts: 3 });
+    expect(result.outputs['after-flaky']).toEqual({ sawAttempt: 3 });
+    expect(count(events(dir, result.runId), 'flaky')).toBe(3);
+    const stored = await getRun(mycel.proc.store!, result.runId);
+    expect(stored?.tasks.find((t) => t.taskId === 'flaky')).toMatchObject({ status: 'succeeded', attempts: 3 });
+  });
+
+  it('fails the run when retries are exhausted: dependents never run, independent branches finish', async () => {
+    const result = await run('exhausted');
+    expect(result.status).toBe('failed');
+    expect(result.failedTask).toBe('doomed');
+    expect(result.error).toBe('boom');
+    expect(result.tasks.doomed).toMatchObject({ status: 'failed', attempts: 2, error: 'boom' });
+    expect(result.tasks['after-doomed']).toMatchObject({ status: 'upstream-failed', reason: 'depends on "doomed", which failed' });
+    expect(result.tasks['after-after']).toMatchObject({ status: 'upstream-failed' });
+    expect(result.tasks.fatal).toMatchObject({ status: 'failed', attempts: 1, error: 'cannot go on' });
+    expect(result.tasks.independent).toMatchObject({ status: 'succeeded' });
+    const ev = events(dir, result.runId);
+    expect(count(ev, 'doomed')).toBe(2);
+    expect(count(ev, 'fatal')).toBe(1);
+    expect(count(ev, 'after-doomed')).toBe(0);
+    expect(count(ev, 'after-after')).toBe(0);
+    const stored = await getRun(mycel.proc.store!, result.runId);
+    expect(stored).toMatchObject({ status: 'failed', failedTask: 'doomed', error: 'boom' });
+    expect(stored?.tasks.find((t) => t.taskId === 'after-doomed')?.status).toBe('upstream-failed');
+  });
+
+  it('fails a task that runs past its timeout', async () => {
+    const started = Date.now();
+    const result = await run('timeout');
+    expect(Date.now() - started).toBeLessThan(4_500);
+    expect(result).toMatchObject({ status: 'failed', failedTask: 'sleepy' });
+    expect(result.error).toMatch(/timed out: an attempt ran longer than its timeout of 1000 ms/);
+  });
+
+  it('skips a task whose condition is false, and its dependents unless they opt in', async () => {
+    const off = await run('conditional', { flag: false });
+    expect(off.status).toBe('succeeded');
+    expect(off.tasks.maybe).toMatchObject({ status: 'skipped', reason: 'its condition (when) was false' });
+    expect(off.tasks['after-maybe']).toMatchObject({ status: 'skipped', reason: 'its parent "maybe" was skipped' });
+    expect(off.outputs['opt-in']).toEqual({ maybeRan: false });
+    expect(count(events(dir, off.runId), 'maybe')).toBe(0);
+    expect(count(events(dir, off.runId), 'after-maybe')).toBe(0);
+
+    const on = await run('conditional', { flag: true });
+    expect(on.tasks.maybe?.status).toBe('succeeded');
+    expect(on.outputs['after-maybe']).toBe(true);
+    expect(on.outputs['opt-in']).toEqual({ maybeRan: true });
+  });
+
+  it('merges parents into the context in dependsOn order, the later parent winning', async () => {
+    const result = await run('merge', { fromInput: 'input', keep: 'input' });
+    const child = result.outputs.child as { context: Record<string, unknown>; p3: unknown };
+    expect(child.context).toEqual({ dir, fromInput: 'overridden by p1', keep: 'input', shared: 'from p2', one: 1, two: 2 });
+    expect(child.p3).toEqual(['not', 'an', 'object']);
+  });
+
+  it('refuses a value that is not JSON, naming the task, and passes large outputs by reference', async () => {
+    const bad = await run('not-json');
+    expect(bad).toMatchObject({ status: 'failed', failedTask: 'bad-value' });
+    expect(bad.error).toBe('task "bad-value" returned a value that is not JSON-safe: $.when: a Date is not plain JSON (convert it, e.g. a Date with toISOString())');
+    expect(bad.tasks['bad-value']?.attempts).toBe(1);
+
+    const large = await run('large');
+    expect(large.status).toBe('succeeded');
+    expect(large.outputs.big).toMatchObject({ $ref: 'mycel:pipeline-output', taskId: 'big', bytes: 20_011 });
+    expect(large.outputs.measure).toEqual({ length: 20_000 });
+  });
+
+  it('refuses to start an unknown version with a clear error', async () => {
+    const { handle } = await startPipelineRun(mycel.proc.client!, { pipelineId: 'diamond', version: 9, input: {}, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
+    const result = await runResult(handle);
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/pipeline "diamond" version 9 is not loaded on this worker \(loaded versions: 1\)/);
+  });
+
+  it('fires on a schedule', async () => {
+    const client = mycel.proc.client!;
+    await schedulePipeline(client, { pipelineId: 'scheduled', version: 1, cron: '@every 2s', input: { dir }, taskQueue: mycel.config.temporal.taskQueue });
+    try {
+      const fired = await waitFor(async () => {
+        const runs = await listRuns(mycel.proc.store!, { pipelineId: 'scheduled' });
+        return runs.find((r) => r.status === 'succeeded' && r.trigger === 'schedule');
+      }, 20_000);
+      expect(fired.runId).toMatch(/^pipeline-scheduled-v1-scheduled-/);
+      expect(count(events(dir, fired.runId), 'tick')).toBe(1);
+    } finally {
+      await unschedulePipeline(client, 'scheduled');
+    }
+  });
+});
+
+describe('a worker stopped mid-run', () => {
+  it('resumes on a new worker without re-running finished tasks', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-pipeline-resume-'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-pipeline-events-'));
+    const shared = { dataDir, taskQueue: `resume-${Date.now()}`, parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_PIPELINES: FIXTURES } };
+    let first: TestMycel | undefined = await startTestMycel(shared);
+    let second: TestMycel | undefined;
+    try {
+      const { runId } = await startPipelineRun(first.proc.client!, { pipelineId: 'resumable', version: 1, input: { dir }, trigger: 'test', taskQueue: shared.taskQueue });
+      await waitFor(() => events(dir, runId).some((e) => e.task === 'slow' && e.what === 'start'));
+      await first.stop();
+      first = undefined;
+      second = await startTestMycel(shared);
+      const result = await runResult(second.proc.client!.workflow.getHandle(runId));
+      expect(result.status).toBe('succeeded');
+      const ev = events(dir, runId);
+      expect(count(ev, 's1')).toBe(1);
+      expect(count(ev, 's2')).toBe(1);
+      expect(count(ev, 's4')).toBe(1);
+      expect(count(ev, 's5')).toBe(1);
+      // The task that was running when the worker stopped ran again on the new worker.
+      expect(count(ev, 'slow')).toBe(2);
+      expect(result.tasks.slow?.attempts).toBe(2);
+    } finally {
+      await first?.stop();
+      await second?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(testDialects())('run history on $name', (dialect) => {
+  it('stores runs with per-task status, attempts and durations', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-pipeline-events-'));
+    const mycel = await startTestMycel({ dialect, parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_PIPELINES: FIXTURES } });
+    try {
+      const client = mycel.proc.client!;
+      const q = mycel.config.temporal.taskQueue;
+      const ok = await runResult((await startPipelineRun(client, { pipelineId: 'retry', version: 1, input: { dir }, trigger: 'test', taskQueue: q })).handle);
+      const bad = await runResult((await startPipelineRun(client, { pipelineId: 'exhausted', version: 1, input: { dir }, trigger: 'test', taskQueue: q })).handle);
+      const store = mycel.proc.store!;
+      const runs = await listRuns(store);
+      expect(runs.map((r) => r.runId)).toEqual([bad.runId, ok.runId]);
+      const detail = await getRun(store, ok.runId);
+      expect(detail).toMatchObject({ pipelineId: 'retry', version: 1, status: 'succeeded', trigger: 'test', input: { dir }, outputs: { flaky: { attempt: 3 }, 'after-flaky': { sawAttempt: 3 } } });
+      expect(detail!.durationMs).toBeGreaterThan(0);
+      expect(detail!.tasks.map((t) => [t.taskId, t.status, t.attempts])).toEqual([
+        ['flaky', 'succeeded', 3],
+        ['after-flaky', 'succeeded', 1],
+      ]);
+      for (const t of detail!.tasks) {
+        expect(t.durationMs).toBeGreaterThanOrEqual(0);
+        expect(Date.parse(t.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(t.startedAt!));
+      }
+      const failed = await getRun(store, bad.runId);
+      expect(failed).toMatchObject({ status: 'failed', failedTask: 'doomed', error: 'boom' });
+      expect(Object.fromEntries(failed!.tasks.map((t) => [t.taskId, t.status]))).toEqual({
+        doomed: 'failed',
+        fatal: 'failed',
+        independent: 'succeeded',
+        'after-doomed': 'upstream-failed',
+        'after-after': 'upstream-failed',
+      });
+    } finally {
+      await mycel.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
