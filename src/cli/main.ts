@@ -3,6 +3,7 @@ import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, notAvailable, type CliContext } from './context.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
 
 /** Commands whose capability lands later register here with their help text. */
@@ -16,13 +17,7 @@ function registerPendingCommands(program: Command, _ctx: CliContext): void {
     .description('validate the deployment end to end; exit 0 only if every check passes')
     .option('--json', 'print one JSON document instead of a table')
     .action(() => notAvailable('`mycel doctor`'));
-  const pipelines = program.command('pipelines').description('list and run task pipelines');
-  pipelines.command('list').description('list pipelines, schedules and recent runs').action(() => notAvailable('`mycel pipelines list`'));
-  pipelines
-    .command('run <id>')
-    .description('run a pipeline now, printing progress and the final outputs as JSON')
-    .option('--input <json>', 'the run input, as JSON', '{}')
-    .action(() => notAvailable('`mycel pipelines run`'));
+
   const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram');
   pairing.command('list').description('list pending pairing codes and paired users').action(() => notAvailable('`mycel pairing`'));
   pairing.command('approve <code>').description('allow the Telegram user who was given this pairing code').action(() => notAvailable('`mycel pairing`'));
@@ -45,6 +40,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerRunCommands(program, ctx);
   registerPendingCommands(program, ctx);
   registerApprovalCommands(program, ctx);
+  registerPipelineCommands(program, ctx);
   return program;
 }
 

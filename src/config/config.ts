@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.js';
+import { DEFAULT_PROMISE_HORIZON_DAYS, MAX_PROMISE_HORIZON_DAYS } from '../promises/limits.js';
 import { DEFAULT_MIN_CONFIDENCE, DEFAULT_QUESTION_TIMEOUT_SECONDS } from '../memory/types.js';
 import { redactText } from '../shared/redact.js';
 
@@ -106,6 +107,7 @@ export const envSchema = z.object({
     (v) => v === undefined || isTimeZone(v),
     'must be an IANA time zone, for example Europe/Berlin or UTC',
   ),
+  MYCEL_PROMISE_HORIZON_DAYS: positiveInt(DEFAULT_PROMISE_HORIZON_DAYS).refine((n) => n <= MAX_PROMISE_HORIZON_DAYS, `must be at most ${MAX_PROMISE_HORIZON_DAYS} days`),
   MYCEL_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   MYCEL_SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
   MYCEL_CONVERSATION_TURNS_PER_RUN: positiveInt(200),
@@ -184,6 +186,8 @@ export interface MycelConfig {
   /** Most tasks of one pipeline run running at once, unless the pipeline says otherwise. */
   pipelineParallelism: number;
   timeZone: string;
+  /** Promises: how far ahead (days) a reminder may be due. */
+  promiseHorizonDays: number;
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
   /** Conversation: turns a chat's workflow run takes before it continues as new. */
@@ -267,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pipelinesPath: path.resolve(cwd, e.MYCEL_PIPELINES ?? path.join(dataDir, 'pipelines')),
     pipelineParallelism: Math.min(e.MYCEL_PIPELINE_PARALLELISM, 1_000),
     timeZone: e.MYCEL_TIMEZONE ?? 'UTC',
+    promiseHorizonDays: e.MYCEL_PROMISE_HORIZON_DAYS,
     logLevel: e.MYCEL_LOG_LEVEL ?? 'info',
     shutdownTimeoutMs: e.MYCEL_SHUTDOWN_TIMEOUT_MS,
     conversationTurnsPerRun: e.MYCEL_CONVERSATION_TURNS_PER_RUN,
@@ -304,6 +309,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_MEMORY_MIN_CONFIDENCE', '0.7', 'least confidence (0-1) a fact proposed by the model needs to be stored'],
   ['MYCEL_MEMORY_QUESTION_TIMEOUT', '86400', 'seconds a "which fact is right?" question waits before the newer fact is kept'],
   ['MYCEL_TIMEZONE', 'UTC', 'default IANA time zone of chats, for example Europe/Berlin'],
+  ['MYCEL_PROMISE_HORIZON_DAYS', '365', 'how far ahead (days, at most 3650) a reminder may be due'],
   ['MYCEL_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent'],
   ['MYCEL_SHUTDOWN_TIMEOUT_MS', '15000', 'longest graceful shutdown before the process exits with code 1'],
   ['MYCEL_CONVERSATION_TURNS_PER_RUN', '200', 'turns a chat workflow run takes before Continue-As-New (history stays bounded)'],
