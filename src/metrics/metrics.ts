@@ -60,6 +60,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Promises: how late a delivery was against its due time (seconds, >= 0). */
+  readonly promiseDeliveryDelay = new client.Histogram({
+    name: `${METRIC_PREFIX}promise_delivery_delay_seconds`,
+    help: 'Delay between a promise\'s due time and its delivery, by channel',
+    labelNames: ['channel'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({});
     if (options.defaultMetrics !== false) client.collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });

@@ -8,5 +8,7 @@ if (root) {
   root.textContent = '';
   interceptLinks(document.body);
   render(<App />, root);
+  // Marks the moment the app is drawn and answers input (read by tests and the bench).
   document.documentElement.dataset.ready = 'true';
+  performance.mark('mycel-interactive');
 }

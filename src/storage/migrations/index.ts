@@ -1,6 +1,7 @@
 import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
 import conversation from './0002_conversation.js';
+import promises from './0003_promises.js';
 import memory from './0004_memory.js';
 import pipelines from './0006_pipelines.js';
 import tools from './0007_tools.js';
@@ -13,6 +14,7 @@ import tools from './0007_tools.js';
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
   '0002_conversation': conversation,
+  '0003_promises': promises,
   '0004_memory': memory,
   '0006_pipelines': pipelines,
   '0007_tools': tools,

@@ -49,8 +49,9 @@ function MemoryList({ chatId }: { chatId: string }) {
   const list = useResource(
     async (signal) => {
       const caps = await loadCapabilities();
-      const serverSearch = caps.queryParams('get', LIST).includes('q');
-      const path = apiPath(LIST, { chatId }) + (serverSearch && applied ? `?q=${encodeURIComponent(applied)}` : '');
+      const param = caps.queryParams('get', LIST).find((p) => p === 'search' || p === 'q');
+      const serverSearch = Boolean(param);
+      const path = apiPath(LIST, { chatId }) + (param && applied ? `?${param}=${encodeURIComponent(applied)}` : '');
       return { serverSearch, memories: await get<Memory[]>(path, signal) };
     },
     [chatId, applied],

@@ -22,11 +22,11 @@ const ONE = '/api/chats/{chatId}/reminders/{id}';
 const SNOOZE = '/api/chats/{chatId}/reminders/{id}/snooze';
 /** Refresh the list this often so fired reminders leave it. */
 const REFRESH_MS = 5_000;
-/** The snooze choices offered, in minutes. */
-export const SNOOZE_CHOICES: ReadonlyArray<[minutes: number, label: string]> = [
-  [10, '10 minutes'],
-  [60, '1 hour'],
-  [24 * 60, '1 day'],
+/** The snooze choices offered: the server's `when` text and its label. */
+export const SNOOZE_CHOICES: ReadonlyArray<[when: string, label: string]> = [
+  ['10m', 'by 10 minutes'],
+  ['1h', 'by 1 hour'],
+  ['tomorrow at 9', 'to tomorrow 9:00'],
 ];
 
 export function PromisesPage({ location }: { location: Location }) {
@@ -94,8 +94,8 @@ function ReminderList({ chatId }: { chatId: string }) {
                 </p>
               </div>
               <div class="row-actions">
-                <SnoozeControl caps={list.data!.caps} disabled={busy === r.id} onSnooze={(minutes) =>
-                  act(r.id, 'snooze the reminder', () => post(apiPath(SNOOZE, { chatId, id: r.id }), { minutes }), `Snoozed "${r.text}".`)
+                <SnoozeControl caps={list.data!.caps} disabled={busy === r.id} onSnooze={(when) =>
+                  act(r.id, 'snooze the reminder', () => post(apiPath(SNOOZE, { chatId, id: r.id }), { when }), `Snoozed "${r.text}".`)
                 } />
                 <button type="button" class="danger" disabled={busy === r.id} aria-label={`Cancel reminder: ${r.text}`} onClick={() =>
                   act(r.id, 'cancel the reminder', () => del(apiPath(ONE, { chatId, id: r.id })), `Cancelled "${r.text}".`)
@@ -111,14 +111,14 @@ function ReminderList({ chatId }: { chatId: string }) {
   );
 }
 
-function SnoozeControl({ caps, disabled, onSnooze }: { caps: Capabilities; disabled: boolean; onSnooze(minutes: number): void }) {
-  const [minutes, setMinutes] = useState(SNOOZE_CHOICES[0]![0]);
+function SnoozeControl({ caps, disabled, onSnooze }: { caps: Capabilities; disabled: boolean; onSnooze(when: string): void }) {
+  const [when, setWhen] = useState(SNOOZE_CHOICES[0]![0]);
   if (!caps.has('post', SNOOZE)) return null;
   return (
     <span class="snooze">
       <label>
-        <span class="visually-hidden">Snooze by</span>
-        <select value={minutes} disabled={disabled} onChange={(e) => setMinutes(Number((e.target as HTMLSelectElement).value))}>
+        <span class="visually-hidden">Snooze</span>
+        <select value={when} disabled={disabled} onChange={(e) => setWhen((e.target as HTMLSelectElement).value)}>
           {SNOOZE_CHOICES.map(([m, label]) => (
             <option key={m} value={m}>
               {label}
@@ -126,7 +126,7 @@ function SnoozeControl({ caps, disabled, onSnooze }: { caps: Capabilities; disab
           ))}
         </select>
       </label>
-      <button type="button" disabled={disabled} onClick={() => onSnooze(minutes)}>
+      <button type="button" disabled={disabled} onClick={() => onSnooze(when)}>
         Snooze
       </button>
     </span>

@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
+import type { Channel, ChatRef } from '../shared/envelope.js';
+import type { Store } from '../storage/database.js';
+import type { PromisesTable } from '../storage/schema.js';
+import type { Recurrence } from './recurrence.js';
+
+/**
+ * The promises table and its delivery records. Every change of state is one conditional
+ * statement (`… where status = 'pending'`), so a cancel racing a delivery, or two attempts
+ * of the same delivery, are decided by the database: exactly one of them wins.
+ */
+
+export type PromiseStatus = PromisesTable['status'];
+
+/** A promise as the rest of Mycel sees it. */
+export interface PromiseRecord {
+  id: string;
+  chat: ChatRef;
+  userId: string;
+  text: string;
+  /** ISO UTC; the next occurrence for a recurring promise. */
+  dueAt: string;
+  status: PromiseStatus;
+  recurrence: Recurrence | null;
+  timeZone: string;
+  workflowId: string;
+  sourceCallId: string;
+  sourceTurn: string;
+  sourceWorkflowId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+  cancelledAt: string | null;
+  cancelledBy: string | null;
+  deliveries: number;
+}
+
+const ID_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
+/** Characters of a promise id after its `r` prefix (31^8 ≈ 8.5·10^11 ids). */
+export const PROMISE_ID_LENGTH = 8;
+
+/**
+ * The id of the promise a tool call creates: derived from the call id, so a retried
+ * activity computes the same id and finds the promise it already made.
+ */
+export function promiseIdFor(callId: string): string {
+  const digest = createHash('sha256').update(callId).digest();
+  let id = 'r';
+  for (let i = 0; i < PROMISE_ID_LENGTH; i++) id += ID_ALPHABET[digest[i]! % ID_ALPHABET.length];
+  return id;
+}
+
+/** The workflow (one-off) or schedule (recurring) id of a promise (**contract**: `promise-<chatId>-<id>`). */
+export function promiseWorkflowId(chatId: string, id: string): string {
+  return `promise-${chatId}-${id}`;
+}
+
+/** The key of one delivery: the id for a one-off, `<id>@<occurrence>` for a recurring promise. */
+export function deliveryKeyFor(promiseId: string, occurrence?: string): string {
+  return occurrence ? `${promiseId}@${occurrence}` : promiseId;
+}
+
+function toRecord(row: Selectable<PromisesTable>): PromiseRecord {
+  return {
+    id: row.id,
+    chat: { channel: row.channel as Channel, chatId: row.chat_id },
+    userId: row.user_id,
+    text: row.text,
+    dueAt: row.due_at,
+    status: row.status,
+    recurrence: row.recurrence ? (JSON.parse(row.recurrence) as Recurrence) : null,
+    timeZone: row.time_zone,
+    workflowId: row.workflow_id,
+    sourceCallId: row.source_call_id,
+    sourceTurn: row.source_turn,
+    sourceWorkflowId: row.source_workflow_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deliveredAt: row.delivered_at,
+    cancelledAt: row.cancelled_at,
+    cancelledBy: row.cancelled_by,
+    deliveries: Number(row.deliveries),
+  };
+}
+
+export interface NewPromise {
+  id: string;
+  chat: ChatRef;
+  userId: string;
+  text: string;
+  dueAt: string;
+  recurrence: Recurrence | null;
+  timeZone: string;
+  workflowId: string;
+  sourceCallId: string;
+  sourceTurn: string;
+  sourceWorkflowId?: string | undefined;
+  createdAt: string;
+}
+
+/** Inserts a pending promise, or finds the one with the same id (a retried call). */
+export async function insertPromise(store: Store, p: NewPromise): Promise<{ record: PromiseRecord; created: boolean }> {
+  const result = await store.db
+    .insertInto('promises')
+    .values({
+      id: p.id,
+      channel: p.chat.channel,
+      chat_id: p.chat.chatId,
+      user_id: p.userId,
+      text: p.text,
+      due_at: p.dueAt,
+      status: 'pending',
+      recurrence: p.recurrence ? JSON.stringify(p.recurrence) : null,
+      time_zone: p.timeZone,
+      workflow_id: p.workflowId,
+      source_call_id: p.sourceCallId,
+      source_turn: p.sourceTurn,
+      source_workflow_id: p.sourceWorkflowId ?? null,
+      created_at: p.createdAt,
+      updated_at: p.createdAt,
+      delivered_at: null,
+      cancelled_at: null,
+      cancelled_by: null,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  const record = await getPromise(store, p.id);
+  if (!record) throw new Error(`promise ${p.id} was neither inserted nor found`);
+  return { record, created: Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 };
+}
+
+export async function getPromise(store: Store, id: string): Promise<PromiseRecord | undefined> {
+  const row = await store.db.selectFrom('promises').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+/** A promise of this chat (another chat's id is as unknown as a wrong one). */
+export async function getChatPromise(store: Store, chat: ChatRef, id: string): Promise<PromiseRecord | undefined> {
+  const row = await store.db
+    .selectFrom('promises')
+    .selectAll()
+    .where('id', '=', id)
+    .where('channel', '=', chat.channel)
+    .where('chat_id', '=', chat.chatId)
+    .executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+/** Most promises one listing returns. */
+export const MAX_LIST_PROMISES = 500;
+
+/** A chat's promises, soonest first: pending ones by default. */
+export async function listChatPromises(store: Store, chat: ChatRef, status: PromiseStatus | 'all' = 'pending'): Promise<PromiseRecord[]> {
+  let query = store.db
+    .selectFrom('promises')
+    .selectAll()
+    .where('channel', '=', chat.channel)
+    .where('chat_id', '=', chat.chatId)
+    .orderBy('due_at', 'asc')
+    .orderBy('id', 'asc')
+    .limit(MAX_LIST_PROMISES);
+  if (status !== 'all') query = query.where('status', '=', status);
+  return (await query.execute()).map(toRecord);
+}
+
+/** Every pending promise (for re-arming after a restore); soonest first. */
+export async function listPendingPromises(store: Store, limit = 10_000): Promise<PromiseRecord[]> {
+  const rows = await store.db.selectFrom('promises').selectAll().where('status', '=', 'pending').orderBy('due_at', 'asc').limit(limit).execute();
+  return rows.map(toRecord);
+}
+
+/** Moves a pending promise to cancelled, once. Returns whether this call cancelled it. */
+export async function cancelPending(store: Store, id: string, by: string, at: Date): Promise<boolean> {
+  const result = await store.db
+    .updateTable('promises')
+    .set({ status: 'cancelled', cancelled_at: at.toISOString(), cancelled_by: by, updated_at: at.toISOString() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Moves a pending one-off promise's due time. Returns whether it was still pending. */
+export async function reschedulePending(store: Store, id: string, dueAt: Date, at: Date): Promise<boolean> {
+  const result = await store.db
+    .updateTable('promises')
+    .set({ due_at: dueAt.toISOString(), updated_at: at.toISOString() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('recurrence', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Claims a one-off promise for delivery: pending → delivered, only when it is due (within
+ * `toleranceMs` of `at`). The claim is the record that the delivery happens: a cancel or a
+ * snooze after it finds the promise no longer pending.
+ */
+export async function claimOneOff(store: Store, id: string, at: Date, toleranceMs: number): Promise<boolean> {
+  const result = await store.db
+    .updateTable('promises')
+    .set({ status: 'delivered', delivered_at: at.toISOString(), updated_at: at.toISOString() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('recurrence', 'is', null)
+    .where('due_at', '<=', new Date(at.getTime() + toleranceMs).toISOString())
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Writes the delivery record for `key` if there is none yet. With `requirePending`, only
+ * while the promise is still pending (one statement, so a cancel either comes before and
+ * stops it, or after and finds the occurrence already recorded). Returns whether this call
+ * wrote it.
+ */
+export async function recordDelivery(
+  store: Store,
+  d: { key: string; promiseId: string; dueAt: string; at: Date; requirePending: boolean },
+): Promise<boolean> {
+  // Bound parameters, cast so that both dialects type them as text inside the SELECT list.
+  const text = (value: string) => sql<string>`cast(${value} as text)`;
+  const values = {
+    key: text(d.key).as('key'),
+    promise_id: text(d.promiseId).as('promise_id'),
+    due_at: text(d.dueAt).as('due_at'),
+    recorded_at: text(d.at.toISOString()).as('recorded_at'),
+  };
+  let source = store.db.selectFrom('promises').select([values.key, values.promise_id, values.due_at, values.recorded_at]).where('id', '=', d.promiseId);
+  if (d.requirePending) source = source.where('status', '=', 'pending');
+  const result = await store.db
+    .insertInto('promise_deliveries')
+    .columns(['key', 'promise_id', 'due_at', 'recorded_at'])
+    .expression(source)
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+export async function getDelivery(store: Store, key: string) {
+  return store.db.selectFrom('promise_deliveries').selectAll().where('key', '=', key).executeTakeFirst();
+}
+
+/**
+ * Marks a delivery complete (once) with its delay, and recounts the promise's deliveries.
+ * Returns the delay when this call completed it, undefined when it was already complete.
+ */
+export async function completeDelivery(store: Store, key: string, promiseId: string, at: Date): Promise<number | undefined> {
+  const delivery = await getDelivery(store, key);
+  if (!delivery) throw new Error(`no delivery record ${key}`);
+  const delayMs = Math.max(0, at.getTime() - Date.parse(delivery.due_at));
+  const result = await store.db
+    .updateTable('promise_deliveries')
+    .set({ completed_at: at.toISOString(), delay_ms: delayMs })
+    .where('key', '=', key)
+    .where('completed_at', 'is', null)
+    .executeTakeFirst();
+  await store.db
+    .updateTable('promises')
+    .set((eb) => ({
+      deliveries: eb.selectFrom('promise_deliveries').select((e) => e.fn.countAll<number>().as('n')).where('promise_id', '=', promiseId).where('completed_at', 'is not', null),
+    }))
+    .where('id', '=', promiseId)
+    .execute();
+  return Number(result.numUpdatedRows) === 1 ? delayMs : undefined;
+}
+
+/** A recurring promise's next occurrence (after one fired), while it is pending. */
+export async function advanceRecurring(store: Store, id: string, nextDueAt: Date, at: Date): Promise<void> {
+  await store.db
+    .updateTable('promises')
+    .set({ due_at: nextDueAt.toISOString(), updated_at: at.toISOString() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('due_at', '<', nextDueAt.toISOString())
+    .execute();
+}
+
+/** Delivery records of a promise, oldest first (tests, the web app's history). */
+export async function listDeliveries(store: Store, promiseId: string) {
+  return store.db.selectFrom('promise_deliveries').selectAll().where('promise_id', '=', promiseId).orderBy('due_at', 'asc').execute();
+}
