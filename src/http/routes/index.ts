@@ -1,5 +1,6 @@
 import type { RouteModule } from '../app.js';
 import { registerApprovalRoutes } from './approvals.js';
+import { registerChatRoutes } from './chats.js';
 import { registerSystemRoutes } from './system.js';
 import { registerWebRoutes } from './web.js';
 
@@ -8,4 +9,4 @@ import { registerWebRoutes } from './web.js';
  * (Health and metrics are always mounted by createHttpApp.) The web app's page route is
  * mounted last; it passes every /api path on, so API routes win wherever they are listed.
  */
-export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerSystemRoutes, /* keep last: */ registerWebRoutes];
+export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerChatRoutes, registerSystemRoutes, /* keep last: */ registerWebRoutes];

@@ -1,5 +1,7 @@
 import type { OfflineCommand, OfflinePhrase } from '../command.js';
+import { conversationCommands } from './conversation.js';
 import { coreCommands } from './core.js';
+import { pendingCommands } from './pending.js';
 import { toolCommands } from './tools.js';
 
 /**
@@ -9,7 +11,10 @@ import { toolCommands } from './tools.js';
 export function offlineCommands(): OfflineCommand[] {
   const list: OfflineCommand[] = [];
   list.push(...coreCommands(() => list));
+  list.push(...conversationCommands());
   list.push(...toolCommands());
+  // Keep last: placeholders for contract commands that no module provides yet.
+  list.push(...pendingCommands(list));
   return list;
 }
 
