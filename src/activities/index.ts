@@ -1,6 +1,7 @@
 import { createApprovalActivities } from './approvals.js';
 import { createConversationActivities } from './conversation.js';
 import type { ActivityDeps } from './deps.js';
+import { createMemoryActivities } from './memory.js';
 import { createPipelineActivities } from './pipelines.js';
 
 /**
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createConversationActivities(deps),
     ...createPipelineActivities(deps),
+    ...createMemoryActivities(deps),
   };
 }
 

@@ -48,16 +48,11 @@ export function memoryQuestionWorkflowId(questionId: string): string {
   return `memory-question-${questionId}`;
 }
 
-/** Inline button data of an answer (Telegram routes it to `answerMemoryQuestion`). */
-export function questionButtonData(questionId: string, choice: QuestionChoice): string {
-  return `memory:${questionId}:${choice}`;
-}
-
-/** Parses `memory:<questionId>:<1|2>` button data. */
-export function parseQuestionButtonData(data: string): { questionId: string; choice: QuestionChoice } | undefined {
-  const m = /^memory:(q-[0-9a-z]+):([12])$/.exec(data);
-  return m ? { questionId: m[1]!, choice: Number(m[2]) as QuestionChoice } : undefined;
-}
+/**
+ * The signal that answers a question: its payload is the choice as text ("1" or "2"), so an
+ * inline button can carry it as `sig:<workflowId>:answer:<choice>` (see telegram/callback-data).
+ */
+export const MEMORY_ANSWER_SIGNAL = 'answer';
 
 function view(row: MemoryQuestionsTable): MemoryQuestion {
   return {
@@ -178,7 +173,7 @@ export async function answerMemoryQuestion(
   if (!(await settleQuestion(store.db, input.id, 'answered', input.choice, input.by))) {
     throw new MemoryQuestionDecidedError((await getQuestion(store.db, input.id)) ?? question);
   }
-  await client.workflow.getHandle(question.workflowId).signal('answer', { choice: input.choice, by: input.by });
+  await client.workflow.getHandle(question.workflowId).signal(MEMORY_ANSWER_SIGNAL, String(input.choice));
   return (await getQuestion(store.db, input.id))!;
 }
 

@@ -144,3 +144,11 @@ export function toSecondPerson(text: string): string {
   out = out.charAt(0).toUpperCase() + out.slice(1);
   return /[.!?]$/.test(out) ? out : `${out}.`;
 }
+
+/** A likely kind for a fact from its wording: likes are preferences, birthdays and dates events. */
+export function guessKind(text: string): 'preference' | 'event' | 'fact' {
+  const t = normalizeText(text).toLowerCase();
+  if (/^(i|we)\s+(really\s+)?(like|love|prefer|hate|dislike|enjoy|don't like|do not like)\b/.test(t)) return 'preference';
+  if (/\b(birthday|anniversary|appointment|wedding)\b/.test(t)) return 'event';
+  return 'fact';
+}

@@ -69,6 +69,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Memory: time of one recall (the full-text search that feeds a turn), by dialect. */
+  readonly memoryRecallDuration = new client.Histogram({
+    name: `${METRIC_PREFIX}memory_recall_duration_seconds`,
+    help: 'Duration of one memory recall (full-text search for a turn), by dialect (sqlite|postgres)',
+    labelNames: ['dialect'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({});
     if (options.defaultMetrics !== false) client.collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });

@@ -13,6 +13,7 @@ import { MycelError } from '../shared/errors.js';
 import { openMigratedDatabase, type Store } from '../storage/database.js';
 import { connectClient, connectWorker, targetFromConfig } from '../temporal/client.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
+import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { Lifecycle, type Component } from './lifecycle.js';
@@ -134,6 +135,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
         while (worker.getState() === 'INITIALIZED') await new Promise((r) => setTimeout(r, 10));
         logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+        await ensureMemoryRetentionSchedule(proc.client!, config.temporal.taskQueue, logger).catch((err) => logger.warn({ err }, 'memory retention schedule not created; retrying at the next start'));
       },
       async stop() {
         if (proc.worker && proc.worker.getState() === 'RUNNING') proc.worker.shutdown();

@@ -7,3 +7,5 @@ export { baselineWorkflow } from './baseline.js';
 export { approvalWorkflow } from './approval.js';
 export { conversationWorkflow } from './conversation.js';
 export { pipelineWorkflow } from './pipeline.js';
+export { memoryQuestionWorkflow } from './memory-question.js';
+export { memoryRetentionWorkflow } from './memory-retention.js';

@@ -1,5 +1,7 @@
 import type { RouteModule } from '../app.js';
 import { registerApprovalRoutes } from './approvals.js';
+import { registerPipelineRoutes } from './pipelines.js';
+import { registerMemoryRoutes } from './memories.js';
 import { registerChatRoutes } from './chats.js';
 import { registerSystemRoutes } from './system.js';
 import { registerWebRoutes } from './web.js';
@@ -9,4 +11,4 @@ import { registerWebRoutes } from './web.js';
  * (Health and metrics are always mounted by createHttpApp.) The web app's page route is
  * mounted last; it passes every /api path on, so API routes win wherever they are listed.
  */
-export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerChatRoutes, registerSystemRoutes, /* keep last: */ registerWebRoutes];
+export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerSystemRoutes, registerMemoryRoutes, /* keep last: */ registerWebRoutes];

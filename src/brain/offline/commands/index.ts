@@ -2,6 +2,7 @@ import type { OfflineCommand, OfflinePhrase } from '../command.js';
 import { conversationCommands } from './conversation.js';
 import { coreCommands } from './core.js';
 import { pendingCommands } from './pending.js';
+import { memoryCommands, memoryPhrases } from './memory.js';
 import { toolCommands } from './tools.js';
 
 /**
@@ -15,9 +16,10 @@ export function offlineCommands(): OfflineCommand[] {
   list.push(...toolCommands());
   // Keep last: placeholders for contract commands that no module provides yet.
   list.push(...pendingCommands(list));
+  list.push(...memoryCommands());
   return list;
 }
 
 export function offlinePhrases(): OfflinePhrase[] {
-  return [];
+  return [/* keep last: it answers any question */ ...memoryPhrases()];
 }
