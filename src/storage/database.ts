@@ -1,5 +1,6 @@
 import { Kysely, Migrator, sql, type MigrationResultSet } from 'kysely';
 import { ConfigError, MycelError, formatError } from '../shared/errors.js';
+import { redactUrl } from '../shared/redact.js';
 import type { DialectCapabilities, StorageDialect } from './dialects/dialect.js';
 import { createPostgresDialect } from './dialects/postgres.js';
 import { createSqliteDialect } from './dialects/sqlite.js';
@@ -27,19 +28,21 @@ export function dialectForUrl(url: string): StorageDialect {
 
 /** Opens (but does not migrate) the database at `url`, and checks it answers. */
 export async function openDatabase(url: string): Promise<Store> {
-  const dialect = dialectForUrl(url);
+  let dialect: StorageDialect;
+  try {
+    dialect = dialectForUrl(url);
+  } catch (err) {
+    // A SQLite folder that cannot be created fails here, before any connection exists.
+    if (err instanceof MycelError) throw err;
+    throw unreachable(redactUrl(url), err);
+  }
   const db = new Kysely<Database>({ dialect: dialect.kyselyDialect });
   try {
     await dialect.prepare();
     await sql`select 1`.execute(db);
   } catch (err) {
     await db.destroy().catch(() => undefined);
-    throw new MycelError(
-      'DATABASE_UNREACHABLE',
-      `Cannot open the database ${dialect.describe()}: ${formatError(err)}`,
-      'check MYCEL_DATABASE_URL, that the server is running and the credentials are right',
-      { cause: err },
-    );
+    throw unreachable(dialect.describe(), err);
   }
   return {
     db,
@@ -50,6 +53,15 @@ export async function openDatabase(url: string): Promise<Store> {
       await dialect.close();
     },
   };
+}
+
+function unreachable(description: string, err: unknown): MycelError {
+  return new MycelError(
+    'DATABASE_UNREACHABLE',
+    `Cannot open the database ${description}: ${formatError(err)}`,
+    'check MYCEL_DATABASE_URL, that the server is running and the credentials are right (for SQLite: that the folder is writable)',
+    { cause: err },
+  );
 }
 
 function migratorFor(store: Store): Migrator {
