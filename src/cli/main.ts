@@ -3,6 +3,7 @@ import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, notAvailable, type CliContext } from './context.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerPairingCommands } from './commands/pairing.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
 
@@ -18,10 +19,6 @@ function registerPendingCommands(program: Command, _ctx: CliContext): void {
     .option('--json', 'print one JSON document instead of a table')
     .action(() => notAvailable('`mycel doctor`'));
 
-  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram');
-  pairing.command('list').description('list pending pairing codes and paired users').action(() => notAvailable('`mycel pairing`'));
-  pairing.command('approve <code>').description('allow the Telegram user who was given this pairing code').action(() => notAvailable('`mycel pairing`'));
-  pairing.command('revoke <id>').description('revoke a paired Telegram user').action(() => notAvailable('`mycel pairing`'));
   program.command('backup <file>').description("write a consistent backup of the embedded default's data").action(() => notAvailable('`mycel backup`'));
   program.command('restore <file>').description('restore the embedded default from a backup file').action(() => notAvailable('`mycel restore`'));
   const deploy = program.command('deploy').description('deployment assets');
@@ -40,6 +37,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerRunCommands(program, ctx);
   registerPendingCommands(program, ctx);
   registerApprovalCommands(program, ctx);
+  registerPairingCommands(program, ctx);
   registerPipelineCommands(program, ctx);
   return program;
 }

@@ -69,7 +69,7 @@ export class TurnTimeoutError extends MycelError {
 
 /** In-process state of ingress for one Temporal client: messages in flight, per-chat order. */
 interface IngressState {
-  inFlight: Map<string, Promise<SubmittedTurn>>;
+  inFlight: Map<string, Promise<Answer>>;
   chatTails: Map<string, Promise<unknown>>;
 }
 
@@ -124,8 +124,10 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => 
  * `updateId` (sequential or concurrent, across Continue-As-New and restarts) returns the
  * first reply and turn with `duplicate: true` and starts no new turn.
  *
- * For pushing channels (Telegram) the workflow delivers the reply itself; the caller must
- * not send it again.
+ * Give every delivery its own `requestId` (a repeat keeps the `updateId` but not the
+ * requestId): that is how a repeat that Temporal answers from a completed Update is told
+ * apart from the first delivery. For pushing channels (Telegram) the workflow delivers the
+ * reply itself; the caller must not send it again.
  *
  * @example
  *   const { reply, turn } = await submitTurn(client, { taskQueue: config.temporal.taskQueue, store }, envelope);
@@ -139,15 +141,13 @@ export async function submitTurn(client: Client, options: SubmitTurnOptions, env
     const running = state.inFlight.get(message.updateId);
     if (running) {
       const first = await running;
-      return dropped(client, options, message, { ...first, duplicate: true }, true);
+      return dropped(client, options, message, { ...first.turn, duplicate: true }, true);
     }
     const work = inChatOrder(state, `${message.channel}:${message.chatId}`, () => answer(client, options, message, workflowId));
     state.inFlight.set(message.updateId, work);
     try {
-      const result = await work;
-      // A repeat answered from the durable record never reached the workflow; one the workflow
-      // recognized itself (it carries the run id) is already in its counters.
-      if (result.duplicate) return dropped(client, options, message, result, result.runId === undefined);
+      const { turn: result, countedByWorkflow } = await work;
+      if (result.duplicate) return dropped(client, options, message, result, !countedByWorkflow);
       const seconds = (performance.now() - started) / 1000;
       options.metrics?.turns.inc({ channel: message.channel, outcome: 'ok' });
       options.metrics?.turnLatency.observe({ channel: message.channel }, seconds);
@@ -166,10 +166,16 @@ export async function submitTurn(client: Client, options: SubmitTurnOptions, env
   });
 }
 
-async function answer(client: Client, options: SubmitTurnOptions, message: Envelope, workflowId: string): Promise<SubmittedTurn> {
+/** A turn's result, and whether the workflow already counted it as a repeat. */
+interface Answer {
+  turn: SubmittedTurn;
+  countedByWorkflow: boolean;
+}
+
+async function answer(client: Client, options: SubmitTurnOptions, message: Envelope, workflowId: string): Promise<Answer> {
   if (options.store) {
     const record = await findTurnRecord(options.store, message.updateId);
-    if (record) return { reply: record.reply, turn: record.turn, duplicate: true, outOfOrder: false, workflowId };
+    if (record) return { turn: { reply: record.reply, turn: record.turn, duplicate: true, outOfOrder: false, workflowId }, countedByWorkflow: false };
   }
   const start = new WithStartWorkflowOperation(conversationWorkflow, {
     workflowId,
@@ -184,7 +190,13 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
       timeoutMs,
       () => new TurnTimeoutError(workflowId, timeoutMs),
     );
-    return { reply: reply.reply, turn: reply.turn, duplicate: reply.duplicate, outOfOrder: reply.outOfOrder, workflowId, runId: reply.runId };
+    // Temporal answers a repeat of an Update it completed in this run with the stored result:
+    // another delivery's requestId means this one is a repeat the workflow never saw.
+    const repeat = reply.duplicate || reply.requestId !== message.requestId;
+    return {
+      turn: { reply: reply.reply, turn: reply.turn, duplicate: repeat, outOfOrder: repeat ? false : reply.outOfOrder, workflowId, runId: reply.runId },
+      countedByWorkflow: reply.duplicate,
+    };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause instanceof Error ? err.cause.message : err.message;

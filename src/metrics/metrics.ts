@@ -78,6 +78,37 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Telegram: updates handled, by update type and outcome (turn|answered|ignored|refused|skipped). */
+  readonly telegramUpdates = new client.Counter({
+    name: `${METRIC_PREFIX}telegram_updates_total`,
+    help: 'Telegram updates handled, by update type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Telegram: Bot API calls, by method and answer (ok, an error code, or network). */
+  readonly telegramApiCalls = new client.Counter({
+    name: `${METRIC_PREFIX}telegram_api_calls_total`,
+    help: 'Telegram Bot API calls, by method and result (ok, error code, network)',
+    labelNames: ['method', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** Telegram: message parts sent, skipped as already sent, or refused for good. */
+  readonly telegramMessages = new client.Counter({
+    name: `${METRIC_PREFIX}telegram_messages_total`,
+    help: 'Telegram message parts by result (sent, already_sent, failed)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  /** Telegram: inbox rows not yet handled. */
+  readonly telegramInboxPending = new client.Gauge({
+    name: `${METRIC_PREFIX}telegram_inbox_pending`,
+    help: 'Telegram updates committed to the inbox and not yet handled',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({});
     if (options.defaultMetrics !== false) client.collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });

@@ -14,6 +14,7 @@ import { openMigratedDatabase, type Store } from '../storage/database.js';
 import { connectClient, connectWorker, targetFromConfig } from '../temporal/client.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
+import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { Lifecycle, type Component } from './lifecycle.js';
@@ -124,6 +125,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
         // Loads and validates the tools policy (writing safe defaults on first start).
         toolRuntime(deps);
+        registerTelegramSender(proc);
         const worker = await createWorker({
           connection,
           namespace: config.temporal.namespace,
@@ -167,6 +169,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         await proc.http?.stop();
       },
     });
+    if (config.telegram.token) components.push(telegramComponent(proc));
   }
 
   if (parts.embedded) {

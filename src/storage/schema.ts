@@ -253,5 +253,134 @@ export interface PromiseTables {
   promise_deliveries: PromiseDeliveriesTable;
 }
 
+export interface TelegramInboxTable {
+  bot_id: string;
+  update_id: number;
+  /** Updates of one lane (a chat, or the update itself when it has none) are handled one at a time, in update order. */
+  lane: string;
+  /** The update's type: `message`, `callback_query`, … */
+  kind: string;
+  /** The update as Telegram sent it (JSON); blanked once a stranger's update is refused. */
+  payload: string;
+  source: 'polling' | 'webhook';
+  status: 'pending' | 'done' | 'answered' | 'ignored' | 'refused' | 'skipped';
+  detail: string | null;
+  attempts: number;
+  /** How many more times the same update arrived (and was dropped). */
+  duplicates: number;
+  received_at: string;
+  handled_at: string | null;
+}
+
+export interface TelegramOffsetsTable {
+  bot_id: string;
+  next_offset: number;
+  updated_at: string;
+}
+
+export interface TelegramPairingTable {
+  user_id: string;
+  code: string;
+  chat_id: string;
+  username: string | null;
+  name: string | null;
+  status: 'pending' | 'approved' | 'revoked';
+  requested_at: string;
+  notified_at: string | null;
+  decided_at: string | null;
+  decided_by: string | null;
+}
+
+export interface TelegramOutboxTable {
+  /** The sender's idempotency key, per message part. */
+  key: string;
+  chat_id: string;
+  /** `sending` while a request may be in flight; `pending` after Telegram refused it for now (429, 5xx). */
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  message_id: number | null;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TelegramButtonsTable {
+  /** The short key carried in the button's callback data. */
+  id: string;
+  chat_id: string;
+  message_key: string;
+  /** What the button does (see src/telegram/callback-data.ts). */
+  data: string;
+  created_at: string;
+  used_at: string | null;
+  used_by_update: string | null;
+  result: string | null;
+}
+
+export interface TelegramChatsTable {
+  bot_id: string;
+  chat_id: string;
+  last_message_id: number;
+  out_of_order: number;
+  updated_at: string;
+}
+
+export interface TelegramTables {
+  telegram_inbox: TelegramInboxTable;
+  telegram_offsets: TelegramOffsetsTable;
+  telegram_pairing: TelegramPairingTable;
+  telegram_outbox: TelegramOutboxTable;
+  telegram_buttons: TelegramButtonsTable;
+  telegram_chats: TelegramChatsTable;
+}
+
+/** A promise: a reminder or follow-up that Mycel keeps, one-off or recurring. */
+export interface PromisesTable {
+  /** Short id a person types (`/cancel r…`), derived from the creating tool call's id. */
+  id: string;
+  channel: string;
+  chat_id: string;
+  user_id: string;
+  text: string;
+  /** When it is due; for a recurring promise, its next occurrence. */
+  due_at: string;
+  status: 'pending' | 'delivered' | 'cancelled';
+  /** JSON of the recurrence rule; null for a one-off. */
+  recurrence: string | null;
+  /** The chat's time zone when it was made (how its times are shown). */
+  time_zone: string;
+  /** The promise workflow's id (one-off) or the Temporal Schedule's id (recurring). */
+  workflow_id: string;
+  /** The tool call that created it (idempotency key), and its turn and conversation workflow. */
+  source_call_id: string;
+  source_turn: string;
+  source_workflow_id: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+  cancelled_at: string | null;
+  cancelled_by: string | null;
+  /** How many times it was delivered (1 for a delivered one-off). */
+  deliveries: Generated<number>;
+}
+
+/** One firing of a promise, recorded before it is sent. */
+export interface PromiseDeliveriesTable {
+  /** The promise id (one-off) or `<id>@<occurrence ISO time>` (recurring). */
+  key: string;
+  promise_id: string;
+  /** The due time this firing was for. */
+  due_at: string;
+  recorded_at: string;
+  /** Set once the transcript line and the channel message are out. */
+  completed_at: string | null;
+  delay_ms: number | null;
+}
+
+export interface PromiseTables {
+  promises: PromisesTable;
+  promise_deliveries: PromiseDeliveriesTable;
+}
+
 /** Every table. Capabilities add their own interface to this intersection. */
-export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables;
+export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables;

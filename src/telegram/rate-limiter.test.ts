@@ -1,42 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from './rate-limiter.js';
 
-function clock(start = 1_000_000) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
+const limits = { perChatMs: 100, perGroupMs: 300, globalPerSecond: 30 };
+
+/** Runs sends that take `ms` each; returns when each started and ended. */
+async function burst(limiter: RateLimiter, chats: string[], ms = 20) {
+  const t0 = Date.now();
+  return Promise.all(
+    chats.map((chat) =>
+      limiter.schedule(chat, async () => {
+        const start = Date.now() - t0;
+        await new Promise((r) => setTimeout(r, ms));
+        return { chat, start, end: Date.now() - t0 };
+      }),
+    ),
+  );
 }
 
 describe('RateLimiter', () => {
-  it('spaces messages to one private chat a second apart', () => {
-    const c = clock();
-    const limiter = new RateLimiter(undefined, c.now);
-    expect(limiter.reserve('42')).toBe(0);
-    expect(limiter.reserve('42')).toBe(1000);
-    expect(limiter.reserve('42')).toBe(2000);
-    c.advance(5000);
-    expect(limiter.reserve('42')).toBe(0);
+  it('runs sends to one chat one at a time, each a full interval after the previous one finished', async () => {
+    const runs = await burst(new RateLimiter(limits), ['42', '42', '42'], 30);
+    for (let i = 1; i < runs.length; i += 1) expect(runs[i]!.start - runs[i - 1]!.end).toBeGreaterThanOrEqual(limits.perChatMs - 2);
   });
 
-  it('spaces messages to a group 3 s apart (20 a minute)', () => {
-    const limiter = new RateLimiter(undefined, clock().now);
-    expect(limiter.reserve('-100123')).toBe(0);
-    expect(limiter.reserve('-100123')).toBe(3000);
+  it('spaces a group wider (20 a minute on Telegram)', async () => {
+    const runs = await burst(new RateLimiter(limits), ['-100123', '-100123']);
+    expect(runs[1]!.start - runs[0]!.end).toBeGreaterThanOrEqual(limits.perGroupMs - 2);
   });
 
-  it('does not make one chat wait for another chat’s queue', () => {
-    const limiter = new RateLimiter(undefined, clock().now);
-    limiter.reserve('1');
-    limiter.reserve('1'); // reserved 1 s ahead
-    expect(limiter.reserve('2')).toBeLessThan(100);
+  it('does not make one chat wait for another chat’s queue', async () => {
+    const runs = await burst(new RateLimiter(limits), ['1', '1', '1', '2']);
+    expect(runs[3]!.start).toBeLessThan(60);
   });
 
-  it('never lets more than 30 messages into any one second across chats', () => {
-    const c = clock();
-    const limiter = new RateLimiter(undefined, c.now);
-    const times = Array.from({ length: 90 }, (_, i) => c.now() + limiter.reserve(String(i)));
-    times.sort((a, b) => a - b);
+  it('never gives more than 30 global slots in any one second', () => {
+    const limiter = new RateLimiter(limits);
+    const now = 1_000_000;
+    const times = Array.from({ length: 90 }, () => now + limiter.takeGlobalSlot(now)).sort((a, b) => a - b);
     for (let i = 0; i + 30 < times.length; i += 1) expect(times[i + 30]! - times[i]!).toBeGreaterThanOrEqual(1000);
-    // …and the spread is no wider than needed.
     expect(times.at(-1)! - times[0]!).toBeLessThan(3100);
   });
 });

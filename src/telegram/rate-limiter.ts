@@ -26,61 +26,67 @@ const MESSAGE_METHODS = new Set([
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Keeps outgoing messages within Telegram's limits: per chat (about one a second in a
- * private chat, 20 a minute in a group) and across the bot (about 30 a second). Each
- * message reserves the earliest slot that respects both, then waits for it, so bursts are
- * spread out instead of being answered with 429s. Per process: several processes that
- * send with one token share Telegram's budget, and the auto-retry on 429 covers that.
+ * Keeps outgoing messages within Telegram's limits. Per chat, sends run one after the
+ * other, each starting at least `perChatMs` (a private chat, ~1 a second) or `perGroupMs`
+ * (a group, 20 a minute) after the previous one *finished* — so the gap Telegram sees
+ * never shrinks with network jitter. Across chats, each send takes a slot at least
+ * 1000/`globalPerSecond` ms away from every other (~30 a second). Bursts are spread out
+ * instead of being answered with 429s. Per process: several processes that send with one
+ * token share Telegram's budget, and the auto-retry on 429 covers that.
  */
 export class RateLimiter {
-  private readonly nextPerChat = new Map<string, number>();
-  /** Reserved send times across all chats, ascending (past ones are pruned). */
-  private reserved: number[] = [];
+  /** Per chat: resolves when the chat's next send may start. */
+  private readonly chatTails = new Map<string, Promise<void>>();
+  /** Send times taken across all chats, ascending (older than a second are pruned). */
+  private slots: number[] = [];
   private readonly globalSpacing: number;
 
-  constructor(
-    private readonly limits: RateLimits = TELEGRAM_RATE_LIMITS,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(private readonly limits: RateLimits = TELEGRAM_RATE_LIMITS) {
     this.globalSpacing = Math.ceil(1000 / limits.globalPerSecond);
   }
 
-  /** Reserves the next slot for a message to `chatId`; returns the wait in ms (0 = send now). */
-  reserve(chatId: string): number {
-    const now = this.now();
-    this.reserved = this.reserved.filter((t) => t > now - 1000);
-    let at = Math.max(now, this.nextPerChat.get(chatId) ?? 0);
-    // The earliest time at least `globalSpacing` away from every other reservation.
-    for (const t of this.reserved) {
+  /** Runs `send` when the chat and the bot may send again. */
+  async schedule<T>(chatId: string, send: () => Promise<T>): Promise<T> {
+    const previous = this.chatTails.get(chatId) ?? Promise.resolve();
+    let release!: () => void;
+    const tail = new Promise<void>((resolve) => (release = resolve));
+    this.chatTails.set(chatId, tail);
+    await previous;
+    try {
+      const wait = this.takeGlobalSlot(Date.now());
+      if (wait > 0) await sleep(wait);
+      return await send();
+    } finally {
+      const group = chatId.startsWith('-') || chatId.startsWith('@');
+      const timer = setTimeout(() => {
+        if (this.chatTails.get(chatId) === tail) this.chatTails.delete(chatId);
+        release();
+      }, group ? this.limits.perGroupMs : this.limits.perChatMs);
+      timer.unref();
+    }
+  }
+
+  /** Takes the earliest global slot from `now` on; returns how long to wait for it (ms). */
+  takeGlobalSlot(now: number): number {
+    this.slots = this.slots.filter((t) => t > now - 1000);
+    let at = now;
+    for (const t of this.slots) {
       if (t + this.globalSpacing <= at) continue;
       if (t - this.globalSpacing >= at) break;
       at = t + this.globalSpacing;
     }
-    this.reserved.push(at);
-    this.reserved.sort((a, b) => a - b);
-    const group = chatId.startsWith('-') || chatId.startsWith('@');
-    this.nextPerChat.set(chatId, at + (group ? this.limits.perGroupMs : this.limits.perChatMs));
-    if (this.nextPerChat.size > 10_000) this.forgetIdleChats(now);
+    this.slots.push(at);
+    this.slots.sort((a, b) => a - b);
     return at - now;
-  }
-
-  /** Reserves a slot and waits for it. */
-  async acquire(chatId: string): Promise<void> {
-    const wait = this.reserve(chatId);
-    if (wait > 0) await sleep(wait);
-  }
-
-  private forgetIdleChats(now: number): void {
-    for (const [chat, next] of this.nextPerChat) if (next < now) this.nextPerChat.delete(chat);
   }
 }
 
 /** A grammY API transformer that makes every message-sending call wait for its slot. */
 export function rateLimitTransformer(limiter: RateLimiter): Transformer {
-  return async (prev, method, payload, signal) => {
+  return (prev, method, payload, signal) => {
     const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id;
     if (MESSAGE_METHODS.has(method) && (typeof chatId === 'number' || typeof chatId === 'string')) {
-      await limiter.acquire(String(chatId));
+      return limiter.schedule(String(chatId), () => prev(method, payload, signal));
     }
     return prev(method, payload, signal);
   };

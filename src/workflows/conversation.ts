@@ -84,6 +84,12 @@ export interface TurnReply {
   /** True when this update had been answered before: `reply` and `turn` are the first ones. */
   duplicate: boolean;
   outOfOrder: boolean;
+  /**
+   * The envelope's `requestId` of the delivery that made the turn. Temporal answers a repeat
+   * of an Update id it already completed in this run with the stored result, so a caller
+   * whose own requestId differs knows it got the first delivery's answer.
+   */
+  requestId: string;
   workflowId: string;
   runId: string;
 }
@@ -208,7 +214,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     const seen = answered.get(key);
     if (seen) {
       counters.duplicatesDropped += 1;
-      return { reply: seen.reply, turn: seen.turn, duplicate: true, outOfOrder: false, workflowId, runId };
+      return { reply: seen.reply, turn: seen.turn, duplicate: true, outOfOrder: false, requestId: envelope.requestId, workflowId, runId };
     }
     const outOfOrder = checkSequence(envelope.sequence);
     counters.turns += 1;
@@ -237,7 +243,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         log.error('the reply could not be delivered', { chatId: envelope.chatId, updateId: key, error: String(err) });
       }
     }
-    return { reply, turn, duplicate: false, outOfOrder, workflowId, runId };
+    return { reply, turn, duplicate: false, outOfOrder, requestId: envelope.requestId, workflowId, runId };
   }
 
   setHandler(

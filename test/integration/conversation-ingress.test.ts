@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logging/logger.js';
 import { submitTurn } from '../../src/conversation/ingress.js';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
@@ -34,9 +36,9 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
     const first = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, '/start'));
     expect(first).toMatchObject({ turn: 1, duplicate: false, workflowId: `chat-web-${chatId}` });
     expect(first.reply).toMatch(/Mycel/);
-    const second = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, 'what is the meaning of life?'));
+    const second = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, '/nosuchcommand'));
     expect(second.turn).toBe(2);
-    expect(second.reply).toMatch(/without a language model/);
+    expect(second.reply).toMatch(/don't know the command \/nosuchcommand/);
     const lines = await listMessages(mycel.proc.store!, { channel: 'web', chatId });
     expect(lines.map((l) => [l.role, l.turn])).toEqual([
       ['user', 1],
@@ -44,5 +46,24 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
       ['user', 2],
       ['assistant', 2],
     ]);
+  });
+
+  it('logs every turn with chatId, updateId, workflowId and runId', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', destination });
+    const chatId = `log-${randomBytes(3).toString('hex')}`;
+    const e = envelope(chatId, '/help', 'log1');
+    const result = await submitTurn(mycel.proc.client!, { ...opts(), logger }, e);
+    await submitTurn(mycel.proc.client!, { ...opts(), logger }, { ...e, requestId: 'again' });
+    const answered = lines.find((l) => l.msg === 'turn answered');
+    expect(answered).toMatchObject({ chatId, updateId: e.updateId, workflowId: `chat-web-${chatId}`, runId: result.runId, turn: 1 });
+    const duplicate = lines.find((l) => String(l.msg).startsWith('duplicate message dropped'));
+    expect(duplicate).toMatchObject({ chatId, updateId: e.updateId, workflowId: `chat-web-${chatId}`, turn: 1 });
   });
 });

@@ -4,6 +4,7 @@ import conversation from './0002_conversation.js';
 import promises from './0003_promises.js';
 import memory from './0004_memory.js';
 import pipelines from './0006_pipelines.js';
+import telegram from './0005_telegram.js';
 import tools from './0007_tools.js';
 
 /**
@@ -17,5 +18,6 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0003_promises': promises,
   '0004_memory': memory,
   '0006_pipelines': pipelines,
+  '0005_telegram': telegram,
   '0007_tools': tools,
 };

@@ -2,6 +2,7 @@ import type { OfflineCommand, OfflinePhrase } from '../command.js';
 import { conversationCommands } from './conversation.js';
 import { coreCommands } from './core.js';
 import { pendingCommands } from './pending.js';
+import { pipelineCommands } from './pipelines.js';
 import { memoryCommands, memoryPhrases } from './memory.js';
 import { toolCommands } from './tools.js';
 
@@ -14,6 +15,7 @@ export function offlineCommands(): OfflineCommand[] {
   list.push(...coreCommands(() => list));
   list.push(...conversationCommands());
   list.push(...toolCommands());
+  list.push(...pipelineCommands());
   // Keep last: placeholders for contract commands that no module provides yet.
   list.push(...pendingCommands(list));
   list.push(...memoryCommands());

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { approvePairing, listPairings, revokePairing, type Pairing } from '../../telegram/pairing.js';
+import type { CliContext } from '../context.js';
+import { openInstanceDatabase } from '../instance.js';
+
+function who(p: Pairing): string {
+  const name = p.name ?? '';
+  return p.username ? `${name} (@${p.username})`.trim() : name || '-';
+}
+
+async function withStore<T>(ctx: CliContext, fn: (store: Awaited<ReturnType<typeof openInstanceDatabase>>) => Promise<T>): Promise<T> {
+  const store = await openInstanceDatabase(ctx.config());
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `mycel pairing list|approve <code>|revoke <id>`: who may talk to the assistant on
+ * Telegram. Only the database is needed, so these work whether Mycel runs or not; a
+ * running gateway reads the change on the user's next message.
+ */
+export function registerPairingCommands(program: Command, ctx: CliContext): void {
+  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram');
+
+  pairing
+    .command('list')
+    .description('list pending pairing codes and paired users')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const owners = ctx.config().telegram.ownerIds;
+      const list = await withStore(ctx, listPairings);
+      if (opts.json) return ctx.out(JSON.stringify({ owners, pairings: list }, null, 2));
+      ctx.out(`Owners (MYCEL_OWNER_TELEGRAM_IDS): ${owners.length ? owners.join(', ') : 'none set'}`);
+      if (!list.length) return ctx.out('Nobody else has asked for access yet.');
+      const rows = list.map((p) => [p.status, p.userId, who(p), p.status === 'pending' ? p.code : '-', p.requestedAt, p.decidedAt ? `${p.decidedAt} by ${p.decidedBy}` : '-']);
+      const header = ['STATUS', 'USER ID', 'NAME', 'CODE', 'REQUESTED', 'DECIDED'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      for (const line of [header, ...rows]) ctx.out(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+    });
+
+  pairing
+    .command('approve <code>')
+    .description('allow the Telegram user who was given this pairing code')
+    .action(async (code: string) => {
+      const approved = await withStore(ctx, (store) => approvePairing(store, code, 'owner (cli)'));
+      ctx.out(`Approved ${who(approved)} (Telegram user ${approved.userId}); they can talk to the assistant now.`);
+    });
+
+  pairing
+    .command('revoke <id>')
+    .description('revoke a paired Telegram user (by user id, or by their pairing code)')
+    .action(async (id: string) => {
+      const revoked = await withStore(ctx, (store) => revokePairing(store, id, 'owner (cli)'));
+      ctx.out(`Revoked Telegram user ${revoked.userId} ${who(revoked)}; their messages are no longer read.`);
+    });
+}
