@@ -16,6 +16,7 @@ import {
 } from '../pipelines/run-types.js';
 import { pipelineRuntime } from '../pipelines/runtime.js';
 import { beginRun, finishRun, loadOutputs, loadRunInput, recordTaskAttempt, settleTasks } from '../pipelines/store.js';
+import { appendMessage } from '../conversation/transcript.js';
 import { formatError } from '../shared/errors.js';
 
 /** Longest error text kept for a failed task. */
@@ -118,9 +119,11 @@ export function createPipelineActivities(deps: ActivityDeps) {
           attempt,
           signal: activity.cancellationSignal,
           log: (message) => log.info(message),
-          notify: (chat, text) => {
+          notify: async (chat, text) => {
             sent += 1;
-            return deps.outbound.send({ channel: chat.channel, chatId: chat.chatId, text, key: `pipeline:${input.runId}:${input.taskId}:${sent}` });
+            const key = `pipeline:${input.runId}:${input.taskId}:${sent}`;
+            await appendMessage(deps.store, { channel: chat.channel, chatId: chat.chatId, role: 'assistant', text, kind: 'pipeline', key });
+            await deps.outbound.send({ channel: chat.channel, chatId: chat.chatId, text, key });
           },
         };
 

@@ -61,11 +61,11 @@ export interface TaskContext<Parents = Record<string, JsonValue>> {
   /** Writes a line to the worker's log, tagged with the run and task. */
   log(message: string): void;
   /**
-   * Sends a message to a chat through its channel (Telegram). Idempotent per run and task:
-   * a retried attempt does not send twice. Resolves false when the channel cannot push
-   * (the web chat has no push channel).
+   * Posts an assistant message to a chat: into its transcript (web app, API) and out through
+   * its channel when it pushes (Telegram). Idempotent per run, task and call order, so a
+   * retried attempt does not post twice.
    */
-  notify(chat: { channel: 'web' | 'telegram'; chatId: string }, text: string): Promise<boolean>;
+  notify(chat: { channel: 'web' | 'telegram'; chatId: string }, text: string): Promise<void>;
 }
 
 /** A task's declaration, as returned by `task()`. Pass it to `pipeline({ tasks })` or `dependsOn`. */
