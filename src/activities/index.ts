@@ -3,6 +3,7 @@ import { createConversationActivities } from './conversation.js';
 import type { ActivityDeps } from './deps.js';
 import { createMemoryActivities } from './memory.js';
 import { createPipelineActivities } from './pipelines.js';
+import { createPromiseActivities } from './promises.js';
 
 /**
  * Builds every activity of the worker from its dependencies. Each capability has its own
@@ -11,6 +12,7 @@ import { createPipelineActivities } from './pipelines.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createApprovalActivities(deps),
+    ...createPromiseActivities(deps),
     ...createConversationActivities(deps),
     ...createPipelineActivities(deps),
     ...createMemoryActivities(deps),

@@ -80,7 +80,7 @@ export function scheduleSpecFor(rule: Recurrence): RecurrenceScheduleSpec {
     // Interval schedules fire at epoch + k·every + offset: the offset lines them up with the anchor.
     const every = rule.minutes * 60_000;
     const offset = ((Date.parse(rule.anchor) % every) + every) % every;
-    return { intervals: [{ every: `${every}ms`, offset: `${offset}ms` }] };
+    return { intervals: [{ every: `${every / 1000}s`, offset: `${Math.round(offset / 1000)}s` }] };
   }
   return {
     calendars: [{ hour: rule.hour, minute: rule.minute, dayOfWeek: rule.days.map((d) => TEMPORAL_DAY_NAMES[d]) }],

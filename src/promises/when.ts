@@ -180,6 +180,11 @@ interface Match<T> {
 
 type Recognized = { kind: 'once'; dueAt: Date } | { kind: 'recurring'; recurrence: Recurrence } | { kind: 'invalid'; failure: WhenFailure };
 
+/** Temporal Schedules fire on whole seconds: interval rules are anchored on one. */
+function wholeSecond(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 1000) * 1000);
+}
+
 function recurringAtStart(text: string, ctx: WhenContext): Match<Recognized> | undefined {
   const interval = RECUR_INTERVAL_AT_START.exec(text);
   if (interval) {
@@ -202,7 +207,7 @@ function recurringAtStart(text: string, ctx: WhenContext): Match<Recognized> | u
         },
       };
     }
-    return { length: interval[0].length, value: { kind: 'recurring', recurrence: { kind: 'interval', minutes, anchor: ctx.now.toISOString() } } };
+    return { length: interval[0].length, value: { kind: 'recurring', recurrence: { kind: 'interval', minutes, anchor: wholeSecond(ctx.now).toISOString() } } };
   }
   return recurringDaysAtStart(text, ctx);
 }

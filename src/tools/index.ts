@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../activities/deps.js';
 import { createConversationTools } from '../conversation/tools.js';
 import { createMemoryTools } from '../memory/tools.js';
+import { createPromiseTools } from '../promises/tools.js';
 import { createPipelineTools } from '../pipelines/tools.js';
 import { describeTool } from './builtin/describe.js';
 import { fileTools } from './builtin/files.js';
@@ -20,7 +21,7 @@ export function createBuiltinTools(_deps: ActivityDeps, getPolicy: () => ToolsPo
  * its own `create<X>Tools(deps)` factory (promises, memory, shell/files/http, pipelines).
  */
 export function createToolRegistry(deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolRegistry {
-  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools, createConversationTools, createMemoryTools, createPipelineTools];
+  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools, createConversationTools, createMemoryTools, createPromiseTools, createPipelineTools];
   const registry: ToolRegistry = new ToolRegistry(factories.flatMap((factory) => factory(deps, getPolicy)));
   registry.register(describeTool(getPolicy, () => registry));
   return registry;

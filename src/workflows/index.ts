@@ -5,6 +5,7 @@
  */
 export { baselineWorkflow } from './baseline.js';
 export { approvalWorkflow } from './approval.js';
+export { promiseWorkflow, recurringPromiseWorkflow } from './promise.js';
 export { conversationWorkflow } from './conversation.js';
 export { pipelineWorkflow } from './pipeline.js';
 export { memoryQuestionWorkflow } from './memory-question.js';

@@ -2,6 +2,7 @@ import type { OfflineCommand, OfflinePhrase } from '../command.js';
 import { conversationCommands } from './conversation.js';
 import { coreCommands } from './core.js';
 import { pendingCommands } from './pending.js';
+import { reminderCommands, reminderPhrases } from './reminders.js';
 import { pipelineCommands } from './pipelines.js';
 import { memoryCommands, memoryPhrases } from './memory.js';
 import { toolCommands } from './tools.js';
@@ -13,6 +14,7 @@ import { toolCommands } from './tools.js';
 export function offlineCommands(): OfflineCommand[] {
   const list: OfflineCommand[] = [];
   list.push(...coreCommands(() => list));
+  list.push(...reminderCommands());
   list.push(...conversationCommands());
   list.push(...toolCommands());
   list.push(...pipelineCommands());
@@ -23,5 +25,5 @@ export function offlineCommands(): OfflineCommand[] {
 }
 
 export function offlinePhrases(): OfflinePhrase[] {
-  return [/* keep last: it answers any question */ ...memoryPhrases()];
+  return [...reminderPhrases(), /* keep last: it answers any question */ ...memoryPhrases()];
 }

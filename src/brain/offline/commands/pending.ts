@@ -6,9 +6,6 @@ import { reply, type OfflineCommand } from '../command.js';
  * entries (a placeholder steps aside as soon as a real command of the same name exists).
  */
 const PENDING: Array<Pick<OfflineCommand, 'name' | 'usage' | 'example' | 'summary'> & { feature: string /* 'Reminders are' */ }> = [
-  { name: 'remind', usage: '/remind <when> <text>', example: '/remind 10m stretch', summary: 'remind you of something later', feature: 'Reminders are' },
-  { name: 'reminders', usage: '/reminders', example: '/reminders', summary: 'list your pending reminders', feature: 'Reminders are' },
-  { name: 'cancel', usage: '/cancel <id>', example: '/cancel p1a2b3', summary: 'cancel a reminder', feature: 'Reminders are' },
   { name: 'remember', usage: '/remember <fact>', example: "/remember my sister's birthday is May 3", summary: 'remember a fact for later', feature: 'Memory is' },
   { name: 'memories', usage: '/memories', example: '/memories', summary: 'list what I remember', feature: 'Memory is' },
   { name: 'forget', usage: '/forget <id>', example: '/forget m1a2b3', summary: 'forget a fact for good', feature: 'Memory is' },

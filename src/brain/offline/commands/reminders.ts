@@ -1,0 +1,127 @@
+import { MAX_PROMISE_HORIZON_DAYS } from '../../../promises/limits.js';
+import type { PromiseView } from '../../../promises/service.js';
+import type { PromiseToolOutput } from '../../../promises/tools.js';
+import { formatInZone, parseReminderArgs, parseReminderPhrase, type ReminderRequest, type WhenContext } from '../../../promises/when.js';
+import type { BrainInput, BrainStep } from '../../types.js';
+import { call, describeFailure, reply, type OfflineCommand, type OfflinePhrase, type OfflineTurn } from '../command.js';
+
+/**
+ * Reminders in the offline brain (**contract**): `/remind <when> <text>`, `/reminders`,
+ * `/cancel <id>`, plus `/snooze <id> <when>` and the natural phrasings "remind me in 10
+ * minutes to stretch", "remind me tomorrow at 9 to call mum", "what are my reminders?".
+ * Each runs through the remind.* tools (so the model brain and the chat do the same thing);
+ * the tool checks the configured horizon, the command only finds where the time ends.
+ */
+
+/** The brain does not know the configured horizon; the tool enforces it. */
+function whenContext(input: BrainInput): WhenContext {
+  return { now: new Date(input.now), timeZone: input.timeZone, horizonDays: MAX_PROMISE_HORIZON_DAYS };
+}
+
+function confirmCreated(out: PromiseToolOutput): string {
+  const what = out.recurrence ? `${out.recurrence} (${out.timeZone}), next on ${formatInZone(out.dueAt, out.timeZone)}` : formatInZone(out.dueAt, out.timeZone);
+  const manage = out.recurrence ? `Cancel it with /cancel ${out.id}.` : `Cancel it with /cancel ${out.id}, or move it with /snooze ${out.id} 10m.`;
+  return `OK, I'll remind you ${what}: ${out.text}\nReminder id: ${out.id}. ${manage}`;
+}
+
+/** Step 0 asks remind.create; step 1 confirms or explains why nothing was created. */
+function createFrom(turn: OfflineTurn, request: ReminderRequest): BrainStep {
+  if (!request.ok) return reply(request.message);
+  const outcome = turn.result('remind.create');
+  if (!outcome) return call({ tool: 'remind.create', input: { when: request.when, text: request.text } });
+  if (outcome.status !== 'ok') return reply(`I did not set that reminder: ${outcome.error ?? describeFailure(outcome)}`);
+  return reply(confirmCreated(outcome.output as PromiseToolOutput));
+}
+
+function renderList(reminders: PromiseView[], timeZone: string): string {
+  if (!reminders.length) return 'You have no pending reminders. Set one with /remind <when> <text>, for example /remind 10m stretch.';
+  return [
+    `Pending reminders (${timeZone}):`,
+    ...reminders.map((r) => `• ${r.id} — ${formatInZone(r.dueAt, timeZone).replace(` (${timeZone})`, '')}${r.recurrence ? ` (${r.recurrence})` : ''} — ${r.text}`),
+    'Cancel one with /cancel <id>; move one with /snooze <id> <when>.',
+  ].join('\n');
+}
+
+function listReply(turn: OfflineTurn): BrainStep {
+  const outcome = turn.result('remind.list');
+  if (!outcome) return call({ tool: 'remind.list', input: {} });
+  if (outcome.status !== 'ok') return reply(`I could not list your reminders: ${describeFailure(outcome)}`);
+  const out = outcome.output as { timeZone: string; reminders: PromiseView[] };
+  return reply(renderList(out.reminders, out.timeZone));
+}
+
+const ID = /^r[0-9a-z]{4,16}$/i;
+
+export function reminderCommands(): OfflineCommand[] {
+  const remind: OfflineCommand = {
+    name: 'remind',
+    usage: '/remind <when> <text>',
+    example: '/remind 10m stretch',
+    summary: 'set a reminder: in 30s, 10m, 2h, 17:30, an ISO time, tomorrow at 9, every weekday at 8',
+    run: (turn) =>
+      turn.args
+        ? createFrom(turn, parseReminderArgs(turn.args, whenContext(turn.input)))
+        : reply('Usage: /remind <when> <text>, for example /remind 10m stretch, /remind 17:30 call the plumber, /remind every weekday at 8 stand up.'),
+  };
+
+  const reminders: OfflineCommand = {
+    name: 'reminders',
+    usage: '/reminders',
+    example: '/reminders',
+    summary: 'list your pending reminders with their ids',
+    run: listReply,
+  };
+
+  const cancel: OfflineCommand = {
+    name: 'cancel',
+    usage: '/cancel <id>',
+    example: '/cancel r7k2m9xqa',
+    summary: 'cancel a pending reminder',
+    run(turn) {
+      const id = turn.args.split(/\s+/)[0] ?? '';
+      if (!ID.test(id)) return reply('Usage: /cancel <id>, with an id from /reminders (they start with r).');
+      const outcome = turn.result('remind.cancel');
+      if (!outcome) return call({ tool: 'remind.cancel', input: { id } });
+      if (outcome.status !== 'ok') return reply(`I could not cancel ${id}: ${outcome.error ?? describeFailure(outcome)}`);
+      const out = outcome.output as PromiseView;
+      return reply(`Cancelled ${out.id}: ${out.text}`);
+    },
+  };
+
+  const snooze: OfflineCommand = {
+    name: 'snooze',
+    usage: '/snooze <id> <when>',
+    example: '/snooze r7k2m9xqa 10m',
+    summary: 'move a pending reminder to a new time',
+    run(turn) {
+      const [id = '', ...rest] = turn.args.split(/\s+/);
+      const when = rest.join(' ').trim();
+      if (!ID.test(id) || !when) return reply('Usage: /snooze <id> <when>, for example /snooze r7k2m9xqa 10m (ids come from /reminders).');
+      const outcome = turn.result('remind.snooze');
+      if (!outcome) return call({ tool: 'remind.snooze', input: { id, when } });
+      if (outcome.status !== 'ok') return reply(`I could not snooze ${id}: ${outcome.error ?? describeFailure(outcome)}`);
+      const out = outcome.output as PromiseToolOutput;
+      return reply(`Snoozed ${out.id} to ${out.when}: ${out.text}`);
+    },
+  };
+
+  return [remind, reminders, cancel, snooze];
+}
+
+const LIST_PHRASE = /^(?:what|which|show|list|see)\b.*\breminders?\b|^my reminders\??$/i;
+
+export function reminderPhrases(): OfflinePhrase[] {
+  return [
+    {
+      id: 'reminder-request',
+      // "remind me in 10 minutes to stretch": the whole message is the argument.
+      match: (text, input) => (parseReminderPhrase(text, whenContext(input)) ? text : undefined),
+      run: (turn) => createFrom(turn, parseReminderPhrase(turn.args, whenContext(turn.input))!),
+    },
+    {
+      id: 'reminder-list',
+      match: (text) => (LIST_PHRASE.test(text.trim()) ? '' : undefined),
+      run: listReply,
+    },
+  ];
+}

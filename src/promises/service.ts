@@ -1,0 +1,242 @@
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
+import type { MycelConfig } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import type { ChatRef } from '../shared/envelope.js';
+import { MycelError, formatError } from '../shared/errors.js';
+import type { Store } from '../storage/database.js';
+import type { PromiseWorkflowInput, RecurringPromiseWorkflowInput, promiseWorkflow, recurringPromiseWorkflow } from '../workflows/promise.js';
+import { describeRecurrence, scheduleSpecFor } from './recurrence.js';
+import {
+  cancelPending,
+  getChatPromise,
+  insertPromise,
+  listChatPromises,
+  promiseIdFor,
+  promiseWorkflowId,
+  reschedulePending,
+  type PromiseRecord,
+  type PromiseStatus,
+} from './store.js';
+import type { ParsedWhen } from './when.js';
+
+/**
+ * What every entry point (the remind.* tools, the HTTP API, the web app) does with a
+ * promise: create it (row first, then its workflow or schedule), list, cancel, snooze.
+ * The row decides; Temporal is told afterwards, and telling it twice is harmless.
+ */
+
+/**
+ * How long a missed occurrence of a recurring promise may still fire after Mycel was down
+ * at its time (Temporal's default would replay up to a year of missed occurrences).
+ */
+export const RECURRING_CATCHUP_WINDOW = '1 hour';
+
+export interface PromiseServiceDeps {
+  store: Store;
+  temporal: Client;
+  config: MycelConfig;
+  logger: Logger;
+}
+
+export class PromiseNotFoundError extends MycelError {
+  constructor(id: string) {
+    super('PROMISE_NOT_FOUND', `There is no reminder "${id}" in this chat.`, 'list them with /reminders (or GET /api/chats/{chatId}/reminders)');
+    this.name = 'PromiseNotFoundError';
+  }
+}
+
+export class PromiseNotPendingError extends MycelError {
+  constructor(promise: PromiseRecord) {
+    super('PROMISE_NOT_PENDING', `The reminder ${promise.id} is already ${promise.status}.`, 'only pending reminders can be cancelled or snoozed');
+    this.name = 'PromiseNotPendingError';
+  }
+}
+
+export class PromiseNotSnoozableError extends MycelError {
+  constructor(promise: PromiseRecord) {
+    super(
+      'PROMISE_RECURRING',
+      `The reminder ${promise.id} repeats (${promise.recurrence ? describeRecurrence(promise.recurrence) : 'recurring'}); a repeating reminder cannot be snoozed.`,
+      'cancel it and create a new one, or add a one-off reminder for this time',
+    );
+    this.name = 'PromiseNotSnoozableError';
+  }
+}
+
+/** A promise as the API and the web app show it (**contract**: id, text, dueAt, status). */
+export interface PromiseView {
+  id: string;
+  text: string;
+  dueAt: string;
+  status: PromiseStatus;
+  /** "every weekday at 08:00" for a recurring promise, null for a one-off. */
+  recurrence: string | null;
+  timeZone: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  cancelledAt: string | null;
+  deliveries: number;
+}
+
+export function promiseView(p: PromiseRecord): PromiseView {
+  return {
+    id: p.id,
+    text: p.text,
+    dueAt: p.dueAt,
+    status: p.status,
+    recurrence: p.recurrence ? describeRecurrence(p.recurrence) : null,
+    timeZone: p.timeZone,
+    createdAt: p.createdAt,
+    deliveredAt: p.deliveredAt,
+    cancelledAt: p.cancelledAt,
+    deliveries: p.deliveries,
+  };
+}
+
+export interface CreatePromiseRequest {
+  chat: ChatRef;
+  userId: string;
+  text: string;
+  parsed: ParsedWhen;
+  timeZone: string;
+  /** The tool call that asks for it: the promise id is derived from `callId`. */
+  source: { callId: string; turnKey: string; workflowId?: string | undefined };
+  now: Date;
+}
+
+/**
+ * Creates a promise and arms it. Idempotent on `source.callId`: a retried call finds the
+ * row it made (and arms it again, which is harmless) and reports `created: false`.
+ */
+export async function createPromise(deps: PromiseServiceDeps, req: CreatePromiseRequest): Promise<{ promise: PromiseRecord; created: boolean }> {
+  const id = promiseIdFor(req.source.callId);
+  const { record, created } = await insertPromise(deps.store, {
+    id,
+    chat: req.chat,
+    userId: req.userId,
+    text: req.text,
+    dueAt: (req.parsed.kind === 'once' ? req.parsed.dueAt : req.parsed.firstDueAt).toISOString(),
+    recurrence: req.parsed.kind === 'recurring' ? req.parsed.recurrence : null,
+    timeZone: req.timeZone,
+    workflowId: promiseWorkflowId(req.chat.chatId, id),
+    sourceCallId: req.source.callId,
+    sourceTurn: req.source.turnKey,
+    sourceWorkflowId: req.source.workflowId,
+    createdAt: req.now.toISOString(),
+  });
+  if (record.sourceCallId !== req.source.callId) {
+    throw new MycelError('PROMISE_ID_COLLISION', `The promise id ${id} is already taken by another request.`, 'send the request again');
+  }
+  if (record.status === 'pending') await armPromise(deps, record);
+  return { promise: record, created };
+}
+
+/**
+ * Starts the promise's workflow (one-off) or creates its schedule (recurring), unless it
+ * is already there. The workflow outlives the conversation run that created it: it is
+ * started by the client, not as a child.
+ */
+export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecord): Promise<void> {
+  const taskQueue = deps.config.temporal.taskQueue;
+  if (!promise.recurrence) {
+    try {
+      await deps.temporal.workflow.start<typeof promiseWorkflow>('promiseWorkflow', {
+        workflowId: promise.workflowId,
+        taskQueue,
+        args: [{ promiseId: promise.id, dueAt: promise.dueAt } satisfies PromiseWorkflowInput],
+        // Never run a finished promise's workflow again under the same id.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `reminder ${promise.id}: ${promise.text.slice(0, 80)}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return;
+  }
+  try {
+    await deps.temporal.schedule.create({
+      scheduleId: promise.workflowId,
+      spec: scheduleSpecFor(promise.recurrence),
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'recurringPromiseWorkflow' as unknown as typeof recurringPromiseWorkflow,
+        workflowId: promise.workflowId,
+        taskQueue,
+        args: [{ promiseId: promise.id } satisfies RecurringPromiseWorkflowInput],
+      },
+      policies: { overlap: 'ALLOW_ALL', catchupWindow: RECURRING_CATCHUP_WINDOW },
+      memo: { promiseId: promise.id, chatId: promise.chat.chatId },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+}
+
+async function loadChatPromise(deps: PromiseServiceDeps, chat: ChatRef, id: string): Promise<PromiseRecord> {
+  const promise = await getChatPromise(deps.store, chat, id);
+  if (!promise) throw new PromiseNotFoundError(id);
+  return promise;
+}
+
+/**
+ * Cancels a pending promise: the row first (so a delivery that has not claimed it yet never
+ * will), then its workflow or schedule. `by` names who cancelled: a tool call passes its
+ * call id with `retryable`, so a retried call answers as the first attempt did; anyone
+ * else cancelling something already cancelled gets PromiseNotPendingError.
+ */
+export async function cancelPromise(
+  deps: PromiseServiceDeps,
+  chat: ChatRef,
+  id: string,
+  by: string,
+  options: { now?: Date; retryable?: boolean } = {},
+): Promise<PromiseRecord> {
+  const promise = await loadChatPromise(deps, chat, id);
+  if (!(await cancelPending(deps.store, id, by, options.now ?? new Date()))) {
+    const current = (await getChatPromise(deps.store, chat, id))!;
+    if (options.retryable && current.status === 'cancelled' && current.cancelledBy === by) return current;
+    throw new PromiseNotPendingError(current);
+  }
+  await disarm(deps, promise);
+  return (await getChatPromise(deps.store, chat, id))!;
+}
+
+async function disarm(deps: PromiseServiceDeps, promise: PromiseRecord): Promise<void> {
+  try {
+    if (promise.recurrence) await deps.temporal.schedule.getHandle(promise.workflowId).delete();
+    else await deps.temporal.workflow.getHandle(promise.workflowId).signal('cancel');
+  } catch (err) {
+    // The row already says cancelled; a workflow that is gone or unreachable cannot deliver it.
+    if (err instanceof WorkflowNotFoundError || err instanceof ScheduleNotFoundError) return;
+    deps.logger.warn({ promiseId: promise.id }, `cancelled promise ${promise.id}, but could not tell its workflow: ${formatError(err)}`);
+  }
+}
+
+/**
+ * Moves a pending one-off promise to `dueAt`: the row first, then a signal that wakes the
+ * workflow's timer. Idempotent: snoozing to the same time again changes nothing.
+ */
+export async function snoozePromise(deps: PromiseServiceDeps, chat: ChatRef, id: string, dueAt: Date, now = new Date()): Promise<PromiseRecord> {
+  const promise = await loadChatPromise(deps, chat, id);
+  if (promise.status !== 'pending') throw new PromiseNotPendingError(promise);
+  if (promise.recurrence) throw new PromiseNotSnoozableError(promise);
+  if (!(await reschedulePending(deps.store, id, dueAt, now))) throw new PromiseNotPendingError((await getChatPromise(deps.store, chat, id))!);
+  try {
+    await deps.temporal.workflow.getHandle(promise.workflowId).signal('snooze', { dueAt: dueAt.toISOString() });
+  } catch (err) {
+    // The delivery activity reads the row and sleeps again until the new time.
+    deps.logger.warn({ promiseId: id }, `snoozed promise ${id}, but could not wake its workflow: ${formatError(err)}`);
+  }
+  return (await getChatPromise(deps.store, chat, id))!;
+}
+
+/** A chat's promises, soonest first (pending ones unless `status` says otherwise). */
+export function listPromises(store: Store, chat: ChatRef, status: PromiseStatus | 'all' = 'pending'): Promise<PromiseRecord[]> {
+  return listChatPromises(store, chat, status);
+}

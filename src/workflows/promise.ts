@@ -1,0 +1,83 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createPromiseActivities } from '../activities/promises.js';
+
+/**
+ * Promise workflows. A one-off promise is one `promiseWorkflow` (id `promise-<chatId>-<id>`)
+ * that sleeps on a durable timer until its due time and then runs the delivery activity.
+ * A recurring promise is a Temporal Schedule of the same id that starts one
+ * `recurringPromiseWorkflow` per occurrence.
+ *
+ * The database row is the source of truth for cancel and snooze: the API writes it first,
+ * then signals the workflow only to wake its timer early. A signal that is lost (no worker
+ * running, say) changes nothing: the delivery activity reads the row and reports
+ * "cancelled" or "not due yet, due at …", and the workflow obeys.
+ */
+
+export interface PromiseWorkflowInput {
+  promiseId: string;
+  /** ISO time the promise is due (the row may move it later: snooze). */
+  dueAt: string;
+}
+
+export interface RecurringPromiseWorkflowInput {
+  promiseId: string;
+}
+
+export type PromiseWorkflowState = 'waiting' | 'delivering' | 'delivered' | 'cancelled';
+
+/** Sent after the row was cancelled: end without delivering. */
+export const cancelPromiseSignal = defineSignal('cancel');
+/** Sent after the row's due time was moved: sleep until the new time. */
+export const snoozePromiseSignal = defineSignal<[{ dueAt: string }]>('snooze');
+export const promiseStateQuery = defineQuery<{ state: PromiseWorkflowState; dueAt: string }>('state');
+
+/** Search attribute the Schedule sets on each run: the occurrence's nominal time. */
+const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+const { deliverPromise, deliverRecurringPromise } = proxyActivities<ReturnType<typeof createPromiseActivities>>({
+  // A delivery is a few database writes and one message; the heartbeat notices a dead
+  // worker within seconds, so a retry does not wait for the start-to-close timeout.
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PromiseMissingError'] },
+});
+
+/** One reminder: sleep until due (moved by snooze, ended by cancel), then deliver once. */
+export async function promiseWorkflow(input: PromiseWorkflowInput): Promise<PromiseWorkflowState> {
+  let dueAt = input.dueAt;
+  let state: PromiseWorkflowState = 'waiting';
+  let cancelled = false;
+  setHandler(cancelPromiseSignal, () => {
+    if (state === 'waiting') cancelled = true;
+  });
+  setHandler(snoozePromiseSignal, (snooze) => {
+    if (state === 'waiting' && !Number.isNaN(Date.parse(snooze.dueAt))) dueAt = snooze.dueAt;
+  });
+  setHandler(promiseStateQuery, () => ({ state, dueAt }));
+
+  for (;;) {
+    // Date.now() is the workflow clock here (deterministic, replay-safe).
+    for (let wait = Date.parse(dueAt) - Date.now(); !cancelled && wait > 0; wait = Date.parse(dueAt) - Date.now()) {
+      const sleepingUntil = dueAt;
+      await condition(() => cancelled || dueAt !== sleepingUntil, wait);
+    }
+    if (cancelled) return (state = 'cancelled');
+    state = 'delivering';
+    const outcome = await deliverPromise(input.promiseId);
+    if (outcome.status === 'not-due') {
+      dueAt = outcome.dueAt;
+      state = 'waiting';
+      continue;
+    }
+    return (state = outcome.status === 'cancelled' ? 'cancelled' : 'delivered');
+  }
+}
+
+/** One occurrence of a recurring promise, started by its Schedule. */
+export async function recurringPromiseWorkflow(input: RecurringPromiseWorkflowInput): Promise<PromiseWorkflowState> {
+  const info = workflowInfo();
+  const scheduled = info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? info.startTime;
+  const outcome = await deliverRecurringPromise(input.promiseId, scheduled.toISOString());
+  return outcome.status === 'cancelled' ? 'cancelled' : 'delivered';
+}
