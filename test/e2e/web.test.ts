@@ -40,10 +40,11 @@ function skipUnless(available: boolean, what: string, skip: (note?: string) => n
   skip(reason);
 }
 
-async function openPage(pathname: string, viewport = DESKTOP): Promise<Page> {
+async function openPage(pathname: string, viewport = DESKTOP, setup?: (page: Page) => Promise<unknown>): Promise<Page> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[browser] ${err.message}`));
+  await setup?.(page);
   await page.goto(`${mycel.url}${pathname}`);
   await page.waitForSelector('html[data-ready="true"]');
   return page;
@@ -117,22 +118,27 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
 
   it('resends after a network error with the same messageId, and the turn happens once', async ({ skip }) => {
     skipUnless(await routeExists('POST', '/api/chats/web-once/messages'), 'POST /api/chats/{chatId}/messages', skip);
-    const page = await openPage('/chat/web-once');
     const sent: string[] = [];
-    let dropped = false;
-    // The first POST reaches the server, but its answer is lost on the way back.
-    await page.route('**/api/chats/web-once/messages', async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      sent.push((route.request().postDataJSON() as { messageId: string }).messageId);
-      if (dropped) return route.continue();
-      dropped = true;
-      await route.fetch();
-      await route.abort('connectionreset');
-    });
+    let offline = true;
+    // The network drops: the first POST reaches the server but its answer is lost on the way
+    // back, and the transcript and live stream cannot be read, until the network returns.
+    const page = await openPage('/chat/web-once', DESKTOP, (p) =>
+      p.route('**/api/chats/web-once/**', async (route) => {
+        const request = route.request();
+        if (request.method() === 'POST') {
+          sent.push((request.postDataJSON() as { messageId: string }).messageId);
+          if (!offline) return route.continue();
+          await route.fetch();
+          return route.abort('connectionreset');
+        }
+        return offline ? route.abort('internetdisconnected') : route.continue();
+      }),
+    );
     await page.getByRole('textbox', { name: /Message/ }).fill('/start');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByText('Could not send your message.').waitFor({ timeout: LIVE_TIMEOUT_MS });
     await screenshot(page, 'chat-send-error');
+    offline = false;
     await page.getByRole('button', { name: 'Retry' }).click();
     const log = page.getByRole('log');
     await expect.poll(() => log.textContent(), { timeout: LIVE_TIMEOUT_MS }).toMatch(/Hello! I'm Mycel/);
@@ -164,6 +170,15 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     const page = await openPage('/promises?chat=web-promises');
     await page.getByText('water the plants').waitFor();
     await screenshot(page, 'promises-desktop');
+    const before = ((await mycel.api('/api/chats/web-promises/reminders')).body as Array<{ text: string; dueAt: string }>).find((r) => r.text.includes('water the plants'))!;
+    if (await page.getByRole('button', { name: 'Snooze' }).count()) {
+      await page.getByRole('combobox', { name: 'Snooze' }).selectOption('1h');
+      await page.getByRole('button', { name: 'Snooze' }).click();
+      await page.getByText('Snoozed "water the plants".').waitFor();
+      const after = ((await mycel.api('/api/chats/web-promises/reminders')).body as Array<{ text: string; dueAt: string }>).find((r) => r.text.includes('water the plants'))!;
+      expect(Date.parse(after.dueAt)).toBeGreaterThan(Date.parse(before.dueAt) - 60 * 60_000);
+      expect(after.dueAt).not.toBe(before.dueAt);
+    }
     await page.getByRole('button', { name: 'Cancel reminder: water the plants' }).click();
     await page.getByText('Cancelled "water the plants".').waitFor();
     const left = (await mycel.api('/api/chats/web-promises/reminders')).body as Array<{ text: string; status: string }>;
@@ -176,7 +191,7 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     skipUnless(await routeExists('POST', '/api/chats/web-memory/messages'), 'POST /api/chats/{chatId}/messages', skip);
     await mycel.api('/api/chats/web-memory/messages', { body: { text: '/remember my sister is called Ada', messageId: 'web-memory-1' } });
     const page = await openPage('/memories?chat=web-memory');
-    await page.getByText('my sister is called Ada').waitFor();
+    await page.getByText('my sister is called Ada', { exact: true }).waitFor();
     await page.getByText('Provenance').first().click();
     await screenshot(page, 'memories-desktop');
     await page.getByRole('button', { name: /Delete memory: .*sister is called Ada/ }).click();

@@ -163,6 +163,12 @@ export function ChatPage({ chatId }: { chatId: string }) {
     setDraft(item.text);
   };
 
+  // A failed send that the transcript shows after all (its answer was lost, not the message)
+  // needs no retry: drop it.
+  useEffect(() => {
+    if (outbox.some((i) => i.state === 'failed' && delivered(i, transcript))) setOutbox((items) => items.filter((i) => !(i.state === 'failed' && delivered(i, transcript))));
+  }, [transcript, outbox]);
+
   // Keep the newest message in view unless the person scrolled up to read.
   const visibleOutbox = outbox.filter((i) => !delivered(i, transcript));
   useLayoutEffect(() => {

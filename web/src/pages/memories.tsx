@@ -141,7 +141,9 @@ function MemoryList({ chatId }: { chatId: string }) {
 const LABELS: Record<string, string> = {
   channel: 'Channel',
   chatId: 'Chat',
+  userId: 'User',
   updateId: 'Message',
+  callId: 'Tool call',
   workflowId: 'Workflow',
   runId: 'Run',
   at: 'When',

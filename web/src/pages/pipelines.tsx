@@ -40,16 +40,18 @@ export interface PipelineRun {
   tasks: TaskRun[];
 }
 
-/** How many recent runs the page shows. */
+/** How many recent runs the page shows, and how many of them with their tasks. */
 export const RECENT_RUNS = 20;
+export const DETAILED_RUNS = 5;
 const REFRESH_MS = 3_000;
 
 /** The documented paths for running a pipeline and listing runs, whatever their exact names. */
 function runPaths(caps: Capabilities) {
   return {
     start: caps.find('post', /^\/api\/pipelines\/\{[^}]+\}\/runs?$/),
-    runs: caps.find('get', /^\/api\/(pipelines\/)?(pipeline-)?runs$/) ?? caps.find('get', /^\/api\/pipelines\/runs$/),
+    runs: caps.find('get', /^\/api\/(pipelines\/)?(pipeline-)?runs$/),
     runsOf: caps.find('get', /^\/api\/pipelines\/\{[^}]+\}\/runs$/),
+    detail: caps.find('get', /^\/api\/(pipeline-runs|pipelines\/runs)\/\{[^}]+\}$/),
   };
 }
 
@@ -76,6 +78,7 @@ export function normalizeRun(raw: Record<string, unknown>): PipelineRun {
     runId: String(raw.runId ?? raw.id ?? raw.workflowId ?? ''),
     pipelineId: String(raw.pipelineId ?? raw.pipeline ?? ''),
     status: String(raw.status ?? 'unknown'),
+    output: raw.output ?? raw.outputs,
     tasks,
   };
 }
@@ -203,7 +206,7 @@ function RunForm({ pipeline, startPath, onStarted }: { pipeline: PipelineInfo; s
       {result && (
         <div class="notice ok" role="status">
           <p class="notice-title">
-            Run {result.runId || 'started'}: {result.status}
+            {result.status === 'running' ? `Started run ${result.runId}. Its progress shows under Recent runs.` : `Run ${result.runId}: ${result.status}.`}
           </p>
           {result.output !== undefined && (
             <pre class="output">{JSON.stringify(result.output, null, 2)}</pre>
@@ -216,12 +219,22 @@ function RunForm({ pipeline, startPath, onStarted }: { pipeline: PipelineInfo; s
 }
 
 function RecentRuns({ paths, pipelineId, tick }: { paths: ReturnType<typeof runPaths>; pipelineId: string | undefined; tick: number }) {
-  const source = paths.runs ?? (paths.runsOf && pipelineId ? fill(paths.runsOf, pipelineId) : undefined);
+  const source = paths.runsOf && pipelineId ? fill(paths.runsOf, pipelineId) : paths.runs;
   const runs = useResource(
     async (signal) => {
       if (!source) return undefined;
       const list = await get<Array<Record<string, unknown>> | { runs: Array<Record<string, unknown>> }>(source, signal);
-      return (Array.isArray(list) ? list : list.runs).map(normalizeRun).slice(0, RECENT_RUNS);
+      const recent = (Array.isArray(list) ? list : list.runs).map(normalizeRun).slice(0, RECENT_RUNS);
+      // The list has no per-task detail: fetch it for the newest runs.
+      const detail = paths.detail;
+      if (!detail) return recent;
+      return Promise.all(
+        recent.map((run, i) =>
+          i < DETAILED_RUNS && run.tasks.length === 0 && run.runId
+            ? get<Record<string, unknown>>(fill(detail, run.runId), signal).then(normalizeRun, () => run)
+            : run,
+        ),
+      );
     },
     [source, tick],
     REFRESH_MS,
