@@ -8,12 +8,14 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as conversationActivities from '../activities/conversation.js';
 import type * as toolActivities from '../activities/tools.js';
+import type * as memoryActivities from '../activities/memory.js';
 import { MAX_TOOL_ROUNDS, type BrainStep, type HistoryLine } from '../brain/types.js';
 import { envelopeSchema, type Channel, type Envelope } from '../shared/envelope.js';
 import type { ToolCall, ToolOutcome } from '../tools/types.js';
@@ -119,6 +121,12 @@ const bookkeeping = proxyActivities<Pick<ConversationActivities, 'recordTurn' | 
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
 });
 
+/** Memory: after a turn, a model brain's exchange may hold facts worth keeping (a no-op offline). */
+const memory = proxyActivities<Pick<ReturnType<typeof memoryActivities.createMemoryActivities>, 'extractMemories'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
+});
+
 /** Why the turn could not get an answer from the brain, for a person. */
 function brainFailureReply(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -144,6 +152,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     runTurns: 0,
     runs: (carried?.counters.runs ?? 0) + 1,
   };
+  /** Work started after a turn (memory extraction) that must finish before Continue-As-New. */
+  const afterTurn: Array<Promise<unknown>> = [];
   const answered = new Map<string, RememberedTurn>((carried?.dedupe ?? []).map((t) => [t.key, t]));
 
   // Turns run one at a time, in the order their Updates were accepted.
@@ -232,6 +242,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       receivedAt: envelope.receivedAt,
       repliedAt,
     });
+    if (patched('memory-extraction') && !envelope.text.trimStart().startsWith('/')) {
+      // Not awaited: the reply does not wait for extraction; Continue-As-New does.
+      afterTurn.push(
+        memory
+          .extractMemories({ channel: envelope.channel, chatId: envelope.chatId, userId: envelope.userId, turnKey: key, userText: envelope.text, reply, workflowId, runId, at: repliedAt })
+          .catch((err) => log.warn('memory extraction failed', { chatId: envelope.chatId, updateId: key, error: String(err) })),
+      );
+    }
     remember({ key, turn, reply });
     addLine({ role: 'user', text: envelope.text, at: envelope.receivedAt });
     addLine({ role: 'assistant', text: reply, at: repliedAt });
@@ -276,6 +294,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   setHandler(countersQuery, () => ({ ...counters }));
 
   await condition(() => (counters.runTurns >= turnsPerRun || workflowInfo().continueAsNewSuggested) && allHandlersFinished());
+  await Promise.all(afterTurn);
   await continueAsNew<typeof conversationWorkflow>({
     channel: input.channel,
     chatId: input.chatId,
