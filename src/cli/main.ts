@@ -3,22 +3,14 @@ import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, notAvailable, type CliContext } from './context.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerChatCommand } from './commands/chat.js';
 import { registerPairingCommands } from './commands/pairing.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
 
 /** Commands whose capability lands later register here with their help text. */
 function registerPendingCommands(program: Command, _ctx: CliContext): void {
-  program
-    .command('chat')
-    .description('chat with a running Mycel from the terminal')
-    .action(() => notAvailable('`mycel chat`'));
-  program
-    .command('doctor')
-    .description('validate the deployment end to end; exit 0 only if every check passes')
-    .option('--json', 'print one JSON document instead of a table')
-    .action(() => notAvailable('`mycel doctor`'));
-
   program.command('backup <file>').description("write a consistent backup of the embedded default's data").action(() => notAvailable('`mycel backup`'));
   program.command('restore <file>').description('restore the embedded default from a backup file').action(() => notAvailable('`mycel restore`'));
   const deploy = program.command('deploy').description('deployment assets');
@@ -36,9 +28,11 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
     );
   registerRunCommands(program, ctx);
   registerPendingCommands(program, ctx);
+  registerChatCommand(program, ctx);
   registerApprovalCommands(program, ctx);
   registerPairingCommands(program, ctx);
   registerPipelineCommands(program, ctx);
+  registerDoctorCommand(program, ctx);
   return program;
 }
 

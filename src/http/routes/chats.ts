@@ -188,8 +188,8 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
         closed = true;
       });
       try {
-        // Tell the client where the stream starts, so it can resume from here.
-        await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: cursor }), retry: 1000 });
+        // Tell the client where live lines start and how many earlier lines come first.
+        await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: cursor, replayed: replay.length }), retry: 1000 });
         for (const line of replay) await stream.writeSSE({ id: String(line.id), event: 'message', data: eventData(line) });
         let idleSince = Date.now();
         while (!closed) {
