@@ -8,5 +8,6 @@ export { approvalWorkflow } from './approval.js';
 export { promiseWorkflow, recurringPromiseWorkflow } from './promise.js';
 export { conversationWorkflow } from './conversation.js';
 export { pipelineWorkflow } from './pipeline.js';
+export { pipelineBaselineWorkflow } from './pipeline-baseline.js';
 export { memoryQuestionWorkflow } from './memory-question.js';
 export { memoryRetentionWorkflow } from './memory-retention.js';
