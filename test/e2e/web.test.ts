@@ -190,7 +190,12 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     skipUnless(await routeExists('GET', '/api/chats/web-memory/memories'), 'GET /api/chats/{chatId}/memories', skip);
     skipUnless(await routeExists('POST', '/api/chats/web-memory/messages'), 'POST /api/chats/{chatId}/messages', skip);
     await mycel.api('/api/chats/web-memory/messages', { body: { text: '/remember my sister is called Ada', messageId: 'web-memory-1' } });
+    await mycel.api('/api/chats/web-memory/messages', { body: { text: '/remember I like green tea', messageId: 'web-memory-2' } });
     const page = await openPage('/memories?chat=web-memory');
+    await page.getByText('I like green tea', { exact: true }).waitFor();
+    await page.getByLabel('Search memories').fill('sister');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByText('I like green tea', { exact: true }).count()).toBe(0);
     await page.getByText('my sister is called Ada', { exact: true }).waitFor();
     await page.getByText('Provenance').first().click();
     await screenshot(page, 'memories-desktop');

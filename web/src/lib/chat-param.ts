@@ -2,12 +2,29 @@ import { lastChat } from './chats.js';
 import { isChatId } from './ids.js';
 import { navigate, type Location } from './router.js';
 
-/** The chat a dashboard page shows: `?chat=` in the URL, else the last chat opened here. */
-export function chatParam(location: Location): { chatId: string | undefined; choose(chatId: string): void } {
+/** Channels a dashboard page can show a chat of (the API's `?channel=`; `web` by default). */
+export const CHANNELS = ['web', 'telegram'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/**
+ * The chat a dashboard page shows: `?chat=` (and `?channel=`) in the URL, else the last
+ * chat opened in this browser.
+ */
+export function chatParam(location: Location): { chatId: string | undefined; channel: Channel; choose(chatId: string, channel: Channel): void } {
   const fromUrl = location.query.get('chat') ?? '';
   const chatId = isChatId(fromUrl) ? fromUrl : lastChat();
+  const channel = (CHANNELS as readonly string[]).includes(location.query.get('channel') ?? '') ? (location.query.get('channel') as Channel) : 'web';
   return {
     chatId,
-    choose: (id) => navigate(`${location.path}?chat=${encodeURIComponent(id)}`, { replace: true }),
+    channel,
+    choose: (id, ch) => navigate(`${location.path}?chat=${encodeURIComponent(id)}${ch === 'web' ? '' : `&channel=${ch}`}`, { replace: true }),
   };
+}
+
+/** Appends `channel=` to an API path for chats outside the web channel. */
+export function withChannel(path: string, channel: Channel, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams(extra);
+  if (channel !== 'web') params.set('channel', channel);
+  const query = params.toString();
+  return query ? `${path}${path.includes('?') ? '&' : '?'}${query}` : path;
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { apiPath, del, get } from '../lib/api.js';
 import { loadCapabilities } from '../lib/capabilities.js';
-import { chatParam } from '../lib/chat-param.js';
+import { chatParam, withChannel, type Channel } from '../lib/chat-param.js';
 import { formatTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import type { Location } from '../lib/router.js';
@@ -25,15 +25,15 @@ const LIST = '/api/chats/{chatId}/memories';
 const ONE = '/api/chats/{chatId}/memories/{id}';
 
 export function MemoriesPage({ location }: { location: Location }) {
-  const { chatId, choose } = chatParam(location);
+  const { chatId, channel, choose } = chatParam(location);
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title" tabIndex={-1}>
         Memories
       </h1>
       <p class="lead">Facts Mycel keeps about you, with where each came from. Deleting one removes it for good.</p>
-      <ChatSelect value={chatId} onChange={choose} />
-      {chatId ? <MemoryList chatId={chatId} /> : <Empty>Choose a chat to see its memories.</Empty>}
+      <ChatSelect value={chatId} channel={channel} onChange={choose} />
+      {chatId ? <MemoryList key={`${channel}:${chatId}`} chatId={chatId} channel={channel} /> : <Empty>Choose a chat to see its memories.</Empty>}
     </section>
   );
 }
@@ -43,7 +43,7 @@ function matches(m: Memory, query: string): boolean {
   return m.text.toLowerCase().includes(q) || (m.kind ?? '').toLowerCase().includes(q);
 }
 
-function MemoryList({ chatId }: { chatId: string }) {
+function MemoryList({ chatId, channel }: { chatId: string; channel: Channel }) {
   const [query, setQuery] = useState('');
   const [applied, setApplied] = useState('');
   const list = useResource(
@@ -51,10 +51,10 @@ function MemoryList({ chatId }: { chatId: string }) {
       const caps = await loadCapabilities();
       const param = caps.queryParams('get', LIST).find((p) => p === 'search' || p === 'q');
       const serverSearch = Boolean(param);
-      const path = apiPath(LIST, { chatId }) + (param && applied ? `?${param}=${encodeURIComponent(applied)}` : '');
+      const path = withChannel(apiPath(LIST, { chatId }), channel, param && applied ? { [param]: applied } : {});
       return { serverSearch, memories: await get<Memory[]>(path, signal) };
     },
-    [chatId, applied],
+    [chatId, channel, applied],
   );
   const [confirming, setConfirming] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -67,7 +67,7 @@ function MemoryList({ chatId }: { chatId: string }) {
     setBusy(true);
     setActionError(undefined);
     try {
-      await del(apiPath(ONE, { chatId, id: m.id }));
+      await del(withChannel(apiPath(ONE, { chatId, id: m.id }), channel));
       setNotice(`Deleted "${m.text}".`);
       setConfirming(undefined);
       list.reload();

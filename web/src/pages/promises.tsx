@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { apiPath, del, get, post } from '../lib/api.js';
 import { loadCapabilities, type Capabilities } from '../lib/capabilities.js';
-import { chatParam } from '../lib/chat-param.js';
+import { chatParam, withChannel, type Channel } from '../lib/chat-param.js';
 import { formatTime, relativeTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import type { Location } from '../lib/router.js';
@@ -30,26 +30,26 @@ export const SNOOZE_CHOICES: ReadonlyArray<[when: string, label: string]> = [
 ];
 
 export function PromisesPage({ location }: { location: Location }) {
-  const { chatId, choose } = chatParam(location);
+  const { chatId, channel, choose } = chatParam(location);
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title" tabIndex={-1}>
         Reminders
       </h1>
       <p class="lead">What Mycel promised to tell you, and when. Each one is durable work that fires once, even across restarts.</p>
-      <ChatSelect value={chatId} onChange={choose} />
-      {chatId ? <ReminderList chatId={chatId} /> : <Empty>Choose a chat to see its reminders.</Empty>}
+      <ChatSelect value={chatId} channel={channel} onChange={choose} />
+      {chatId ? <ReminderList key={`${channel}:${chatId}`} chatId={chatId} channel={channel} /> : <Empty>Choose a chat to see its reminders.</Empty>}
     </section>
   );
 }
 
-function ReminderList({ chatId }: { chatId: string }) {
+function ReminderList({ chatId, channel }: { chatId: string; channel: Channel }) {
   const list = useResource(
     async (signal) => {
-      const [caps, reminders] = await Promise.all([loadCapabilities(), get<Reminder[]>(apiPath(LIST, { chatId }), signal)]);
+      const [caps, reminders] = await Promise.all([loadCapabilities(), get<Reminder[]>(withChannel(apiPath(LIST, { chatId }), channel), signal)]);
       return { caps, reminders };
     },
-    [chatId],
+    [chatId, channel],
     REFRESH_MS,
   );
   const [actionError, setActionError] = useState<{ error: unknown; action: string }>();
@@ -95,10 +95,10 @@ function ReminderList({ chatId }: { chatId: string }) {
               </div>
               <div class="row-actions">
                 <SnoozeControl caps={list.data!.caps} disabled={busy === r.id} onSnooze={(when) =>
-                  act(r.id, 'snooze the reminder', () => post(apiPath(SNOOZE, { chatId, id: r.id }), { when }), `Snoozed "${r.text}".`)
+                  act(r.id, 'snooze the reminder', () => post(withChannel(apiPath(SNOOZE, { chatId, id: r.id }), channel), { when }), `Snoozed "${r.text}".`)
                 } />
                 <button type="button" class="danger" disabled={busy === r.id} aria-label={`Cancel reminder: ${r.text}`} onClick={() =>
-                  act(r.id, 'cancel the reminder', () => del(apiPath(ONE, { chatId, id: r.id })), `Cancelled "${r.text}".`)
+                  act(r.id, 'cancel the reminder', () => del(withChannel(apiPath(ONE, { chatId, id: r.id }), channel)), `Cancelled "${r.text}".`)
                 }>
                   Cancel
                 </button>

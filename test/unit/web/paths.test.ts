@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { apiPath } from '../../../web/src/lib/api.js';
+import { withChannel } from '../../../web/src/lib/chat-param.js';
+import { capabilitiesFrom } from '../../../web/src/lib/capabilities.js';
+import { normalizeRun } from '../../../web/src/pages/pipelines.js';
+
+describe('the web app\'s API paths', () => {
+  it('encodes each path parameter and adds channel= only outside the web channel', () => {
+    expect(apiPath('/api/chats/{chatId}/reminders/{id}', { chatId: 'a:b', id: 'x/y' })).toBe('/api/chats/a%3Ab/reminders/x%2Fy');
+    expect(withChannel('/api/chats/c/memories', 'web')).toBe('/api/chats/c/memories');
+    expect(withChannel('/api/chats/c/memories', 'telegram', { search: 'tea & cake' })).toBe('/api/chats/c/memories?search=tea+%26+cake&channel=telegram');
+  });
+
+  it('reads what the server offers from its OpenAPI document', () => {
+    const caps = capabilitiesFrom({
+      paths: {
+        '/api/chats/{chatId}/memories': { get: { parameters: [{ name: 'chatId', in: 'path' }, { name: 'search', in: 'query' }] } },
+        '/api/pipelines/{id}/runs': { post: {}, get: {} },
+      },
+    });
+    expect(caps.has('get', '/api/chats/{chatId}/memories')).toBe(true);
+    expect(caps.has('delete', '/api/chats/{chatId}/memories')).toBe(false);
+    expect(caps.queryParams('get', '/api/chats/{chatId}/memories')).toEqual(['search']);
+    expect(caps.find('post', /^\/api\/pipelines\/\{[^}]+\}\/runs?$/)).toBe('/api/pipelines/{id}/runs');
+  });
+
+  it('normalizes pipeline runs: taskId to id, outputs to output', () => {
+    const run = normalizeRun({ runId: 'r1', pipelineId: 'p', status: 'succeeded', outputs: { a: 1 }, tasks: [{ taskId: 'a', status: 'succeeded', attempts: 1 }] });
+    expect(run).toMatchObject({ runId: 'r1', output: { a: 1 }, tasks: [{ id: 'a', status: 'succeeded' }] });
+  });
+});
