@@ -1,6 +1,7 @@
 import { createApprovalActivities } from './approvals.js';
 import { createConversationActivities } from './conversation.js';
 import type { ActivityDeps } from './deps.js';
+import { createDoctorActivities } from './doctor.js';
 import { createMemoryActivities } from './memory.js';
 import { createPipelineActivities } from './pipelines.js';
 import { createPromiseActivities } from './promises.js';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConversationActivities(deps),
     ...createPipelineActivities(deps),
     ...createMemoryActivities(deps),
+    ...createDoctorActivities(deps),
   };
 }
 

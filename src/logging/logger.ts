@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { currentLogBindings } from './log-context.js';
 
 export type { Logger };
 
@@ -39,6 +40,9 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: '***' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // workflowId, runId, chatId, updateId… of the unit of work this line was written in
+    // (a copy: pino merges the call's own fields into the object the mixin returns).
+    mixin: () => ({ ...currentLogBindings() }),
   };
   const pretty = settings.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty && !settings.destination) {

@@ -46,17 +46,62 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly pipelineRuns = new client.Counter({
-    name: `${METRIC_PREFIX}pipeline_runs_total`,
-    help: 'Pipeline runs finished, by status (succeeded|failed)',
-    labelNames: ['status'] as const,
+  readonly activityDuration = new client.Histogram({
+    name: `${METRIC_PREFIX}activity_duration_seconds`,
+    help: 'Duration of each activity attempt, by activity type and outcome (ok|error)',
+    labelNames: ['activity', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
 
-  readonly pipelineTasks = new client.Counter({
-    name: `${METRIC_PREFIX}pipeline_task_attempts_total`,
-    help: 'Pipeline task attempts, by outcome (succeeded|failed)',
-    labelNames: ['status'] as const,
+  /** Sampled from Temporal on each scrape (see `sampleQueueBacklog`); absent until a sampler is set. */
+  readonly queueBacklog = new client.Gauge({
+    name: `${METRIC_PREFIX}task_queue_backlog`,
+    help: 'Approximate number of tasks waiting in the task queue, by queue and type (workflow|activity)',
+    labelNames: ['task_queue', 'type'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      await this.backlogSampler?.();
+    },
+  });
+
+  readonly queueBacklogAge = new client.Gauge({
+    name: `${METRIC_PREFIX}task_queue_backlog_age_seconds`,
+    help: 'Age of the oldest task waiting in the task queue, by queue and type',
+    labelNames: ['task_queue', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  /** Conversation: every finished turn, by channel and outcome (ok|error). */
+  readonly turns = new client.Counter({
+    name: `${METRIC_PREFIX}turns_total`,
+    help: 'Conversation turns finished, by channel and outcome (ok|error)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Conversation: time from ingress to the reply of a turn. */
+  readonly turnLatency = new client.Histogram({
+    name: `${METRIC_PREFIX}turn_duration_seconds`,
+    help: 'Time from receiving a message to its reply, by channel',
+    labelNames: ['channel'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  /** Conversation: inbound updates dropped by the dedupe record. */
+  readonly duplicatesDropped = new client.Counter({
+    name: `${METRIC_PREFIX}duplicates_dropped_total`,
+    help: 'Inbound updates dropped as duplicates at ingress, by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+
+  /** Conversation: messages that arrived with a sequence other than the expected one. */
+  readonly outOfOrderArrivals = new client.Counter({
+    name: `${METRIC_PREFIX}out_of_order_arrivals_total`,
+    help: 'Inbound messages that arrived out of sequence for their chat, by channel',
+    labelNames: ['channel'] as const,
     registers: [this.registry],
   });
 
@@ -77,6 +122,13 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+
+  private backlogSampler: (() => Promise<void>) | undefined;
+
+  /** Sets how the backlog gauges are filled on each scrape (the process that serves /metrics does). */
+  sampleQueueBacklog(sampler: () => Promise<void>): void {
+    this.backlogSampler = sampler;
+  }
 
   /** Telegram: updates handled, by update type and outcome (turn|answered|ignored|refused|skipped). */
   readonly telegramUpdates = new client.Counter({
@@ -106,6 +158,20 @@ export class Metrics {
   readonly telegramInboxPending = new client.Gauge({
     name: `${METRIC_PREFIX}telegram_inbox_pending`,
     help: 'Telegram updates committed to the inbox and not yet handled',
+    registers: [this.registry],
+  });
+
+  readonly pipelineRuns = new client.Counter({
+    name: `${METRIC_PREFIX}pipeline_runs_total`,
+    help: 'Pipeline runs finished, by status (succeeded|failed)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pipelineTasks = new client.Counter({
+    name: `${METRIC_PREFIX}pipeline_task_attempts_total`,
+    help: 'Pipeline task attempts, by outcome (succeeded|failed)',
+    labelNames: ['status'] as const,
     registers: [this.registry],
   });
 

@@ -17,6 +17,8 @@ import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
+import { installBacklogSampler } from '../metrics/backlog.js';
+import { installTracing } from '../telemetry/tracing.js';
 import { Lifecycle, type Component } from './lifecycle.js';
 import { databaseCheck, temporalCheck, workerPollingCheck } from './readiness.js';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
@@ -163,6 +165,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
           ],
           info: { temporalUiUrl: proc.embedded?.uiUrl, embeddedTemporal: Boolean(proc.embedded) },
         };
+        installBacklogSampler(proc.metrics, proc.client!, config.temporal.namespace, config.temporal.taskQueue);
         proc.http = await startHttpServer(createHttpApp(deps, ROUTE_MODULES), config.http.host, config.http.port);
       },
       async stop() {
@@ -197,6 +200,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
 export async function startProcess(config: MycelConfig, logger: Logger, parts: ProcessParts): Promise<MycelProcess> {
   requireAddress(config, parts);
   installTemporalRuntime(logger);
+  installTracing(config, logger);
   const proc: MycelProcess = {
     config,
     logger,

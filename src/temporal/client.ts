@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { MycelConfig } from '../config/config.js';
 import { MycelError, formatError } from '../shared/errors.js';
+import { tracingClientInterceptors } from '../telemetry/tracing.js';
 
 /** Where and how to reach Temporal; the embedded server fills in `address`. */
 export interface TemporalTarget {
@@ -33,7 +34,7 @@ export async function connectClient(target: TemporalTarget): Promise<{ client: C
       apiKey: target.apiKey,
       connectTimeout: 5_000,
     });
-    return { connection, client: new Client({ connection, namespace: target.namespace }) };
+    return { connection, client: new Client({ connection, namespace: target.namespace, interceptors: { workflow: tracingClientInterceptors() } }) };
   } catch (err) {
     throw unreachable(target, err);
   }

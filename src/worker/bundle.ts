@@ -17,9 +17,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** A fingerprint of the code that can end up in the bundle, plus the SDK version. */
-function fingerprint(): string {
+/** A fingerprint of the code that can end up in the bundle, plus the SDK version and interceptor modules. */
+function fingerprint(interceptorModules: string[]): string {
   const hash = createHash('sha256');
+  hash.update(interceptorModules.join('\n'));
   const sdk = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'node_modules', '@temporalio', 'workflow', 'package.json'), 'utf8')) as { version: string };
   hash.update(sdk.version);
   for (const file of sourceFiles(path.join(PACKAGE_ROOT, 'src')).sort()) {
@@ -33,13 +34,15 @@ function fingerprint(): string {
  * The workflow bundle, built with the SDK's bundler once per version of the source and
  * cached on disk, so a restart does not pay for webpack again.
  */
-export async function loadWorkflowBundle(logger: Logger): Promise<{ code: string }> {
-  const file = path.join(BUNDLE_DIR, `workflows-${fingerprint()}.js`);
+export async function loadWorkflowBundle(logger: Logger, options: { workflowInterceptorModules?: string[] } = {}): Promise<{ code: string }> {
+  const workflowInterceptorModules = options.workflowInterceptorModules ?? [];
+  const file = path.join(BUNDLE_DIR, `workflows-${fingerprint(workflowInterceptorModules)}.js`);
   if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
   const started = performance.now();
   const sdkLog = logger.child({ component: 'bundler' });
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules,
     logger: {
       log: () => undefined,
       trace: () => undefined,

@@ -2,7 +2,9 @@ import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import type { Logger } from '../logging/logger.js';
+import { tracingActivityInterceptors, tracingSinks, tracingWorkflowModules } from '../telemetry/tracing.js';
 import { loadWorkflowBundle } from './bundle.js';
+import { activityObservability } from './interceptors.js';
 
 let runtimeInstalled = false;
 
@@ -45,8 +47,11 @@ export async function createWorker(options: MycelWorkerOptions): Promise<Worker>
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await loadWorkflowBundle(options.deps.logger),
+    workflowBundle: await loadWorkflowBundle(options.deps.logger, { workflowInterceptorModules: tracingWorkflowModules() }),
     activities: { ...createActivities(options.deps), ...options.extraActivities },
+    // Metrics and log bindings for every activity; tracing spans when OTLP is configured.
+    interceptors: { activity: [activityObservability(options.deps.metrics), ...tracingActivityInterceptors()] },
+    sinks: tracingSinks(),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
   });
 }

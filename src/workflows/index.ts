@@ -9,5 +9,6 @@ export { promiseWorkflow, recurringPromiseWorkflow } from './promise.js';
 export { conversationWorkflow } from './conversation.js';
 export { pipelineWorkflow } from './pipeline.js';
 export { pipelineBaselineWorkflow } from './pipeline-baseline.js';
+export { doctorWorkflow } from './doctor.js';
 export { memoryQuestionWorkflow } from './memory-question.js';
 export { memoryRetentionWorkflow } from './memory-retention.js';

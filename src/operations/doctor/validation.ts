@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import {
+  DOCTOR_CURRENT_STAGE_QUERY,
+  DOCTOR_STAGE_RESULTS_QUERY,
+  DOCTOR_STAGES,
+  DOCTOR_TIMER_MS,
+  type DoctorStageName,
+  type DoctorStageResult,
+  type DoctorWorkflowInput,
+} from '../../shared/doctor.js';
+import { formatError } from '../../shared/errors.js';
+import { skipped, type CheckResult } from './report.js';
+
+/** How long the whole validation workflow may take before the doctor gives up on it. */
+export const VALIDATION_TIMEOUT_MS = 30_000;
+/** How often the doctor asks the workflow which stage it is in. */
+export const STAGE_POLL_MS = 100;
+
+/** What to do when a stage fails. */
+export const STAGE_HINTS: Record<DoctorStageName, string> = {
+  connection: 'the workflow was accepted but no worker ran it: check that `mycel worker` (or `mycel start`) runs on this task queue and namespace, and read its log',
+  'workflow execution': 'workflow tasks or timers are not processed: look for workflow task failures (non-determinism after an upgrade?) in the worker log and in the Temporal UI',
+  'activity execution': 'activities do not run: check the worker log, and that the worker runs the same Mycel version as this command',
+  'state persistence': "the worker cannot write the Mycel database: check the worker's MYCEL_DATABASE_URL, disk space and privileges",
+  'error handling': 'activity retries did not behave as configured: check the worker log and the Temporal server log',
+};
+
+function toCheck(result: DoctorStageResult): CheckResult {
+  const passed = result.status === 'passed';
+  return {
+    group: 'validation',
+    name: result.stage,
+    status: passed ? 'pass' : 'fail',
+    ms: result.ms ?? 0,
+    detail: passed ? (result.detail ?? 'passed') : result.error ?? `stage ${result.status}`,
+    ...(passed ? {} : { hint: STAGE_HINTS[result.stage] }),
+  };
+}
+
+export interface ValidationRun {
+  checks: CheckResult[];
+  workflowId: string | undefined;
+  runId: string | undefined;
+}
+
+/** Validation cannot run (Temporal unreachable, namespace missing, no worker): every stage says why. */
+export function skippedValidation(reason: string): ValidationRun {
+  return { checks: DOCTOR_STAGES.map((stage) => skipped('validation', stage, `skipped: ${reason}`)), workflowId: undefined, runId: undefined };
+}
+
+async function queryQuietly<T>(handle: WorkflowHandle, name: string): Promise<T | undefined> {
+  try {
+    return await handle.query<T>(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the five-stage validation workflow on the task queue and reports each stage. While
+ * it runs, the `currentStage` query is polled (and passed to `onStage`); at the end the
+ * `stageResults` query must agree with the workflow's result, which proves queries work.
+ */
+export async function runValidation(
+  client: Client,
+  taskQueue: string,
+  onStage?: (stage: DoctorStageName | 'done') => void,
+): Promise<ValidationRun> {
+  const workflowId = `mycel-doctor-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const input: DoctorWorkflowInput = { nonce: randomBytes(8).toString('hex'), timerMs: DOCTOR_TIMER_MS };
+  const handle = await client.workflow.start('doctorWorkflow', {
+    taskQueue,
+    workflowId,
+    args: [input],
+    workflowExecutionTimeout: VALIDATION_TIMEOUT_MS * 2,
+  });
+  const runId = handle.firstExecutionRunId;
+
+  let seen: DoctorStageName | 'done' | undefined;
+  let finished = false;
+  const watcher = (async () => {
+    while (!finished) {
+      const stage = await queryQuietly<DoctorStageName | 'done'>(handle, DOCTOR_CURRENT_STAGE_QUERY);
+      if (stage && stage !== seen) {
+        seen = stage;
+        onStage?.(stage);
+      }
+      await new Promise((r) => setTimeout(r, STAGE_POLL_MS));
+    }
+  })();
+
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const results = await Promise.race([
+      handle.result() as Promise<DoctorStageResult[]>,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the validation workflow did not finish within ${VALIDATION_TIMEOUT_MS / 1000}s`)), VALIDATION_TIMEOUT_MS);
+      }),
+    ]);
+    const queried = await queryQuietly<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY);
+    const checks = results.map(toCheck);
+    if (!queried || JSON.stringify(queried) !== JSON.stringify(results)) {
+      checks.push({
+        group: 'validation',
+        name: 'queries',
+        status: 'fail',
+        ms: 0,
+        detail: queried ? 'the stageResults query disagrees with the workflow result' : 'the stageResults query did not answer',
+        hint: 'queries need a worker with this workflow loaded: check the worker log for query failures',
+      });
+    }
+    return { checks, workflowId, runId };
+  } catch (err) {
+    // Timed out or failed: report what the workflow reached, then end it.
+    const partial = (await queryQuietly<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY)) ?? DOCTOR_STAGES.map((stage) => ({ stage, status: 'pending' as const }));
+    const reason = formatError(err);
+    const checks = partial.map((r) =>
+      r.status === 'passed' || r.status === 'failed'
+        ? toCheck(r)
+        : toCheck({ ...r, status: 'failed', error: r.status === 'running' ? `stuck in this stage: ${reason}` : `not reached: ${reason}` }),
+    );
+    await handle.terminate('mycel doctor gave up on this validation run').catch(() => undefined);
+    return { checks, workflowId, runId };
+  } finally {
+    finished = true;
+    clearTimeout(timer);
+    await watcher;
+  }
+}
