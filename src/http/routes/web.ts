@@ -59,6 +59,11 @@ npm run build:web   # or build only the web app</pre>
 export function registerWebRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   const files = new WebAppFiles(undefined, deps.logger);
   void files.ensureBuilt();
+  mountWebApp(app, files);
+}
+
+/** Mounts the routes over a given build folder (tests use their own). */
+export function mountWebApp(app: OpenAPIHono, files: WebAppFiles): void {
 
   app.get('/assets/:name', async (c, next) => {
     const web = await files.get();
