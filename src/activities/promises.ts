@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { deliverOccurrence, deliverOneOff, type DeliveryDeps, type DeliveryOutcome, type DeliveryStage } from '../promises/delivery.js';
 
-/** How often a running delivery tells the server it is alive (its heartbeat timeout is 5 s). */
+/** How often a running delivery tells the server it is alive (its heartbeat timeout is 3 s). */
 export const DELIVERY_HEARTBEAT_INTERVAL_MS = 1_000;
 
 /**

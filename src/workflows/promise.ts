@@ -39,7 +39,7 @@ const { deliverPromise, deliverRecurringPromise } = proxyActivities<ReturnType<t
   // A delivery is a few database writes and one message; the heartbeat notices a dead
   // worker within seconds, so a retry does not wait for the start-to-close timeout.
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '5 seconds',
+  heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PromiseMissingError'] },
 });
 
