@@ -105,7 +105,8 @@ export async function measureWebApp(baseUrl: string, runs = WEB_BENCH_RUNS): Pro
 export default {
   name: 'web',
   description: 'web app: page load to interactive in Chromium (median, p95) and bytes downloaded',
-  run: (ctx: { httpUrl: string; quick?: boolean }) => measureWebApp(ctx.httpUrl, ctx.quick ? 5 : WEB_BENCH_RUNS),
+  run: async (ctx: { httpUrl?: string; quick?: boolean }): Promise<WebBenchResult> =>
+    ctx.httpUrl ? measureWebApp(ctx.httpUrl, ctx.quick ? 5 : WEB_BENCH_RUNS) : { status: 'skipped', reason: "needs the running instance's HTTP URL" },
 };
 
 async function standalone(): Promise<void> {

@@ -69,6 +69,8 @@ export function keyMetrics(samples: Sample[], now = Date.now()): KeyMetric[] {
     { label: 'Mean reply time', value: turnMean === undefined ? '—' : formatDuration(turnMean * 1000), help: 'from receiving a message to its reply' },
     { label: 'Mean reminder delay', value: delay === undefined ? '—' : formatDuration(delay * 1000), help: 'how late reminders were delivered against their due time' },
     { label: 'Duplicates dropped', value: n(sum(samples, 'mycel_duplicates_dropped_total')), help: 'resent messages recognised and answered once' },
+    { label: 'Pipeline runs', value: n(sum(samples, 'mycel_pipeline_runs_total')), help: 'pipeline runs finished (succeeded or failed)' },
+    { label: 'Pipeline runs failed', value: n(sum(samples, 'mycel_pipeline_runs_total', { status: 'failed' })), help: 'pipeline runs that failed' },
     { label: 'Activity failures', value: n(sum(samples, 'mycel_activity_failures_total')), help: 'activity attempts that threw (retried by Temporal)' },
     { label: 'Task queue backlog', value: n(sum(samples, 'mycel_task_queue_backlog')), help: 'tasks waiting for a worker' },
     { label: 'HTTP requests', value: n(sum(samples, 'mycel_http_requests_total')), help: 'requests served by this process' },
