@@ -181,6 +181,11 @@ export function createPipelineActivities(deps: ActivityDeps) {
       }
     },
 
+    /** Does nothing but answer when it ran: the bare activity the pipelines bench compares a task with. */
+    async pipelineBaselineNoop(): Promise<number> {
+      return Date.now();
+    },
+
     /** Records the run's end and the final status of every task. */
     async finishPipelineRun(result: {
       runId: string;
