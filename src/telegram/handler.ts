@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InvalidEnvelopeError } from '../conversation/ingress.js';
 import { ZodError } from 'zod';
@@ -73,7 +74,7 @@ export async function handleInboxRow(deps: UpdateHandlerDeps, row: InboxRow): Pr
       }
       let envelope: Envelope;
       try {
-        envelope = toEnvelope(deps.botId, row.updateId, update, new Date(row.receivedAt));
+        envelope = toEnvelope(deps.botId, row.updateId, update, new Date(row.receivedAt), `tg-${row.updateId}-${row.attempts}-${randomBytes(3).toString('hex')}`);
       } catch (err) {
         if (err instanceof ZodError) return { status: 'skipped', detail: `not a valid message: ${err.issues[0]?.message ?? 'invalid'}` };
         throw err;

@@ -38,7 +38,7 @@ describe('toEnvelope', () => {
     const update = msg({ text: 'hi' }, 9);
     const c = classifyUpdate(update, 'b');
     if (c.kind !== 'turn') throw new Error('expected a turn');
-    const env = toEnvelope('555', update.update_id, c, new Date('2025-01-01T00:00:00Z'));
+    const env = toEnvelope('555', update.update_id, c, new Date('2025-01-01T00:00:00Z'), 'tg-1009-a');
     expect(env).toEqual({
       v: 1,
       channel: 'telegram',
@@ -46,7 +46,7 @@ describe('toEnvelope', () => {
       userId: '42',
       updateId: 'telegram:555:1009',
       sequence: 9,
-      requestId: 'tg-555-1009',
+      requestId: 'tg-1009-a',
       text: 'hi',
       receivedAt: '2025-01-01T00:00:00.000Z',
     });

@@ -117,9 +117,16 @@ export function telegramUpdateKey(botId: string, updateId: number): string {
 
 /**
  * The design's envelope for a message turn: update id as the idempotency key, the
- * message id as the per-chat sequence, the Telegram chat id as the chat id.
+ * message id as the per-chat sequence, the Telegram chat id as the chat id. `requestId`
+ * differs per delivery attempt (ingress tells a repeat from the first delivery by it).
  */
-export function toEnvelope(botId: string, updateId: number, turn: { message: TelegramMessage; from: TelegramUser; text: string }, receivedAt: Date): Envelope {
+export function toEnvelope(
+  botId: string,
+  updateId: number,
+  turn: { message: TelegramMessage; from: TelegramUser; text: string },
+  receivedAt: Date,
+  requestId: string,
+): Envelope {
   return envelopeSchema.parse({
     v: ENVELOPE_VERSION,
     channel: 'telegram',
@@ -127,7 +134,7 @@ export function toEnvelope(botId: string, updateId: number, turn: { message: Tel
     userId: String(turn.from.id),
     updateId: telegramUpdateKey(botId, updateId),
     sequence: turn.message.message_id,
-    requestId: `tg-${botId}-${updateId}`,
+    requestId,
     text: turn.text,
     receivedAt: receivedAt.toISOString(),
   });
