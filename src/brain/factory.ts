@@ -2,6 +2,7 @@ import type { MycelConfig } from '../config/config.js';
 import type { Brain } from './types.js';
 import { OfflineBrain } from './offline/offline-brain.js';
 import { ModelBrain } from './model/model-brain.js';
+import { keepPromises } from '../promises/follow-up-guard.js';
 
 /**
  * The one place a brain is chosen: `MYCEL_MODEL=offline` (the default) gives the
@@ -10,5 +11,5 @@ import { ModelBrain } from './model/model-brain.js';
  */
 export function createBrain(config: Pick<MycelConfig, 'model'>): Brain {
   if (config.model.id === 'offline') return new OfflineBrain();
-  return new ModelBrain(config.model);
+  return keepPromises(new ModelBrain(config.model));
 }
