@@ -325,11 +325,13 @@ export class TelegramStandIn {
       if (value !== undefined && value !== false) return value;
       if (Date.now() > deadline) throw new Error(`stand-in Bot API: timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50);
-        this.events.once('call', () => {
-          clearTimeout(t);
+        const done = () => {
+          clearTimeout(timer);
+          this.events.off('call', done);
           resolve();
-        });
+        };
+        const timer = setTimeout(done, 50);
+        this.events.on('call', done);
       });
     }
   }
