@@ -29,3 +29,12 @@ describe('the web app\'s API paths', () => {
     expect(run).toMatchObject({ runId: 'r1', output: { a: 1 }, tasks: [{ id: 'a', status: 'succeeded' }] });
   });
 });
+
+describe('live transcript events', () => {
+  it('reads a transcript line from an event, ignoring anything else', async () => {
+    const { parseLine } = await import('../../../web/src/pages/chat.js');
+    expect(parseLine('{"id":3,"role":"assistant","text":"⏰ tea","at":"2026-01-01T00:00:00.000Z","kind":"reminder","turn":null}')).toEqual({ role: 'assistant', text: '⏰ tea', at: '2026-01-01T00:00:00.000Z', kind: 'reminder' });
+    expect(parseLine('{"after":3}')).toBeUndefined();
+    expect(parseLine('not json')).toBeUndefined();
+  });
+});

@@ -46,6 +46,21 @@ function delivered(item: OutboxItem, transcript: TranscriptMessage[]): boolean {
   );
 }
 
+function sameLine(a: TranscriptMessage, b: TranscriptMessage): boolean {
+  return a.at === b.at && a.role === b.role && a.text === b.text;
+}
+
+/** A transcript line from a live event's JSON data, or undefined when it is not one. */
+export function parseLine(data: string): TranscriptMessage | undefined {
+  try {
+    const v = JSON.parse(data) as Partial<TranscriptMessage>;
+    if ((v.role !== 'user' && v.role !== 'assistant') || typeof v.text !== 'string' || typeof v.at !== 'string') return undefined;
+    return { role: v.role, text: v.text, at: v.at, ...(typeof v.kind === 'string' ? { kind: v.kind } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
 function sameTranscript(a: TranscriptMessage[], b: TranscriptMessage[]): boolean {
   return a.length === b.length && a.every((m, i) => m.at === b[i]!.at && m.text === b[i]!.text && m.role === b[i]!.role);
 }
@@ -75,7 +90,13 @@ export function ChatPage({ chatId }: { chatId: string }) {
     if (modeRef.current === 'local') return;
     try {
       const list = await get<TranscriptMessage[]>(apiPath(MESSAGES, { chatId }));
-      setTranscript((old) => (sameTranscript(old, list) ? old : list));
+      // Lines a live event added while this request was under way are kept.
+      setTranscript((old) => {
+        const last = list.at(-1)?.at ?? '';
+        const newer = old.filter((m) => m.at >= last && !list.some((l) => sameLine(l, m)));
+        const merged = newer.length ? [...list, ...newer] : list;
+        return sameTranscript(old, merged) ? old : merged;
+      });
       setLoadError(undefined);
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'missing-route') {
@@ -98,7 +119,13 @@ export function ChatPage({ chatId }: { chatId: string }) {
     void refresh();
     const stream = openLiveStream({
       url: apiPath(EVENTS, { chatId }),
-      onEvent: scheduleRefresh,
+      onEvent: (event) => {
+        if (event.event === 'ready') return;
+        const line = event.event === 'message' ? parseLine(event.data) : undefined;
+        if (line) setTranscript((t) => (t.some((m) => sameLine(m, line)) ? t : [...t, line]));
+        else scheduleRefresh();
+      },
+      // After every (re)connection, read the transcript once to catch up on what was missed.
       onOpen: scheduleRefresh,
       onStatus: (s) => {
         if (s === 'unavailable') {
