@@ -1,15 +1,19 @@
 import type { MycelConfig } from '../config/config.js';
-import type { Brain } from './types.js';
+import { CommandsFirstBrain } from './hybrid.js';
+import { offlineCommands } from './offline/commands/index.js';
 import { OfflineBrain } from './offline/offline-brain.js';
 import { ModelBrain } from './model/model-brain.js';
 import { keepPromises } from '../promises/follow-up-guard.js';
+import type { Brain } from './types.js';
 
 /**
  * The one place a brain is chosen: `MYCEL_MODEL=offline` (the default) gives the
  * deterministic offline brain; `openai:…`, `anthropic:…`, `ollama:…` and
- * `openai-compatible:…` give a model brain through the Vercel AI SDK.
+ * `openai-compatible:…` give a model brain through the Vercel AI SDK, with the slash
+ * commands still answered by the offline brain.
  */
 export function createBrain(config: Pick<MycelConfig, 'model'>): Brain {
   if (config.model.id === 'offline') return new OfflineBrain();
-  return keepPromises(new ModelBrain(config.model));
+  const commands = offlineCommands();
+  return new CommandsFirstBrain(new OfflineBrain(commands), commands, keepPromises(new ModelBrain(config.model)));
 }

@@ -17,6 +17,6 @@ export function pendingCommands(existing: OfflineCommand[]): OfflineCommand[] {
   return PENDING.filter((p) => !taken.has(p.name)).map(({ feature, ...command }) => ({
     ...command,
     summary: `${command.summary} (not available yet)`,
-    run: () => reply(`${feature} are not available in this version of Mycel yet, so I can't do ${command.usage.split(' ')[0]} for now.`),
+    run: () => reply(`${feature} not available in this version of Mycel yet, so I can't do ${command.usage.split(' ')[0]} for now.`),
   }));
 }

@@ -1,0 +1,27 @@
+import type { Brain, BrainInput, BrainStep } from './types.js';
+import type { OfflineCommand } from './offline/command.js';
+import { parseCommand } from './offline/offline-brain.js';
+
+/**
+ * A model brain that leaves the slash commands to the offline brain: `/remind 10m tea`
+ * behaves the same with or without a model (deterministic, contract-tested), and
+ * everything else — free text and unknown commands — goes to the model.
+ */
+export class CommandsFirstBrain implements Brain {
+  readonly id: string;
+  private readonly names: Set<string>;
+
+  constructor(
+    private readonly commands: Brain,
+    commandList: OfflineCommand[],
+    private readonly model: Brain,
+  ) {
+    this.id = model.id;
+    this.names = new Set(commandList.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+  }
+
+  step(input: BrainInput): Promise<BrainStep> {
+    const parsed = parseCommand(input.envelope.text);
+    return parsed && this.names.has(parsed.name) ? this.commands.step(input) : this.model.step(input);
+  }
+}
