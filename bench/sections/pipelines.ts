@@ -125,6 +125,13 @@ function lastLines(text: string, n = 2): string {
   return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ');
 }
 
+/** The informative lines of a failed pip build (the cause, not pip's "see above"). */
+function buildError(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim());
+  const cause = lines.filter((l) => /Could not resolve|failed to get|error: failed|Downloading cloaca|No matching distribution|Rust/i.test(l)).slice(0, 3);
+  return (cause.length ? cause : lines.filter(Boolean).slice(-2)).join(' | ');
+}
+
 /**
  * Installs `cloaca` (with its SQLite backend) into a venv under .cache and checks that it
  * imports. Never throws: an unavailable peer is reported with the exact reason.
@@ -142,8 +149,8 @@ export function probeCloaca(): PipelinesBenchResult['peer'] {
   if (imported.status !== 0) {
     // Newest release first (it may be a source distribution that needs a Rust toolchain and crates.io),
     // then the newest one with a binary wheel for this platform.
-    const fromSource = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--upgrade', 'cloaca[sqlite]'], { encoding: 'utf8', timeout: 300_000 });
-    const sourceError = fromSource.status === 0 ? '' : lastLines(fromSource.stderr || fromSource.stdout, 3);
+    const fromSource = spawnSync(python, ['-m', 'pip', 'install', '--upgrade', 'cloaca[sqlite]'], { encoding: 'utf8', timeout: 300_000 });
+    const sourceError = fromSource.status === 0 ? '' : buildError(`${fromSource.stdout}\n${fromSource.stderr}`);
     const binary = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--only-binary=:all:', 'cloaca', 'cloaca-sqlite'], { encoding: 'utf8', timeout: 300_000 });
     imported = tryImport();
     if (imported.status !== 0) {

@@ -39,7 +39,7 @@ describe('pipelines through the HTTP API and chat', () => {
     const res = await mycel.api('/api/pipelines');
     expect(res.status).toBe(200);
     const diamond = res.body.find((p: { id: string }) => p.id === 'diamond');
-    expect(diamond).toMatchObject({ id: 'diamond', version: 1, versions: [1], schedule: null });
+    expect(diamond).toMatchObject({ id: 'diamond', version: 1, versions: [1], cron: null, schedule: null });
     expect(diamond.tasks.map((t: { id: string }) => t.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(diamond.source).toMatch(/suite\.ts$/);
   });

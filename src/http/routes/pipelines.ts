@@ -16,6 +16,8 @@ const PipelineSchema = z
     description: z.string().nullable(),
     source: z.string().nullable(),
     tasks: z.array(z.object({ id: z.string(), dependsOn: z.array(z.string()), conditional: z.boolean() })),
+    /** The schedule's cron expressions (shortcut of schedule.cron), or null when unscheduled. */
+    cron: z.array(z.string()).nullable(),
     schedule: z
       .object({ cron: z.array(z.string()), version: z.number().int().nullable(), timeZone: z.string().nullable(), paused: z.boolean(), nextRunAt: z.string().nullable() })
       .nullable(),
@@ -132,6 +134,7 @@ export function registerPipelineRoutes(app: OpenAPIHono, deps: HttpDeps): void {
         description: latest.description,
         source: latest.source,
         tasks: latest.tasks,
+        cron: s ? s.cron : null,
         schedule: s ? { cron: s.cron, version: s.version ?? null, timeZone: s.timeZone ?? null, paused: s.paused, nextRunAt: s.nextRunAt ?? null } : null,
       };
     });
