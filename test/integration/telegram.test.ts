@@ -24,9 +24,11 @@ const STRANGER = BASE + 9;
 /** The webhook instance's owners (their chats' workflows must not be the polling instance's). */
 const HOOK_OWNER = BASE + 4;
 const HOOK_OWNER_2 = BASE + 5;
+const REMIND_OWNER = BASE + 6;
+const APPROVER = BASE + 7;
 
 function telegramEnv(tg: TelegramStandIn, extra: Record<string, string> = {}): Record<string, string> {
-  return { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, MYCEL_OWNER_TELEGRAM_IDS: [OWNER, OWNER_2, OWNER_3, HOOK_OWNER, HOOK_OWNER_2].join(','), ...extra };
+  return { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, MYCEL_OWNER_TELEGRAM_IDS: [OWNER, OWNER_2, OWNER_3, HOOK_OWNER, HOOK_OWNER_2, REMIND_OWNER, APPROVER].join(','), ...extra };
 }
 
 async function inbox(mycel: TestMycel, botId: number) {
@@ -138,6 +140,19 @@ describe('the Telegram channel, long polling, against the stand-in Bot API', () 
     expect(userLines.map((l) => l.text)).toEqual(['/start']);
   }, 180_000); // three runs of the real CLI
 
+  it('sets a reminder from Telegram and delivers it on Telegram exactly once', async () => {
+    tg.injectCommand(tg.user(REMIND_OWNER), 'remind', { args: '3s stretch your legs' });
+    const [confirmation] = await tg.waitForMessages(REMIND_OWNER, 1);
+    expect(confirmation!.text).toMatch(/stretch your legs/);
+    const [, reminder] = await tg.waitForMessages(REMIND_OWNER, 2, { timeoutMs: 30_000 });
+    expect(reminder!.text).toBe('⏰ stretch your legs');
+    // Nothing more arrives: once.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(tg.sentTo(REMIND_OWNER).filter((m) => m.text!.startsWith('⏰'))).toHaveLength(1);
+    const lines = await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(REMIND_OWNER) });
+    expect(lines.filter((l) => l.kind === 'reminder').map((l) => l.text)).toEqual(['⏰ stretch your legs']);
+  });
+
   it('waits out a 429 on the reply and delivers it exactly once', async () => {
     tg.failNext('sendMessage', { code: 429, retryAfter: 1 });
     tg.injectCommand(tg.user(OWNER_2), 'start');
@@ -226,6 +241,27 @@ describe('inline buttons', () => {
     expect(await handle.result()).toBe(0);
     expect(tg.callbackAnswers.map((a) => a.text)).toEqual(['Only the owner can use these buttons.', 'Done.', 'Already answered: Done.', 'This button has expired.']);
     expect(tg.markupEdits).toContainEqual(expect.objectContaining({ chatId: OWNER, messageId: question!.message_id }));
+  });
+
+  it('decides a tool approval with its Telegram button: the command runs once and the outcome is posted', async () => {
+    const owner = tg.user(APPROVER);
+    tg.injectCommand(owner, 'sh', { args: 'touch from-telegram.txt' });
+    const [request, reply] = await tg.waitForMessages(APPROVER, 2);
+    expect(request!.text).toMatch(/^Approval needed \((ap-[0-9a-f]+)\): shell/);
+    expect(reply!.text).toMatch(/needs the owner's approval/);
+    const approvalId = /\((ap-[0-9a-f]+)\)/.exec(request!.text!)![1]!;
+    const [approve, deny] = request!.reply_markup!.inline_keyboard[0]!;
+    expect([approve!.text, deny!.text]).toEqual(['Approve', 'Deny']);
+    tg.injectCallback(owner, request!, approve!.callback_data!);
+    tg.injectCallback(owner, request!, deny!.callback_data!);
+    const [, , outcome] = await tg.waitForMessages(APPROVER, 3, { timeoutMs: 30_000 });
+    expect(outcome!.text).toMatch(new RegExp(`^Approved ${approvalId} \\(shell\\)`));
+    await tg.waitFor(() => tg.callbackAnswers.length >= 6 || undefined, 20_000, 'both presses answered');
+    expect(tg.callbackAnswers.slice(-2).map((a) => a.text)).toEqual([`Approved ${approvalId}.`, `Already answered: Approved ${approvalId}.`]);
+    const audit = await mycel.api('/api/audit?limit=20');
+    const approved = audit.body.filter((r: { decision: string; tool: string }) => r.decision === 'approved' && r.tool === 'shell');
+    expect(approved).toHaveLength(1);
+    expect(approved[0].decidedBy).toBe(`telegram:${APPROVER}`);
   });
 });
 
