@@ -150,6 +150,30 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await closePage(page);
   });
 
+  it('reconnects the live stream by itself after it drops, and shows what arrives next', async ({ skip }) => {
+    skipUnless(await routeExists('POST', '/api/chats/web-reconnect/messages'), 'POST /api/chats/{chatId}/messages', skip);
+    let attempts = 0;
+    const page = await openPage('/chat/web-reconnect', DESKTOP, (p) =>
+      p.route('**/api/chats/web-reconnect/events', (route) => (++attempts === 1 ? route.abort('connectionreset') : route.continue())),
+    );
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    await mycel.api('/api/chats/web-reconnect/messages', { body: { text: '/start', messageId: 'web-reconnect-1' } });
+    await expect.poll(() => page.getByRole('log').textContent(), { timeout: LIVE_TIMEOUT_MS }).toMatch(/Hello! I'm Mycel/);
+    await closePage(page);
+  });
+
+  it('falls back to polling the transcript when the server has no event stream', async ({ skip }) => {
+    skipUnless(await routeExists('POST', '/api/chats/web-poll/messages'), 'POST /api/chats/{chatId}/messages', skip);
+    const page = await openPage('/chat/web-poll', DESKTOP, (p) =>
+      p.route('**/api/chats/web-poll/events', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: 'no route for GET /api/chats/web-poll/events' }) })),
+    );
+    await page.getByText(/Updating every \d+ s/).waitFor();
+    await mycel.api('/api/chats/web-poll/messages', { body: { text: '/start', messageId: 'web-poll-1' } });
+    await expect.poll(() => page.getByRole('log').textContent(), { timeout: LIVE_TIMEOUT_MS }).toMatch(/Hello! I'm Mycel/);
+    await closePage(page);
+  });
+
   it('shows a reminder due in a few seconds live, marked as a reminder, without a reload', async ({ skip }) => {
     skipUnless(await routeExists('POST', '/api/chats/web-remind/messages'), 'POST /api/chats/{chatId}/messages', skip);
     skipUnless(await routeExists('GET', '/api/chats/web-remind/reminders'), 'GET /api/chats/{chatId}/reminders (promises)', skip);
@@ -207,7 +231,7 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await closePage(page);
   });
 
-  it('approves a pending tool call', async () => {
+  it('approves a pending tool call, and denies another', async () => {
     const p = mycel.proc;
     const deps: ActivityDeps = { config: mycel.config, store: p.store!, logger: p.logger, metrics: p.metrics, temporal: p.client!, outbound: p.outbound };
     const outcome = await toolRuntime(deps).executor.execute(
@@ -226,6 +250,13 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await expect
       .poll(async () => ((await mycel.api('/api/audit?limit=20')).body as Array<{ decision: string; input: { command?: string } }>).some((r) => r.decision === 'approved' && r.input.command === 'touch from-the-web.txt'), { timeout: LIVE_TIMEOUT_MS })
       .toBe(true);
+    const denied = await toolRuntime(deps).executor.execute(
+      { tool: 'shell', input: { command: 'touch never-from-the-web.txt' } },
+      { chat: { channel: 'web', chatId: 'web-approvals' }, userId: 'owner', turnKey: 'web:e2e:deny', callId: 'web:e2e:deny#0.0', timeZone: 'UTC', now: new Date().toISOString() },
+    );
+    await page.getByRole('button', { name: `Deny ${denied.approvalId}` }).click();
+    await page.getByText(`Denied ${denied.approvalId}`).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(((await mycel.api('/api/approvals?status=all')).body as Array<{ id: string; status: string }>).find((a) => a.id === denied.approvalId)?.status).toBe('denied');
     await page.goto(`${mycel.url}/audit`);
     await page.getByRole('table').getByText('touch from-the-web.txt').first().waitFor();
     await screenshot(page, 'audit-desktop');
@@ -299,7 +330,7 @@ describe.skipIf(Boolean(noChromium))('token sign-in in Chromium', () => {
     await secured?.stop();
   });
 
-  it('asks for the token, refuses a wrong one, then works; the token never appears in a URL', async () => {
+  it('asks for the token, refuses a wrong one, then works, live stream included; the token never appears in a URL', async () => {
     const context = await browserB.newContext({ viewport: DESKTOP });
     const page = await context.newPage();
     const urls: string[] = [];
@@ -316,6 +347,10 @@ describe.skipIf(Boolean(noChromium))('token sign-in in Chromium', () => {
     await page.getByRole('heading', { name: 'Approvals' }).waitFor();
     await page.getByText('Nothing is waiting for approval.').waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('mycel.apiToken'))).toBe(TOKEN);
+    // The live stream needs the token too: it goes in a header (fetch streaming), not the URL.
+    await page.goto(`${secured.url}/chat/secured-chat`);
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(urls.some((u) => u.includes('/api/chats/secured-chat/events'))).toBe(true);
     expect(urls.some((u) => u.includes(TOKEN))).toBe(false);
     expect(page.url()).not.toContain(TOKEN);
     await page.getByRole('button', { name: 'Sign out' }).click();
