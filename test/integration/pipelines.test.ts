@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runResult, schedulePipeline, startPipelineRun, unschedulePipeline } from '../../src/pipelines/client.js';
+import { createPipelineRuntime } from '../../src/pipelines/runtime.js';
 import { getRun, listRuns } from '../../src/pipelines/store.js';
 import type { PipelineRunResult } from '../../src/pipelines/run-types.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
@@ -259,6 +260,46 @@ describe.each(testDialects())('run history on $name', (dialect) => {
     } finally {
       await mycel.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('versions', () => {
+  it('finishes runs in flight on their version, loads a new one, and refuses a shape change under a known version', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'mycel-pipeline-versions-'));
+    const file = path.join(folder, 'versions.mjs');
+    const v1 = `task({ id: 'slow' }, async () => { await new Promise((r) => setTimeout(r, 1500)); return 'v1'; }), task({ id: 'after', dependsOn: ['slow'] }, (ctx) => ctx.parents.slow + '!')`;
+    const v2 = `task({ id: 'slow' }, () => 'v2'), task({ id: 'after', dependsOn: ['slow'] }, (ctx) => ctx.parents.slow + '!'), task({ id: 'extra', dependsOn: ['after'] }, () => 'new in v2')`;
+    writeFileSync(file, `export default ({ task, pipeline }) => pipeline({ id: 'versioned', version: 1, tasks: [${v1}] });`);
+    const mycel = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_PIPELINES: folder } });
+    try {
+      const client = mycel.proc.client!;
+      const taskQueue = mycel.config.temporal.taskQueue;
+      const first = await startPipelineRun(client, { pipelineId: 'versioned', version: 1, input: {}, trigger: 'test', taskQueue });
+      expect(first.runId).toMatch(/^pipeline-versioned-v1-/);
+      // While v1 runs, the file gains v2 (keeping v1, as the docs advise).
+      writeFileSync(file, `export default ({ task, pipeline }) => [pipeline({ id: 'versioned', version: 1, tasks: [${v1}] }), pipeline({ id: 'versioned', version: 2, tasks: [${v2}] })];`);
+      utimesSync(file, new Date(), new Date(Date.now() + 5_000));
+      const second = await startPipelineRun(client, { pipelineId: 'versioned', version: 2, input: {}, trigger: 'test', taskQueue });
+      expect(second.runId).toMatch(/^pipeline-versioned-v2-/);
+      const [r1, r2] = await Promise.all([runResult(first.handle), runResult(second.handle)]);
+      expect(r1).toMatchObject({ status: 'succeeded', version: 1, outputs: { slow: 'v1', after: 'v1!' } });
+      expect(Object.keys(r1.tasks)).toEqual(['slow', 'after']);
+      expect(r2).toMatchObject({ status: 'succeeded', version: 2, outputs: { slow: 'v2', after: 'v2!', extra: 'new in v2' } });
+
+      // Another shape under version 1: refused at load time, naming the file; the recorded v1 stands.
+      writeFileSync(file, `export default ({ task, pipeline }) => pipeline({ id: 'versioned', version: 1, tasks: [task({ id: 'only' }, () => 1)] });`);
+      utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+      const runtime = createPipelineRuntime({ target: folder, store: mycel.proc.store! });
+      const report = await runtime.ready;
+      expect(report.loaded).toEqual([]);
+      expect(report.errors).toEqual([{ file, message: expect.stringMatching(/Pipeline "versioned" version 1 is already defined with another shape .*\n  hint: raise its version to 2/s) }]);
+      // A run started for a shape the worker does not have is refused when it begins.
+      const mismatch = await startPipelineRun(client, { pipelineId: 'versioned', version: 1, shape: 'not-the-shape', input: {}, trigger: 'test', taskQueue });
+      expect((await runResult(mismatch.handle)).error).toMatch(/has another shape than the one the run was started for/);
+    } finally {
+      await mycel.stop();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
