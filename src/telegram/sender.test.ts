@@ -9,32 +9,35 @@ import { createTelegramClient } from './client.js';
 import { TELEGRAM_MAX_MESSAGE_CHARS } from './limits.js';
 import { TelegramSender } from './sender.js';
 
-let tg: TelegramStandIn;
-let store: Store;
-let dispose: () => Promise<void>;
-let sender: TelegramSender;
-let metrics: Metrics;
-let chat = 1000;
+describe.each(testDialects())('TelegramSender against the stand-in Bot API, records on $name', (dialect) => {
+  let tg: TelegramStandIn;
+  let store: Store;
+  let dispose: () => Promise<void>;
+  let sender: TelegramSender;
+  let metrics: Metrics;
+  let chat = 1000;
 
-beforeAll(async () => {
-  ({ store, dispose } = await freshStore(testDialects()[0]!));
-  // Telegram's flood control, a little more lenient than the sender's limiter.
-  tg = await TelegramStandIn.start({ floodControl: { perChatMs: 900, globalPerSecond: 30, retryAfter: 1 } });
-});
-afterAll(async () => {
-  await tg.stop();
-  await dispose();
-});
-beforeEach(() => {
-  metrics = new Metrics({ defaultMetrics: false });
-  sender = new TelegramSender({ client: createTelegramClient({ token: tg.token, apiRoot: tg.apiRoot, metrics }), store, logger: silentLogger(), metrics });
-  chat += 1;
-});
+  beforeAll(async () => {
+    ({ store, dispose } = await freshStore(dialect));
+    // Telegram's flood control, a little more lenient than the sender's limiter.
+    tg = await TelegramStandIn.start({ floodControl: { perChatMs: 900, globalPerSecond: 30, retryAfter: 1 } });
+  });
+  afterAll(async () => {
+    await tg.stop();
+    await dispose();
+  });
+  beforeEach(() => {
+    metrics = new Metrics({ defaultMetrics: false });
+    sender = new TelegramSender({ client: createTelegramClient({ token: tg.token, apiRoot: tg.apiRoot, metrics }), store, logger: silentLogger(), metrics });
+    chat += 1;
+  });
 
-const send = (text: string, key: string, extra: object = {}) => sender.sendParts({ channel: 'telegram', chatId: String(chat), text, key, ...extra });
-const status = async (key: string) => (await store.db.selectFrom('telegram_outbox').select(['status', 'attempts']).where('key', '=', key).executeTakeFirst()) ?? null;
+  const send = (text: string, key: string, extra: object = {}) => sender.sendParts({ channel: 'telegram', chatId: String(chat), text, key, ...extra });
+  const status = async (key: string) => {
+    const row = await store.db.selectFrom('telegram_outbox').select(['status', 'attempts']).where('key', '=', key).executeTakeFirst();
+    return row ? { status: row.status, attempts: Number(row.attempts) } : null;
+  };
 
-describe('TelegramSender against the stand-in Bot API', () => {
   it('splits a long message at paragraph breaks, within the limit and the per-chat rate, without a 429', async () => {
     const paragraphs = Array.from({ length: 30 }, (_, i) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(11).trim()}`);
     const text = paragraphs.join('\n\n');

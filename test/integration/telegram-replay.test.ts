@@ -9,7 +9,7 @@ import { outOfOrderCount } from '../../src/telegram/handler.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { loadOffset } from '../../src/telegram/inbox.js';
 import { countersQuery, type ConversationCounters } from '../../src/workflows/conversation.js';
-import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { startTestMycel, testDialects, type TestMycel } from '../support/harness.js';
 import { TelegramStandIn, type TgUpdate } from '../support/telegram-server.js';
 
 /** Fresh chat ids per run: the dev server (and its chat workflows) is shared by every test file. */
@@ -32,10 +32,10 @@ function counters(mycel: TestMycel, chat: number): Promise<ConversationCounters>
   return mycel.proc.client!.workflow.getHandle(`chat-telegram-${chat}`).query(countersQuery);
 }
 
-describe('Telegram replay: duplicates and reordering', () => {
+describe.each(testDialects().map((d, i) => ({ ...d, offset: i * 100 })))('Telegram replay on $name: duplicates and reordering', (dialect) => {
   it('yields exactly one turn per unique update, drops the duplicates and counts the out-of-order messages', async () => {
     const tg = await TelegramStandIn.start();
-    const chats = [BASE + 1, BASE + 2, BASE + 3];
+    const chats = [BASE + dialect.offset + 1, BASE + dialect.offset + 2, BASE + dialect.offset + 3];
     // Message ids as they arrive: 3 comes after 4, and 6 after 7 (two late messages per chat).
     const arrival = [1, 2, 4, 3, 5, 7, 6, 8];
     const unique: TgUpdate[] = [];
@@ -47,7 +47,7 @@ describe('Telegram replay: duplicates and reordering', () => {
     for (const d of duplicates) tg.injectRaw(structuredClone(d));
 
     // The gateway starts with the whole stream waiting, as after a downtime.
-    const mycel = await startTestMycel({ env: env(tg, chats) });
+    const mycel = await startTestMycel({ env: env(tg, chats), dialect });
     try {
       for (const chat of chats) await tg.waitForMessages(chat, arrival.length, { timeoutMs: 90_000 });
       await settled(tg, mycel);
@@ -76,7 +76,7 @@ describe('Telegram replay: duplicates and reordering', () => {
 describe('Telegram gateway restart mid-stream', () => {
   it('resumes from the stored offset and loses or doubles nothing, also when it died after handing turns on', async () => {
     const tg = await TelegramStandIn.start();
-    const chats = [BASE + 4, BASE + 5];
+    const chats = [BASE + 4, BASE + 5]; // replay uses BASE+1…3 and BASE+101…103
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-tg-restart-'));
     const taskQueue = `test-tg-${randomBytes(4).toString('hex')}`;
     const start = () => startTestMycel({ env: env(tg, chats), dataDir, taskQueue });
