@@ -1,21 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
-import { createCliContext, notAvailable, type CliContext } from './context.js';
+import { createCliContext, type CliContext } from './context.js';
 import { registerApprovalCommands } from './commands/approvals.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerPairingCommands } from './commands/pairing.js';
+import { registerBackupCommands } from './commands/backup.js';
+import { registerDeployCommands } from './commands/deploy.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
-
-/** Commands whose capability lands later register here with their help text. */
-function registerPendingCommands(program: Command, _ctx: CliContext): void {
-  program.command('backup <file>').description("write a consistent backup of the embedded default's data").action(() => notAvailable('`mycel backup`'));
-  program.command('restore <file>').description('restore the embedded default from a backup file').action(() => notAvailable('`mycel restore`'));
-  const deploy = program.command('deploy').description('deployment assets');
-  deploy.command('compose').description('write a compose file for a split deployment').action(() => notAvailable('`mycel deploy compose`'));
-}
 
 export function buildProgram(ctx: CliContext = createCliContext()): Command {
   const program = new Command('mycel')
@@ -27,12 +21,13 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
       `\nConfiguration (environment variables):\n${CONFIG_VARIABLES.map(([n, d, m]) => `  ${n.padEnd(26)} ${m} [default: ${d}]`).join('\n')}\n`,
     );
   registerRunCommands(program, ctx);
-  registerPendingCommands(program, ctx);
   registerChatCommand(program, ctx);
   registerApprovalCommands(program, ctx);
   registerPairingCommands(program, ctx);
   registerPipelineCommands(program, ctx);
   registerDoctorCommand(program, ctx);
+  registerBackupCommands(program, ctx);
+  registerDeployCommands(program, ctx);
   return program;
 }
 

@@ -136,6 +136,18 @@ export const envSchema = z.object({
       return n;
     }),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  MYCEL_METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
 });
 
 /** Longest value quoted back in an error message. */
@@ -195,6 +207,8 @@ export interface MycelConfig {
   /** Memory: the least confidence an extracted fact needs to be stored; how long a contradiction question waits (s). */
   memory: { minConfidence: number; questionTimeoutSeconds: number };
   otlpEndpoint: string | undefined;
+  /** `mycel worker` serves /healthz, /readyz and /metrics on this port (MYCEL_HTTP_HOST) when set. */
+  metricsPort: number | undefined;
 }
 
 /**
@@ -277,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     conversationTurnsPerRun: e.MYCEL_CONVERSATION_TURNS_PER_RUN,
     memory: { minConfidence: e.MYCEL_MEMORY_MIN_CONFIDENCE, questionTimeoutSeconds: e.MYCEL_MEMORY_QUESTION_TIMEOUT },
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    metricsPort: e.MYCEL_METRICS_PORT,
   };
 }
 
@@ -313,5 +328,6 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent'],
   ['MYCEL_SHUTDOWN_TIMEOUT_MS', '15000', 'longest graceful shutdown before the process exits with code 1'],
   ['MYCEL_CONVERSATION_TURNS_PER_RUN', '200', 'turns a chat workflow run takes before Continue-As-New (history stays bounded)'],
-  ['OTEL_EXPORTER_OTLP_ENDPOINT', '(none)', 'OTLP/HTTP endpoint for OpenTelemetry traces'],
+  ['OTEL_EXPORTER_OTLP_ENDPOINT', '(none)', 'OTLP/HTTP endpoint for OpenTelemetry traces (spans go to <endpoint>/v1/traces)'],
+  ['MYCEL_METRICS_PORT', '(none)', '`mycel worker` only: serve /healthz, /readyz and /metrics on this port'],
 ];

@@ -18,6 +18,7 @@ import { registerTelegramSender, telegramComponent } from '../telegram/component
 import { toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
+import { workerHealthComponent } from '../metrics/metrics-server.js';
 import { installTracing } from '../telemetry/tracing.js';
 import { Lifecycle, type Component } from './lifecycle.js';
 import { databaseCheck, temporalCheck, workerPollingCheck } from './readiness.js';
@@ -147,6 +148,8 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       },
     });
   }
+
+  if (parts.worker && !parts.gateway && config.metricsPort !== undefined) components.push(workerHealthComponent(proc, config.metricsPort));
 
   if (parts.gateway) {
     components.push({
