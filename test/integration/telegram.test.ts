@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -26,9 +29,10 @@ const HOOK_OWNER = BASE + 4;
 const HOOK_OWNER_2 = BASE + 5;
 const REMIND_OWNER = BASE + 6;
 const APPROVER = BASE + 7;
+const SPLIT_OWNER = BASE + 8;
 
 function telegramEnv(tg: TelegramStandIn, extra: Record<string, string> = {}): Record<string, string> {
-  return { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, MYCEL_OWNER_TELEGRAM_IDS: [OWNER, OWNER_2, OWNER_3, HOOK_OWNER, HOOK_OWNER_2, REMIND_OWNER, APPROVER].join(','), ...extra };
+  return { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, MYCEL_OWNER_TELEGRAM_IDS: [OWNER, OWNER_2, OWNER_3, HOOK_OWNER, HOOK_OWNER_2, REMIND_OWNER, APPROVER, SPLIT_OWNER].join(','), ...extra };
 }
 
 async function inbox(mycel: TestMycel, botId: number) {
@@ -315,5 +319,28 @@ describe('the Telegram channel in webhook mode', () => {
     expect(tg.sentTo(HOOK_OWNER_2)).toHaveLength(1);
     const row = (await inbox(mycel, tg.botId)).find((r) => Number(r.update_id) === 990_002)!;
     expect([row.status, Number(row.duplicates), row.source]).toEqual(['done', 1, 'webhook']);
+  });
+});
+
+describe('a split deployment: `mycel worker` sends, `mycel gateway` receives', () => {
+  it('answers on Telegram with the ingress in the gateway and the sender in the worker', async () => {
+    const tg = await TelegramStandIn.start();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-tg-split-'));
+    const shared = { env: telegramEnv(tg), dataDir, taskQueue: `test-split-${randomBytes(4).toString('hex')}` };
+    const worker = await startTestMycel({ ...shared, parts: { embedded: false, worker: true, gateway: false } });
+    const gateway = await startTestMycel({ ...shared, parts: { embedded: false, worker: false, gateway: true } });
+    try {
+      expect(telegramGatewayOf(worker.proc)).toBeUndefined();
+      expect(telegramGatewayOf(gateway.proc)).toBeDefined();
+      tg.injectCommand(tg.user(SPLIT_OWNER), 'start');
+      const [reply] = await tg.waitForMessages(SPLIT_OWNER, 1);
+      expect(reply!.text).toMatch(/Mycel/);
+      expect(tg.chatActions).toContainEqual(expect.objectContaining({ chatId: SPLIT_OWNER, action: 'typing' }));
+    } finally {
+      await gateway.stop();
+      await worker.stop();
+      await tg.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
