@@ -242,6 +242,7 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     const id = outcome.approvalId!;
     const page = await openPage('/approvals');
     await page.getByText('touch from-the-web.txt').first().waitFor();
+    await page.getByRole('link', { name: /Approvals 1 waiting/ }).waitFor();
     await screenshot(page, 'approvals-desktop');
     await page.getByRole('button', { name: `Approve ${id}` }).click();
     await page.getByText(`Approved ${id}`).waitFor();

@@ -1,6 +1,6 @@
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { currentToken, onAuthNeeded, setToken } from './lib/api.js';
+import { currentToken, get, onAuthNeeded, setToken } from './lib/api.js';
 import { isChatId } from './lib/ids.js';
 import { useLocation, type Location } from './lib/router.js';
 import { ApprovalsPage } from './pages/approvals.js';
@@ -97,12 +97,39 @@ class PageBoundary extends Component<{ children: ComponentChildren }, { failed: 
   }
 }
 
+/** How often the nav checks for tool calls waiting for approval. */
+const PENDING_POLL_MS = 10_000;
+
+/** The number of approvals waiting, for the nav badge (undefined when unknown). */
+function usePendingApprovals(enabled: boolean): number | undefined {
+  const [count, setCount] = useState<number>();
+  useEffect(() => {
+    if (!enabled) return;
+    let stopped = false;
+    const check = () => {
+      if (document.visibilityState !== 'visible') return;
+      get<unknown[]>('/api/approvals').then(
+        (list) => !stopped && setCount(list.length),
+        () => !stopped && setCount(undefined),
+      );
+    };
+    check();
+    const timer = setInterval(check, PENDING_POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [enabled]);
+  return count;
+}
+
 export function App() {
   const location = useLocation();
   const [needsSignIn, setNeedsSignIn] = useState(false);
   const [epoch, setEpoch] = useState(0);
   const [signedIn, setSignedIn] = useState(Boolean(currentToken()));
   const { title, section, page } = route(location);
+  const pending = usePendingApprovals(!needsSignIn);
 
   useEffect(() => onAuthNeeded((needed) => setNeedsSignIn(needed)), []);
   useEffect(() => {
@@ -137,6 +164,12 @@ export function App() {
               <li key={item.path}>
                 <a href={item.path} aria-current={section === item.path ? 'page' : undefined}>
                   {item.label}
+                  {item.path === '/approvals' && pending ? (
+                    <span class="count" title={`${pending} waiting for approval`}>
+                      {pending}
+                      <span class="visually-hidden"> waiting</span>
+                    </span>
+                  ) : null}
                 </a>
               </li>
             ))}

@@ -18,6 +18,8 @@ export interface Memory {
   provenance?: Record<string, unknown> | null;
   validFrom?: string | null;
   validTo?: string | null;
+  retention?: string;
+  expiresAt?: string | null;
   createdAt?: string;
 }
 
@@ -117,7 +119,8 @@ function MemoryList({ chatId, channel }: { chatId: string; channel: Channel }) {
                 <p class="row-title">{m.text}</p>
                 <p class="row-meta">
                   confidence {Math.round(m.confidence * 100)}%{m.kind ? ` · ${m.kind}` : ''}
-                  {m.validTo ? ` · valid until ${formatTime(m.validTo)}` : ''} · id {m.id}
+                  {m.validTo ? ` · replaced ${formatTime(m.validTo)}` : ''}
+                  {m.retention ? ` · kept ${m.expiresAt ? `until ${formatTime(m.expiresAt)}` : m.retention}` : ''} · id {m.id}
                 </p>
                 <Provenance value={m.provenance} />
               </div>

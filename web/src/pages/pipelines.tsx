@@ -12,7 +12,8 @@ export interface PipelineInfo {
   description?: string;
   tasks?: Array<{ id: string; dependsOn?: string[] }> | number;
   cron?: string | string[] | null;
-  source?: string;
+  schedule?: { cron: string[]; paused?: boolean; nextRunAt?: string | null } | null;
+  source?: string | null;
 }
 
 /** A task of a run, as the runs API reports it. */
@@ -127,6 +128,9 @@ export function PipelinesPage() {
                   <p class="row-meta">
                     {Array.isArray(p.tasks) ? `${p.tasks.length} tasks: ${p.tasks.map((t) => t.id).join(', ')}` : typeof p.tasks === 'number' ? `${p.tasks} tasks` : ''}
                     {p.cron ? ` · cron ${[p.cron].flat().join(', ')}` : ''}
+                    {p.schedule?.cron.length
+                      ? ` · cron ${p.schedule.cron.join(', ')}${p.schedule.paused ? ' (paused)' : p.schedule.nextRunAt ? `, next ${formatTime(p.schedule.nextRunAt)}` : ''}`
+                      : ''}
                   </p>
                   {p.description && <p>{p.description}</p>}
                 </div>

@@ -14,7 +14,9 @@ export interface Reminder {
   text: string;
   dueAt: string;
   status: string;
-  recurring?: string | null;
+  /** "every weekday at 08:00" for a recurring reminder. */
+  recurrence?: string | null;
+  timeZone?: string;
 }
 
 const LIST = '/api/chats/{chatId}/reminders';
@@ -90,7 +92,8 @@ function ReminderList({ chatId, channel }: { chatId: string; channel: Channel })
                 <p class="row-title">{r.text}</p>
                 <p class="row-meta">
                   <time dateTime={r.dueAt}>{formatTime(r.dueAt)}</time> ({relativeTime(r.dueAt)}) · {r.status} · id {r.id}
-                  {r.recurring ? ` · repeats ${r.recurring}` : ''}
+                  {r.recurrence ? ` · ${r.recurrence}` : ''}
+                  {r.timeZone ? ` · ${r.timeZone}` : ''}
                 </p>
               </div>
               <div class="row-actions">
