@@ -43,6 +43,11 @@ const { deliverPromise, deliverRecurringPromise } = proxyActivities<ReturnType<t
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PromiseMissingError'] },
 });
 
+/** How early the first timer of a promise wakes, to aim the last stretch from a fresh clock. */
+export const WAKE_EARLY_MS = 5_000;
+/** Shorter waits use one timer. */
+const MIN_SPLIT_MS = 400;
+
 /** One reminder: sleep until due (moved by snooze, ended by cancel), then deliver once. */
 export async function promiseWorkflow(input: PromiseWorkflowInput): Promise<PromiseWorkflowState> {
   let dueAt = input.dueAt;
@@ -57,10 +62,17 @@ export async function promiseWorkflow(input: PromiseWorkflowInput): Promise<Prom
   setHandler(promiseStateQuery, () => ({ state, dueAt }));
 
   for (;;) {
-    // Date.now() is the workflow clock here (deterministic, replay-safe).
+    // Date.now() is the workflow clock: the start of the current workflow task. A timer runs
+    // from when the task completes, so a slow task (the first one builds the workflow's
+    // context) would make it fire late by that long. The first sleep therefore wakes a little
+    // early (at most WAKE_EARLY_MS), and the second one aims at the due time from a fresh clock.
+    let aimed = false;
     for (let wait = Date.parse(dueAt) - Date.now(); !cancelled && wait > 0; wait = Date.parse(dueAt) - Date.now()) {
       const sleepingUntil = dueAt;
-      await condition(() => cancelled || dueAt !== sleepingUntil, wait);
+      const sleep = aimed || wait < MIN_SPLIT_MS ? wait : wait - Math.min(WAKE_EARLY_MS, wait / 2);
+      aimed = true;
+      const moved = await condition(() => cancelled || dueAt !== sleepingUntil, sleep);
+      if (moved) aimed = false;
     }
     if (cancelled) return (state = 'cancelled');
     state = 'delivering';

@@ -5,6 +5,7 @@ import { setChatTimeZone } from '../../src/conversation/chats.js';
 import { getPromise, listDeliveries, listChatPromises, promiseIdFor, promiseWorkflowId } from '../../src/promises/store.js';
 import { toolRuntime } from '../../src/tools/runtime.js';
 import type { ToolContext } from '../../src/tools/types.js';
+import { checkAndRecordHistory } from '../support/histories.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
 let mycel: TestMycel;
@@ -77,6 +78,9 @@ describe('reminders from the chat API', () => {
     expect(await reminderLines(chat)).toHaveLength(1);
     const metrics = await mycel.api('/metrics');
     expect(metrics.body).toMatch(/mycel_promise_delivery_delay_seconds_count\{channel="web"\} [1-9]/);
+    const handle = mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, id));
+    expect(await handle.result()).toBe('delivered');
+    await checkAndRecordHistory(handle, 'promise-delivered');
   });
 
   it('understands natural phrasings and lists, cancels and snoozes from chat', async () => {
@@ -150,8 +154,9 @@ describe('reminders through the HTTP API', () => {
     expect(unknown.body.error).toMatch(/no reminder "rnothere"/);
     // Another chat's id is unknown here.
     expect((await mycel.api(`/api/chats/${newChat()}/reminders/${b}`, { method: 'DELETE' })).status).toBe(404);
-    const state = await mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, a)).result();
-    expect(state).toBe('cancelled');
+    const cancelledRun = mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, a));
+    expect(await cancelledRun.result()).toBe('cancelled');
+    await checkAndRecordHistory(cancelledRun, 'promise-cancelled');
 
     const bad = await mycel.api(`/api/chats/${chat}/reminders/${b}/snooze`, { body: { when: 'yesterday' } });
     expect(bad.status).toBe(400);
@@ -161,6 +166,9 @@ describe('reminders through the HTTP API', () => {
     expect(Date.parse(snoozed.body.dueAt) - Date.now()).toBeLessThan(3_000);
     await waitFor(async () => (await reminderLines(chat)).length === 1, 20_000, 'the snoozed reminder');
     expect((await reminderLines(chat))[0]!.text).toBe('⏰ call Bob');
+    const snoozedRun = mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, b));
+    expect(await snoozedRun.result()).toBe('delivered');
+    await checkAndRecordHistory(snoozedRun, 'promise-snoozed');
     expect((await mycel.api(`/api/chats/${chat}/reminders/${b}/snooze`, { body: { when: '1h' } })).status).toBe(409);
     expect((await mycel.api(`/api/chats/${chat}/reminders`)).body).toEqual([]);
   });
@@ -198,6 +206,8 @@ describe('recurring reminders through Temporal Schedules', () => {
     await waitFor(async () => (await reminderLines(chat)).length === 2, 20_000, 'the second occurrence');
     expect((await reminderLines(chat)).map((l) => l.text)).toEqual(['⏰ stand up', '⏰ stand up']);
     expect((await getPromise(deps.store, id))?.status).toBe('pending');
+    const occurrence = (await schedule.describe()).info.recentActions[0]!.action.workflow;
+    await checkAndRecordHistory(mycel.proc.client!.workflow.getHandle(occurrence.workflowId, occurrence.firstExecutionRunId), 'promise-recurring-occurrence');
 
     expect(await say(chat, `/cancel ${id}`)).toBe(`Cancelled ${id}: stand up`);
     await expect(schedule.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
