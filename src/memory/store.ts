@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Store } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
-import { fullTextFor, FACT_COLUMNS, type FactRow } from './fulltext/fulltext.js';
+import { fullTextFor, FACT_COLUMNS, MAX_RANKED_CANDIDATES, type FactRow } from './fulltext/fulltext.js';
 import { queryTerms } from './text.js';
 import {
   DEFAULT_LIST_LIMIT,
@@ -125,19 +125,34 @@ export async function countFacts(db: Db, chat: ChatRef, options: { includeHistor
 
 /**
  * Full-text search of a chat's facts for a question or message, best first: FTS5 with
- * bm25 on SQLite, tsvector with ts_rank on PostgreSQL. Current facts only unless
- * `includeHistory`. A text with no searchable word ("?", "is it?") finds nothing.
+ * bm25 on SQLite, tsvector with ts_rank on PostgreSQL. Facts with every search term come
+ * first; when no fact has them all, facts with any of them (each term's newest matches
+ * scored on their own, scores added: a rare word's match is never crowded out). Current
+ * facts only unless `includeHistory`. A text with no searchable word ("?", "is it?") finds
+ * nothing. The work is bounded by MAX_RANKED_CANDIDATES whatever the memory's size.
  */
 export async function searchFacts(store: Store, chat: ChatRef, text: string, options: ListOptions = {}): Promise<ScoredFact[]> {
   const terms = queryTerms(text);
-  const rows = await fullTextFor(store.capabilities).search(store.db, {
-    chat,
-    terms,
-    limit: Math.min(Math.max(options.limit ?? MAX_RECALL_LIMIT, 1), MAX_LIST_LIMIT),
-    includeHistory: options.includeHistory ?? false,
+  if (terms.length === 0) return [];
+  const fullText = fullTextFor(store.capabilities);
+  const limit = Math.min(Math.max(options.limit ?? MAX_RECALL_LIMIT, 1), MAX_LIST_LIMIT);
+  const base = { chat, limit, includeHistory: options.includeHistory ?? false };
+  let best = await fullText.rank(store.db, { ...base, groups: [terms], capPerGroup: MAX_RANKED_CANDIDATES });
+  if (best.length === 0 && terms.length > 1) {
+    const capPerGroup = Math.max(MIN_CANDIDATES_PER_TERM, Math.floor(MAX_RANKED_CANDIDATES / terms.length));
+    best = await fullText.rank(store.db, { ...base, groups: terms.map((t) => [t]), capPerGroup });
+  }
+  if (best.length === 0) return [];
+  const rows = await store.db.selectFrom('memory_facts').select(FACT_COLUMNS).where('seq', 'in', best.map((c) => c.seq)).execute();
+  const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+  return best.flatMap((c) => {
+    const row = bySeq.get(c.seq);
+    return row ? [{ ...rowToFact(row), score: c.score }] : [];
   });
-  return rows.map((row) => ({ ...rowToFact(row), score: row.score }));
 }
+
+/** Each word of an any-word search ranks at least this many of its newest matches. */
+const MIN_CANDIDATES_PER_TERM = 50;
 
 /** Current facts of a chat about a subject, newest first (contradiction candidates). */
 export async function currentFactsAbout(db: Db, chat: ChatRef, subject: string): Promise<Fact[]> {

@@ -4,25 +4,47 @@ import type { Database } from '../../storage/schema.js';
 import type { ChatRef } from '../types.js';
 import { fts5Search } from './fts5.js';
 import { tsvectorSearch } from './tsvector.js';
-import type { FactRow } from './rows.js';
 
 export { FACT_COLUMNS, type FactRow } from './rows.js';
 
-export interface FullTextQuery {
+/**
+ * Most matching facts one full-text query ranks: the newest this many matches of the chat.
+ * Ranking (bm25 / ts_rank per matching row) is the expensive part of full-text search; the
+ * cap keeps recall over a very large memory within its latency budget. A search for several
+ * words ranks each word's newest matches separately (see `searchFacts`), so a rare word's
+ * matches are never crowded out by a common word's.
+ */
+export const MAX_RANKED_CANDIDATES = 200;
+
+export interface RankQuery {
   chat: ChatRef;
-  /** Search terms: letters and digits only (see `queryTerms`). */
-  terms: string[];
+  /**
+   * Groups of search terms (letters and digits only, see `queryTerms`). A fact matches a
+   * group when it contains every term of it; its score is the sum of its groups' scores.
+   * `[[a, b]]` finds facts with both words; `[[a], [b]]` facts with either, ranked by both.
+   */
+  groups: string[][];
+  /** Rank at most this many of the newest matches of each group. */
+  capPerGroup: number;
+  /** How many of the best to return. */
   limit: number;
   /** Also closed (historical) facts; retrieval for a turn never wants them. */
   includeHistory: boolean;
 }
 
+/** A matching fact's key and its relevance (higher is better). */
+export interface Ranked {
+  seq: number;
+  score: number;
+}
+
 /**
- * Full-text search over one chat's facts, ranked best first. One implementation per
- * dialect, picked by the `fullText` capability; callers never ask which dialect runs.
+ * Full-text search over one chat's facts. One implementation per dialect, picked by the
+ * `fullText` capability; callers never ask which dialect runs. It ranks inside the database
+ * and returns the best keys only; rows are read separately.
  */
 export interface FullTextSearch {
-  search(db: Kysely<Database>, query: FullTextQuery): Promise<Array<FactRow & { score: number }>>;
+  rank(db: Kysely<Database>, query: RankQuery): Promise<Ranked[]>;
   /** Run inside the transaction that deletes facts, before the delete. */
   beforeDelete(db: Kysely<Database>): Promise<void>;
   /** Run after deleting facts (outside any transaction): flush what still holds the text. */
