@@ -6,6 +6,9 @@ import { runResult, schedulePipeline, startPipelineRun, unschedulePipeline } fro
 import { createPipelineRuntime } from '../../src/pipelines/runtime.js';
 import { getRun, listRuns } from '../../src/pipelines/store.js';
 import type { PipelineRunResult } from '../../src/pipelines/run-types.js';
+import { Worker } from '@temporalio/worker';
+import { createLogger } from '../../src/logging/logger.js';
+import { loadWorkflowBundle } from '../../src/worker/bundle.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { testDialects } from '../support/databases.js';
 
@@ -175,6 +178,17 @@ describe('pipelines on the dev server', () => {
     const result = await runResult(handle);
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(/pipeline "diamond" version 9 is not loaded on this worker \(loaded versions: 1\)/);
+  });
+
+  it('replays recorded histories deterministically (success, failure, skips)', async () => {
+    const logger = createLogger({ level: 'error', pretty: false });
+    const workflowBundle = await loadWorkflowBundle(logger);
+    const runs = await listRuns(mycel.proc.store!, { limit: 50 });
+    const ids = ['diamond', 'exhausted', 'conditional', 'fanout'].map((id) => runs.find((r) => r.pipelineId === id && r.status !== 'running')!.runId);
+    for (const runId of ids) {
+      const history = await mycel.proc.client!.workflow.getHandle(runId).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowBundle, replayName: runId }, history), runId).resolves.toBeUndefined();
+    }
   });
 
   it('fires on a schedule', async () => {
