@@ -246,6 +246,7 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await screenshot(page, 'approvals-desktop');
     await page.getByRole('button', { name: `Approve ${id}` }).click();
     await page.getByText(`Approved ${id}`).waitFor();
+    await expect.poll(() => page.getByRole('link', { name: /waiting/ }).count()).toBe(0);
     const pending = (await mycel.api('/api/approvals')).body as Array<{ id: string }>;
     expect(pending.find((a) => a.id === id)).toBeUndefined();
     await expect

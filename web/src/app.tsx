@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { currentToken, get, onAuthNeeded, setToken } from './lib/api.js';
 import { isChatId } from './lib/ids.js';
 import { useLocation, type Location } from './lib/router.js';
-import { ApprovalsPage } from './pages/approvals.js';
+import { APPROVALS_CHANGED, ApprovalsPage } from './pages/approvals.js';
 import { AuditPage } from './pages/audit.js';
 import { ChatPage } from './pages/chat.js';
 import { HomePage } from './pages/home.js';
@@ -115,9 +115,11 @@ function usePendingApprovals(enabled: boolean): number | undefined {
     };
     check();
     const timer = setInterval(check, PENDING_POLL_MS);
+    window.addEventListener(APPROVALS_CHANGED, check);
     return () => {
       stopped = true;
       clearInterval(timer);
+      window.removeEventListener(APPROVALS_CHANGED, check);
     };
   }, [enabled]);
   return count;

@@ -17,6 +17,9 @@ export interface Approval {
   decidedAt?: string | null;
 }
 
+/** Announced on window after a decision, so the nav badge updates at once. */
+export const APPROVALS_CHANGED = 'mycel:approvals-changed';
+
 /** New requests show up within this long without a reload. */
 const REFRESH_MS = 4_000;
 
@@ -35,6 +38,7 @@ export function ApprovalsPage() {
       setNotice(decision === 'approve' ? `Approved ${a.id}: the ${a.tool} call runs now, and its result is posted to chat ${a.chatId}.` : `Denied ${a.id}: nothing runs; chat ${a.chatId} is told.`);
       pending.reload();
       decided.reload();
+      window.dispatchEvent(new Event(APPROVALS_CHANGED));
     } catch (error) {
       setActionError({ error, action: `${decision} ${a.id}` });
       pending.reload();
