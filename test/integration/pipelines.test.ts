@@ -191,6 +191,20 @@ describe('pipelines on the dev server', () => {
     }
   });
 
+  it('records a cancelled run as failed', async () => {
+    const { runId, handle } = await startPipelineRun(mycel.proc.client!, { pipelineId: 'resumable', version: 1, input: { dir }, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
+    await waitFor(() => events(dir, runId).some((e) => e.task === 'slow' && e.what === 'start'));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    const stored = await waitFor(async () => {
+      const run = await getRun(mycel.proc.store!, runId);
+      return run?.status === 'failed' ? run : undefined;
+    });
+    expect(stored.error).toBe('the run was cancelled');
+    expect(stored.tasks.find((t) => t.taskId === 's1')?.status).toBe('succeeded');
+    expect(count(events(dir, runId), 's4')).toBe(0);
+  });
+
   it('fires on a schedule', async () => {
     const client = mycel.proc.client!;
     await schedulePipeline(client, { pipelineId: 'scheduled', version: 1, cron: '@every 2s', input: { dir }, taskQueue: mycel.config.temporal.taskQueue });
