@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three groups, fastest first:
+ * Three groups, run one after the other, fastest first (`sequence.groupOrder`):
  * - unit: `src/**\/*.test.ts`, beside the code; real SQLite, PostgreSQL when MYCEL_TEST_POSTGRES_URL is set.
  * - integration: `test/integration`, against one real Temporal dev server started by the harness.
  * - e2e: `test/e2e`, whole `mycel` processes (start, signals, restarts); the slowest.
@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
           testTimeout: 20_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -25,6 +26,7 @@ export default defineConfig({
           hookTimeout: 90_000,
           pool: 'forks',
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -36,6 +38,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           pool: 'forks',
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
