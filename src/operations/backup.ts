@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
 import * as tar from 'tar';
@@ -12,9 +12,10 @@ import { sqlitePathFromUrl } from '../storage/dialects/sqlite.js';
  * the embedded Temporal server's temporal.db, the tools policy and the pipelines folder,
  * packed into one gzipped tar file with a manifest.
  *
- * Consistency (see docs/runbook.md): each database is copied with SQLite's `VACUUM INTO`,
- * a transactionally consistent snapshot that works while Mycel runs (both files are in WAL
- * mode). Temporal's state is taken first and Mycel's right after, so the Mycel database is
+ * Consistency (see docs/runbook.md): each database is a transactionally consistent snapshot
+ * that can be taken while Mycel runs (both files are in WAL mode): Mycel's with SQLite's
+ * `VACUUM INTO`, Temporal's by copying the file and its WAL under a read transaction (see
+ * copyUnderReadLock). Temporal's state is taken first and Mycel's right after, so the Mycel database is
  * never older than Temporal's view of it: after a restore, Temporal re-runs whatever
  * happened between the two snapshots, and Mycel's idempotency keys (dedupe records,
  * delivery records, tool call ids) make those re-runs do nothing twice. With Mycel stopped,
@@ -28,8 +29,11 @@ export const BACKUP_FORMAT_VERSION = 1;
 const MANIFEST = 'manifest.json';
 const MYCEL_DB = 'mycel.db';
 const TEMPORAL_DB = 'temporal.db';
+const TEMPORAL_WAL = 'temporal.db-wal';
 const POLICY = 'tools-policy.json';
 const PIPELINES = 'pipelines';
+/** How long a snapshot waits for a writer's lock. */
+export const SNAPSHOT_BUSY_TIMEOUT_MS = 10_000;
 /** File name of the embedded Temporal state inside the data dir (as `mycel start` uses it). */
 export const TEMPORAL_DB_FILE = 'temporal.db';
 
@@ -76,8 +80,40 @@ function requireEmbeddedDefault(config: MycelConfig, action: 'back up' | 'restor
 async function snapshotSqlite(source: string, target: string): Promise<void> {
   const client = createClient({ url: `file:${source}` });
   try {
-    await client.execute('PRAGMA busy_timeout=10000');
+    await client.execute(`PRAGMA busy_timeout=${SNAPSHOT_BUSY_TIMEOUT_MS}`);
     await client.execute({ sql: 'VACUUM INTO ?', args: [target] });
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * A consistent copy of a SQLite file in WAL mode whose schema only its owner can compile
+ * (Temporal's uses double-quoted JSON paths, which `VACUUM INTO` re-parses and this SQLite
+ * refuses): a read transaction pins a snapshot, then the database file and then its WAL are
+ * copied byte for byte. While the snapshot is held the WAL is never reset, so every page a
+ * checkpoint changes during the copy is also in the copied WAL, which SQLite replays when
+ * the copy is opened; a frame half-written after the snapshot fails its checksum and is
+ * ignored. The result is the state at the snapshot or a later committed one.
+ */
+async function copyUnderReadLock(source: string, target: string): Promise<string[]> {
+  const client = createClient({ url: `file:${source}` });
+  try {
+    await client.execute(`PRAGMA busy_timeout=${SNAPSHOT_BUSY_TIMEOUT_MS}`);
+    const tx = await client.transaction('read');
+    try {
+      await tx.execute('SELECT count(*) FROM sqlite_master');
+      copyFileSync(source, target);
+      const copied = [path.basename(target)];
+      if (existsSync(`${source}-wal`)) {
+        copyFileSync(`${source}-wal`, `${target}-wal`);
+        copied.push(`${path.basename(target)}-wal`);
+      }
+      return copied;
+    } finally {
+      await tx.rollback().catch(() => undefined);
+      tx.close();
+    }
   } finally {
     client.close();
   }
@@ -103,10 +139,7 @@ export async function createBackup(config: MycelConfig, file: string): Promise<B
   try {
     const contents: string[] = [];
     const takenWhileRunning = readRuntimeInfo(config.dataDir) !== undefined;
-    if (existsSync(temporalDb)) {
-      await snapshotSqlite(temporalDb, path.join(staging, TEMPORAL_DB));
-      contents.push(TEMPORAL_DB);
-    }
+    if (existsSync(temporalDb)) contents.push(...(await copyUnderReadLock(temporalDb, path.join(staging, TEMPORAL_DB))));
     await snapshotSqlite(mycelDb, path.join(staging, MYCEL_DB));
     contents.push(MYCEL_DB);
     if (existsSync(config.toolsPolicyPath)) {
@@ -220,6 +253,7 @@ export async function restoreBackup(config: MycelConfig, file: string): Promise<
     mkdirSync(path.dirname(mycelDb), { recursive: true });
     move(path.join(staging, MYCEL_DB), mycelDb);
     if (manifest.contents.includes(TEMPORAL_DB)) move(path.join(staging, TEMPORAL_DB), temporalDb);
+    if (manifest.contents.includes(TEMPORAL_WAL)) move(path.join(staging, TEMPORAL_WAL), `${temporalDb}-wal`);
     if (manifest.contents.includes(POLICY)) {
       if (existsSync(config.toolsPolicyPath)) {
         mkdirSync(previous, { recursive: true });
