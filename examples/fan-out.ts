@@ -5,9 +5,10 @@
  *
  *   npx mycel pipelines run fan-out --input '{"numbers":[1,2,3,4,5]}'
  *
- * Written as a function of `{ task, pipeline }`, so the file needs no import of Mycel.
+ * Written as a function of `{ task, pipeline }`, so the file needs no import of Mycel at run
+ * time (the type import is erased).
  */
-import type { PipelineFileApi } from '../src/pipelines/loader.js';
+import type { PipelineFileApi } from 'mycel';
 
 export default ({ task, pipeline }: PipelineFileApi) => {
   const split = task({ id: 'split' }, (ctx) => {

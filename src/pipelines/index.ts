@@ -8,6 +8,8 @@
  * export default pipeline({ id: 'count', version: 1, tasks: [a, b] });
  */
 export { pipeline, task } from './api.js';
+/** What a pipeline file's default-exported function receives: `({ task, pipeline }) => …`. */
+export type { PipelineFileApi } from './loader.js';
 export type {
   Dependency,
   Duration,
