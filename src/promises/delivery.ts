@@ -81,7 +81,7 @@ async function send(deps: DeliveryDeps, promise: PromiseRecord, key: string, due
   await appendMessage(deps.store, { channel: promise.chat.channel, chatId: promise.chat.chatId, role: 'assistant', text, kind: REMINDER_KIND, key: messageKey });
   await deps.atStage?.('after-append', key);
   await deps.outbound.send({ channel: promise.chat.channel, chatId: promise.chat.chatId, text, key: messageKey });
-  const delayMs = await completeDelivery(deps.store, key, promise.id, now());
+  const delayMs = await completeDelivery(deps.store, { key, promiseId: promise.id, dueAt, at: now() });
   if (delayMs !== undefined) {
     deps.metrics.promiseDeliveryDelay.observe({ channel: promise.chat.channel }, delayMs / 1000);
     deps.logger.info({ promiseId: promise.id, key, chatId: promise.chat.chatId, delayMs }, 'promise delivered');
@@ -92,12 +92,10 @@ async function send(deps: DeliveryDeps, promise: PromiseRecord, key: string, due
 /** Delivers a one-off promise whose timer fired. */
 export async function deliverOneOff(deps: DeliveryDeps, promiseId: string): Promise<DeliveryOutcome> {
   const now = deps.now ?? (() => new Date());
-  let promise = await load(deps, promiseId);
-  if (promise.status === 'pending') {
-    await claimOneOff(deps.store, promiseId, now(), DELIVERY_EARLY_TOLERANCE_MS);
-    promise = await load(deps, promiseId);
-    if (promise.status === 'pending') return { status: 'not-due', dueAt: promise.dueAt };
-  }
+  // Claim first (a no-op for a promise already claimed, cancelled or not due), then read.
+  await claimOneOff(deps.store, promiseId, now(), DELIVERY_EARLY_TOLERANCE_MS);
+  const promise = await load(deps, promiseId);
+  if (promise.status === 'pending') return { status: 'not-due', dueAt: promise.dueAt };
   if (promise.status === 'cancelled') return { status: 'cancelled' };
   const key = deliveryKeyFor(promiseId);
   await recordDelivery(deps.store, { key, promiseId, dueAt: promise.dueAt, at: now(), requirePending: false });

@@ -11,7 +11,7 @@ import type { ChatRef } from '../shared/envelope.js';
 import { MycelError, formatError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
 import type { PromiseWorkflowInput, RecurringPromiseWorkflowInput, promiseWorkflow, recurringPromiseWorkflow } from '../workflows/promise.js';
-import { describeRecurrence, scheduleSpecFor } from './recurrence.js';
+import { describeRecurrence, nextOccurrence, scheduleSpecFor } from './recurrence.js';
 import {
   cancelPending,
   getChatPromise,
@@ -236,7 +236,14 @@ export async function snoozePromise(deps: PromiseServiceDeps, chat: ChatRef, id:
   return (await getChatPromise(deps.store, chat, id))!;
 }
 
-/** A chat's promises, soonest first (pending ones unless `status` says otherwise). */
-export function listPromises(store: Store, chat: ChatRef, status: PromiseStatus | 'all' = 'pending'): Promise<PromiseRecord[]> {
-  return listChatPromises(store, chat, status);
+/**
+ * A chat's promises, soonest first (pending ones unless `status` says otherwise). A pending
+ * recurring promise whose stored occurrence has passed (missed while Mycel was down, beyond
+ * the catch-up window) shows its next occurrence.
+ */
+export async function listPromises(store: Store, chat: ChatRef, status: PromiseStatus | 'all' = 'pending', now = new Date()): Promise<PromiseRecord[]> {
+  const promises = (await listChatPromises(store, chat, status)).map((p) =>
+    p.recurrence && p.status === 'pending' && Date.parse(p.dueAt) <= now.getTime() ? { ...p, dueAt: nextOccurrence(p.recurrence, now).toISOString() } : p,
+  );
+  return promises.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.id.localeCompare(b.id));
 }

@@ -244,25 +244,25 @@ export async function getDelivery(store: Store, key: string) {
 }
 
 /**
- * Marks a delivery complete (once) with its delay, and recounts the promise's deliveries.
- * Returns the delay when this call completed it, undefined when it was already complete.
+ * Marks a delivery complete (once) with its delay against `dueAt`, and recounts the
+ * promise's deliveries. Returns the delay when this call completed it, undefined when it
+ * was already complete.
  */
-export async function completeDelivery(store: Store, key: string, promiseId: string, at: Date): Promise<number | undefined> {
-  const delivery = await getDelivery(store, key);
-  if (!delivery) throw new Error(`no delivery record ${key}`);
-  const delayMs = Math.max(0, at.getTime() - Date.parse(delivery.due_at));
+export async function completeDelivery(store: Store, d: { key: string; promiseId: string; dueAt: string; at: Date }): Promise<number | undefined> {
+  const delayMs = Math.max(0, d.at.getTime() - Date.parse(d.dueAt));
   const result = await store.db
     .updateTable('promise_deliveries')
-    .set({ completed_at: at.toISOString(), delay_ms: delayMs })
-    .where('key', '=', key)
+    .set({ completed_at: d.at.toISOString(), delay_ms: delayMs })
+    .where('key', '=', d.key)
     .where('completed_at', 'is', null)
     .executeTakeFirst();
+  // Recounted every time (idempotent), so a crash between the two statements heals on retry.
   await store.db
     .updateTable('promises')
     .set((eb) => ({
-      deliveries: eb.selectFrom('promise_deliveries').select((e) => e.fn.countAll<number>().as('n')).where('promise_id', '=', promiseId).where('completed_at', 'is not', null),
+      deliveries: eb.selectFrom('promise_deliveries').select((e) => e.fn.countAll<number>().as('n')).where('promise_id', '=', d.promiseId).where('completed_at', 'is not', null),
     }))
-    .where('id', '=', promiseId)
+    .where('id', '=', d.promiseId)
     .execute();
   return Number(result.numUpdatedRows) === 1 ? delayMs : undefined;
 }
