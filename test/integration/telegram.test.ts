@@ -301,15 +301,15 @@ describe('the Telegram channel in webhook mode', () => {
   });
 
   it('refuses a missing or wrong secret with 401 and records nothing', async () => {
-    const update = { update_id: 990_001, message: { message_id: 1, date: 1, chat: { id: HOOK_OWNER_2, type: 'private' }, from: { id: HOOK_OWNER_2, is_bot: false, first_name: 'X' }, text: '/start' } };
+    const update = { update_id: 1_900_000_001, message: { message_id: 1, date: 1, chat: { id: HOOK_OWNER_2, type: 'private' }, from: { id: HOOK_OWNER_2, is_bot: false, first_name: 'X' }, text: '/start' } };
     expect((await post(update, { 'x-telegram-bot-api-secret-token': 'wrong' })).status).toBe(401);
     expect((await post(update, {})).status).toBe(401);
-    expect((await inbox(mycel, tg.botId)).map((r) => Number(r.update_id))).not.toContain(990_001);
+    expect((await inbox(mycel, tg.botId)).map((r) => Number(r.update_id))).not.toContain(1_900_000_001);
     expect(tg.sentTo(HOOK_OWNER_2)).toEqual([]);
   });
 
   it('takes a redelivered update once, and refuses what is not an update with 400', async () => {
-    const update = { update_id: 990_002, message: { message_id: 1, date: 1, chat: { id: HOOK_OWNER_2, type: 'private' }, from: { id: HOOK_OWNER_2, is_bot: false, first_name: 'X' }, text: '/start' } };
+    const update = { update_id: 1_900_000_002, message: { message_id: 1, date: 1, chat: { id: HOOK_OWNER_2, type: 'private' }, from: { id: HOOK_OWNER_2, is_bot: false, first_name: 'X' }, text: '/start' } };
     const first = await post(update, { 'x-telegram-bot-api-secret-token': secret });
     expect([first.status, await first.json()]).toEqual([200, { ok: true }]);
     expect((await post(update, { 'x-telegram-bot-api-secret-token': secret })).status).toBe(200);
@@ -317,7 +317,7 @@ describe('the Telegram channel in webhook mode', () => {
     await tg.waitForMessages(HOOK_OWNER_2, 1);
     await telegramGatewayOf(mycel.proc)!.dispatcher.idle();
     expect(tg.sentTo(HOOK_OWNER_2)).toHaveLength(1);
-    const row = (await inbox(mycel, tg.botId)).find((r) => Number(r.update_id) === 990_002)!;
+    const row = (await inbox(mycel, tg.botId)).find((r) => Number(r.update_id) === 1_900_000_002)!;
     expect([row.status, Number(row.duplicates), row.source]).toEqual(['done', 1, 'webhook']);
   });
 });

@@ -99,6 +99,8 @@ export interface StandInOptions {
   floodControl?: { perChatMs: number; globalPerSecond: number; retryAfter: number };
   /** Delay before a failed webhook delivery is tried again (ms). */
   webhookRetryMs?: number;
+  /** The first update id handed out (default: random, like Telegram's). */
+  firstUpdateId?: number;
 }
 
 /** Largest text of a message (after entities are parsed), as on Telegram. */
@@ -147,7 +149,7 @@ export class TelegramStandIn {
   private server!: Server;
   private root = '';
   private queue: TgUpdate[] = [];
-  private nextUpdateId = 700_000;
+  private nextUpdateId: number;
   private readonly messageIds = new Map<number, number>();
   private readonly messages = new Map<string, TgMessage>();
   private readonly chats = new Map<number, TgChat>();
@@ -167,7 +169,10 @@ export class TelegramStandIn {
   confirmedUpTo = 0;
 
   private constructor(private readonly options: StandInOptions) {
-    this.token = options.token ?? '123456789:TEST-stand-in-token_abcdefghijklmnopqr';
+    // A bot id and a first update id of their own per stand-in, as Telegram's are arbitrary:
+    // keys derived from them (turn keys, approval ids) never collide between test instances.
+    this.token = options.token ?? `${100_000_000 + Math.floor(Math.random() * 800_000_000)}:TEST-stand-in-token_abcdefghijklmnopqr`;
+    this.nextUpdateId = options.firstUpdateId ?? 100_000 + Math.floor(Math.random() * 100_000_000);
     this.botId = Number(this.token.split(':')[0]);
     this.username = options.username ?? 'MycelTestBot';
     this.firstName = options.firstName ?? 'Mycel Test';
