@@ -8,6 +8,7 @@ import { appendMessage } from '../conversation/transcript.js';
 import { withLogContext } from '../logging/log-context.js';
 import { MycelError } from '../shared/errors.js';
 import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
+import type { ToolInfo } from '../tools/types.js';
 import { toolRuntime } from '../tools/runtime.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -34,6 +35,19 @@ export interface DeliverReplyRequest {
 }
 
 const brains = new WeakMap<ActivityDeps, Brain>();
+const offeredTools = new WeakMap<ActivityDeps, ToolInfo[]>();
+
+/** The tools offered to the brain, with their JSON Schemas (computed once per worker). */
+function toolsFor(deps: ActivityDeps): ToolInfo[] {
+  let infos = offeredTools.get(deps);
+  if (!infos) {
+    const { registry } = toolRuntime(deps);
+    const offered = new Set(registry.list().filter((t) => t.forModel !== false).map((t) => t.id));
+    infos = registry.info().filter((t) => offered.has(t.id));
+    offeredTools.set(deps, infos);
+  }
+  return infos;
+}
 
 /** The worker's brain, chosen once from MYCEL_MODEL. */
 export function brainFor(deps: ActivityDeps): Brain {
@@ -60,18 +74,13 @@ export function createConversationActivities(deps: ActivityDeps) {
       const chat = chatOf(request.envelope);
       return withLogContext({ chatId: chat.chatId, updateId: request.envelope.updateId }, async () => {
         const brain = brainFor(deps);
-        const runtime = toolRuntime(deps);
-        const offered = new Set(runtime.registry.list().filter((t) => t.forModel !== false).map((t) => t.id));
+        // A slash command never answers from memory: only free text pays for the recall.
+        const isCommand = request.envelope.text.trimStart().startsWith('/');
         const [settings, memories] = await Promise.all([
           getChatSettings(deps.store, chat, deps.config),
-          recallForTurn(deps, chat, request.envelope.text),
+          isCommand ? Promise.resolve([]) : recallForTurn(deps, chat, request.envelope.text),
         ]);
-        const input: BrainInput = {
-          ...request,
-          memories,
-          timeZone: settings.timeZone,
-          tools: runtime.registry.info().filter((t) => offered.has(t.id)),
-        };
+        const input: BrainInput = { ...request, memories, timeZone: settings.timeZone, tools: toolsFor(deps) };
         try {
           const step = await brain.step(input);
           deps.logger.debug({ brain: brain.id, step: request.step, answer: step.type }, 'brain step');

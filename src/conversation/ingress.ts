@@ -1,4 +1,5 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { MycelConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { withLogContext } from '../logging/log-context.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -32,6 +33,8 @@ export interface SubmitTurnOptions {
   logger?: Logger;
   /** Turns per run of a newly started conversation (MYCEL_CONVERSATION_TURNS_PER_RUN). */
   turnsPerRun?: number;
+  /** True when the brain is the offline brain: its steps run as local activities (faster). */
+  localBrain?: boolean;
   timeoutMs?: number;
 }
 
@@ -45,6 +48,14 @@ export interface SubmittedTurn {
   workflowId: string;
   /** The run that answered (absent when the durable record answered without asking it). */
   runId?: string;
+}
+
+/**
+ * The ingress options a process derives from its configuration: spread them into
+ * `submitTurn`'s options, e.g. `submitTurn(client, { ...turnOptionsFromConfig(config), store, metrics, logger }, envelope)`.
+ */
+export function turnOptionsFromConfig(config: Pick<MycelConfig, 'temporal' | 'model' | 'conversationTurnsPerRun'>): Pick<SubmitTurnOptions, 'taskQueue' | 'turnsPerRun' | 'localBrain'> {
+  return { taskQueue: config.temporal.taskQueue, turnsPerRun: config.conversationTurnsPerRun, localBrain: config.model.id === 'offline' };
 }
 
 /** The envelope failed validation, at ingress or in the workflow's Update validator. */
@@ -186,7 +197,11 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
   const timeoutMs = options.timeoutMs ?? TURN_REPLY_TIMEOUT_MS;
   try {
     const reply: TurnReply = await withTimeout(
-      client.workflow.executeUpdateWithStart(turnUpdate, { args: [message], updateId: message.updateId, startWorkflowOperation: start }),
+      client.workflow.executeUpdateWithStart(turnUpdate, {
+        args: [message, { localBrain: options.localBrain ?? false }],
+        updateId: message.updateId,
+        startWorkflowOperation: start,
+      }),
       timeoutMs,
       () => new TurnTimeoutError(workflowId, timeoutMs),
     );

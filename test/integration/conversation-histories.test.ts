@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitTurn } from '../../src/conversation/ingress.js';
+import { submitTurn, turnOptionsFromConfig } from '../../src/conversation/ingress.js';
 import { ENVELOPE_VERSION, type Channel, type Envelope } from '../../src/shared/envelope.js';
 import { countersQuery } from '../../src/workflows/conversation.js';
 import { checkAndRecordHistory } from '../support/histories.js';
@@ -24,7 +24,7 @@ describe('conversation histories replay against the current workflow code', () =
   afterAll(() => mycel?.stop());
 
   const send = (e: Envelope, store = true) =>
-    submitTurn(mycel.proc.client!, { taskQueue: mycel.config.temporal.taskQueue, turnsPerRun: mycel.config.conversationTurnsPerRun, ...(store ? { store: mycel.proc.store! } : {}) }, e);
+    submitTurn(mycel.proc.client!, { ...turnOptionsFromConfig(mycel.config), ...(store ? { store: mycel.proc.store! } : {}) }, e);
 
   it('a conversation with commands, a tool call and repeats (web)', async () => {
     const chat = `hist-${randomBytes(3).toString('hex')}`;

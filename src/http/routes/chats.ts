@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { InvalidEnvelopeError, submitTurn, TurnTimeoutError } from '../../conversation/ingress.js';
+import { InvalidEnvelopeError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
 import { latestMessageId, listMessages, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
@@ -145,7 +145,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
     try {
       const result = await submitTurn(
         deps.temporal,
-        { taskQueue: deps.config.temporal.taskQueue, store: deps.store, metrics: deps.metrics, logger: deps.logger, turnsPerRun: deps.config.conversationTurnsPerRun },
+        { ...turnOptionsFromConfig(deps.config), store: deps.store, metrics: deps.metrics, logger: deps.logger },
         envelope,
       );
       if (result.duplicate) c.header('x-mycel-duplicate', 'true');
