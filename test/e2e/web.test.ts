@@ -194,6 +194,9 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     const page = await openPage('/promises?chat=web-promises');
     await page.getByText('water the plants').waitFor();
     await screenshot(page, 'promises-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'promises-phone');
+    await page.setViewportSize(DESKTOP);
     const before = ((await mycel.api('/api/chats/web-promises/reminders')).body as Array<{ text: string; dueAt: string }>).find((r) => r.text.includes('water the plants'))!;
     if (await page.getByRole('button', { name: 'Snooze' }).count()) {
       await page.getByRole('combobox', { name: 'Snooze' }).selectOption('1h');
@@ -223,6 +226,9 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await page.getByText('my sister is called Ada', { exact: true }).waitFor();
     await page.getByText('Provenance').first().click();
     await screenshot(page, 'memories-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'memories-phone');
+    await page.setViewportSize(DESKTOP);
     await page.getByRole('button', { name: /Delete memory: .*sister is called Ada/ }).click();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByText(/Deleted ".*sister is called Ada"/).waitFor();
@@ -244,6 +250,9 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await page.getByText('touch from-the-web.txt').first().waitFor();
     await page.getByRole('link', { name: /Approvals 1 waiting/ }).waitFor();
     await screenshot(page, 'approvals-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'approvals-phone');
+    await page.setViewportSize(DESKTOP);
     await page.getByRole('button', { name: `Approve ${id}` }).click();
     await page.getByText(`Approved ${id}`).waitFor();
     await expect.poll(() => page.getByRole('link', { name: /waiting/ }).count()).toBe(0);
@@ -262,6 +271,9 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await page.goto(`${mycel.url}/audit`);
     await page.getByRole('table').getByText('touch from-the-web.txt').first().waitFor();
     await screenshot(page, 'audit-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'audit-phone');
+    await page.setViewportSize(DESKTOP);
     await closePage(page);
   });
 
@@ -276,6 +288,9 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     expect(await runs.textContent()).toMatch(/greet/);
     expect(await runs.textContent()).toMatch(/shout/);
     await screenshot(page, 'pipelines-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'pipelines-phone');
+    await page.setViewportSize(DESKTOP);
     await closePage(page);
   });
 

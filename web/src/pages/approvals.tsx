@@ -95,7 +95,7 @@ export function ApprovalsPage() {
           <h2>Recently decided</h2>
           {decided.data && decided.data.length === 0 && <Empty>No decisions yet.</Empty>}
           {decided.data && decided.data.length > 0 && (
-            <table class="table">
+            <table class="table stack">
               <thead>
                 <tr>
                   <th scope="col">Id</th>
@@ -108,15 +108,15 @@ export function ApprovalsPage() {
               <tbody>
                 {decided.data.map((a) => (
                   <tr key={a.id}>
-                    <td>{a.id}</td>
-                    <td>
+                    <td data-label="Id">{a.id}</td>
+                    <td data-label="Tool and input">
                       {a.tool} <code>{describeInput(a.input)}</code>
                     </td>
-                    <td>
+                    <td data-label="Decision">
                       <span class={`badge ${a.status}`}>{a.status}</span>
                     </td>
-                    <td>{a.decidedBy ?? '—'}</td>
-                    <td>{formatTime(a.decidedAt)}</td>
+                    <td data-label="By">{a.decidedBy ?? '—'}</td>
+                    <td data-label="When">{formatTime(a.decidedAt)}</td>
                   </tr>
                 ))}
               </tbody>

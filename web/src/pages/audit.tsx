@@ -44,7 +44,7 @@ export function AuditPage() {
           {list.data && shown.length === 0 && <Empty>{q ? 'No record matches the filter.' : 'No tool has been called yet.'}</Empty>}
           {shown.length > 0 && (
             <div class="table-wrap">
-              <table class="table">
+              <table class="table stack">
                 <thead>
                   <tr>
                     <th scope="col">When</th>
@@ -59,20 +59,20 @@ export function AuditPage() {
                 <tbody>
                   {shown.map((r) => (
                     <tr key={r.id}>
-                      <td class="nowrap">
+                      <td class="nowrap" data-label="When">
                         <time dateTime={r.at}>{formatTime(r.at)}</time>
                       </td>
-                      <td>{r.chatId}</td>
-                      <td>{r.tool}</td>
-                      <td>
+                      <td data-label="Chat">{r.chatId}</td>
+                      <td data-label="Tool">{r.tool}</td>
+                      <td data-label="Decision">
                         <span class={`badge ${r.decision}`}>{r.decision}</span>
                         {r.decidedBy ? <span class="by"> by {r.decidedBy}</span> : null}
                       </td>
-                      <td>
+                      <td data-label="Input">
                         <code>{describeToolInput(r.input)}</code>
                       </td>
-                      <td class="outcome">{compactJson(r.outcome, 160)}</td>
-                      <td>{formatDuration(r.durationMs)}</td>
+                      <td class="outcome" data-label="Outcome">{compactJson(r.outcome, 160)}</td>
+                      <td data-label="Took">{formatDuration(r.durationMs)}</td>
                     </tr>
                   ))}
                 </tbody>
