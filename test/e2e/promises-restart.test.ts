@@ -87,7 +87,7 @@ describe('a reminder across a full restart', () => {
     const dataDir = newDataDir();
     running = await spawnMycel({ dataDir });
     const chat = 'restart-promise';
-    const { id, dueAt } = await remind(running, chat, '45s', 'survive the restart');
+    const { id, dueAt } = await remind(running, chat, '60s', 'survive the restart');
 
     const stopped = await running.stop('SIGTERM');
     expect(stopped.code).toBe(0);
