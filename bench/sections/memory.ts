@@ -6,8 +6,8 @@
  * - the turn overhead with retrieval on: offline turns through the HTTP API in a chat with
  *   that many facts against a chat with none (same instance), median and p95.
  *
- * Standalone: `node bin/run-ts.js bench/sections/memory.ts [--facts N] [--queries N] [--turns N]`
- * starts an embedded Mycel in a temporary data dir for the turn figure and prints JSON.
+ * Standalone: `node bin/run-ts.js bench/sections/memory.ts [--quick]` (uses TEMPORAL_ADDRESS
+ * when set, else starts an embedded Temporal) and prints JSON.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,11 +15,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { recallFacts } from '../../src/memory/recall.js';
 import { factIdFor, retentionExpiry } from '../../src/memory/store.js';
 import { subjectOf } from '../../src/memory/text.js';
 import type { ChatRef } from '../../src/memory/types.js';
+import { startProcess, type MycelProcess } from '../../src/runtime/processes.js';
 import { openMigratedDatabase, type Store } from '../../src/storage/database.js';
+import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
 
 /** Facts stored in the measured chat. */
 export const MEMORY_BENCH_FACTS = 100_000;
@@ -86,9 +90,15 @@ export interface TurnOverheadResult {
   status: 'ok' | 'skipped';
   reason?: string;
   facts?: number;
+  /** One bare Update round trip (the conversation bench's baseline), interleaved with the turns. */
+  bareUpdate?: Distribution;
+  /** An offline turn through the HTTP API in a chat with no memory. */
   emptyChat?: Distribution;
+  /** The same turn in a chat with `facts` facts: retrieval ranks real matches every step. */
   fullChat?: Distribution;
-  /** fullChat median − emptyChat median: what retrieval over a large memory adds to a turn. */
+  /** Turn median / bare Update median, as the conversation bench reports it, without and with the large memory. */
+  ratio?: { empty: number; full: number };
+  /** fullChat median − emptyChat median: what retrieval over the large memory adds to a turn. */
   overheadMedianMs?: number;
 }
 
@@ -285,21 +295,18 @@ export async function measureRecallAllDialects(facts = MEMORY_BENCH_FACTS, queri
 }
 
 /**
- * Turn latency through the HTTP API of a running instance, in a chat whose memory holds
- * `facts` facts (seeded straight into the instance's database) and in an empty chat.
- * The messages are plain sentences over the facts' vocabulary: retrieval ranks real
- * matches every turn, and the offline brain answers with its fallback (no tool calls).
+ * The conversation bench's figure with retrieval on: offline turns through the HTTP API,
+ * interleaved with bare Updates (the same baseline), in a chat whose memory holds `facts`
+ * facts (seeded straight into the instance's database) and in an empty chat. The messages
+ * are plain sentences over the facts' vocabulary: retrieval ranks real matches on every
+ * step, and the offline brain answers with its fallback (no tool calls).
  */
-export async function measureTurnOverhead(httpUrl: string, databaseUrl: string, facts = MEMORY_BENCH_FACTS, turns = MEMORY_BENCH_TURNS): Promise<TurnOverheadResult> {
-  const store = await openMigratedDatabase(databaseUrl);
+export async function measureTurnOverhead(proc: MycelProcess, facts = MEMORY_BENCH_FACTS, turns = MEMORY_BENCH_TURNS): Promise<TurnOverheadResult> {
+  const httpUrl = proc.http!.url;
   const suffix = randomBytes(3).toString('hex');
   const full: ChatRef = { channel: 'web', chatId: `bench-full-${suffix}` };
   const empty: ChatRef = { channel: 'web', chatId: `bench-empty-${suffix}` };
-  try {
-    await seedFacts(store, full, facts);
-  } finally {
-    await store.close();
-  }
+  await seedFacts(proc.store!, full, facts);
   const send = async (chat: ChatRef, i: number): Promise<number> => {
     const next = rng(i + 11);
     const text = `thinking about the ${word(next, PEOPLE)} and ${word(next, NAMES)} in ${word(next, PLACES)} today`;
@@ -309,19 +316,63 @@ export async function measureTurnOverhead(httpUrl: string, databaseUrl: string, 
     await res.json();
     return performance.now() - t0;
   };
-  for (let i = 0; i < 3; i++) {
-    await send(full, i);
-    await send(empty, i);
-  }
+  const baseline = await proc.client!.workflow.start('baselineWorkflow', { taskQueue: proc.config.temporal.taskQueue, workflowId: `bench-memory-baseline-${suffix}` });
   const fullSamples: number[] = [];
   const emptySamples: number[] = [];
-  for (let i = 0; i < turns; i++) {
-    fullSamples.push(await send(full, 100 + i));
-    emptySamples.push(await send(empty, 100 + i));
+  const updateSamples: number[] = [];
+  try {
+    for (let i = 0; i < turns + TURN_WARMUP; i++) {
+      const t0 = performance.now();
+      await baseline.executeUpdate(echoUpdate, { args: [`ping ${i}`] });
+      const update = performance.now() - t0;
+      const f = await send(full, i);
+      const e = await send(empty, i);
+      if (i < TURN_WARMUP) continue;
+      updateSamples.push(update);
+      fullSamples.push(f);
+      emptySamples.push(e);
+    }
+  } finally {
+    await baseline.signal(finishSignal).catch(() => undefined);
   }
+  const bareUpdate = distribution(updateSamples);
   const fullChat = distribution(fullSamples);
   const emptyChat = distribution(emptySamples);
-  return { status: 'ok', facts, emptyChat, fullChat, overheadMedianMs: Math.round((fullChat.medianMs - emptyChat.medianMs) * 100) / 100 };
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return {
+    status: 'ok',
+    facts,
+    bareUpdate,
+    emptyChat,
+    fullChat,
+    ratio: { empty: r(emptyChat.medianMs / bareUpdate.medianMs), full: r(fullChat.medianMs / bareUpdate.medianMs) },
+    overheadMedianMs: r(fullChat.medianMs - emptyChat.medianMs),
+  };
+}
+
+/** Turns not measured at the start (workflow creation, caches). */
+const TURN_WARMUP = 5;
+
+/** A worker + gateway of its own (offline brain) on the given Temporal, or an embedded one. */
+async function startBenchInstance(temporalAddress: string | undefined): Promise<{ proc: MycelProcess; dispose(): Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-bench-memory-'));
+  const config = loadConfig({
+    MYCEL_DATA_DIR: dataDir,
+    MYCEL_HTTP_PORT: '0',
+    MYCEL_MODEL: 'offline',
+    MYCEL_TASK_QUEUE: `bench-memory-${randomBytes(3).toString('hex')}`,
+    MYCEL_LOG_LEVEL: 'warn',
+    ...(temporalAddress ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
+    ...(process.env.MYCEL_TEMPORAL_BIN ? { MYCEL_TEMPORAL_BIN: process.env.MYCEL_TEMPORAL_BIN } : {}),
+  });
+  const proc = await startProcess(config, createLogger({ level: 'warn', pretty: false }), { embedded: !temporalAddress, worker: true, gateway: true });
+  return {
+    proc,
+    async dispose() {
+      await proc.lifecycle.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface MemoryBenchResult {
@@ -329,42 +380,27 @@ export interface MemoryBenchResult {
   turnOverhead: TurnOverheadResult;
 }
 
-/** Bench section entry: the framework passes the running instance (HTTP URL, and its database URL when it has one). */
-export default {
+/** Bench section entry: uses the running instance's Temporal when given, else an embedded one. */
+const section = {
   name: 'memory',
-  description: `memory: recall latency with ${MEMORY_BENCH_FACTS.toLocaleString('en')} facts in one chat (SQLite, PostgreSQL), and turn overhead with retrieval on`,
-  async run(ctx: { httpUrl?: string; databaseUrl?: string; quick?: boolean }): Promise<MemoryBenchResult> {
+  description: `memory: recall latency with ${MEMORY_BENCH_FACTS.toLocaleString('en')} facts in one chat (SQLite, PostgreSQL; target p95 < ${RECALL_P95_TARGET_MS} ms), and the turn overhead with retrieval on`,
+  async run(ctx: { temporalAddress?: string; quick?: boolean } = {}): Promise<MemoryBenchResult> {
     const facts = ctx.quick ? 10_000 : MEMORY_BENCH_FACTS;
     const recall = await measureRecallAllDialects(facts, ctx.quick ? 100 : MEMORY_BENCH_QUERIES);
-    const turnOverhead: TurnOverheadResult =
-      ctx.httpUrl && ctx.databaseUrl
-        ? await measureTurnOverhead(ctx.httpUrl, ctx.databaseUrl, facts, ctx.quick ? 15 : MEMORY_BENCH_TURNS)
-        : { status: 'skipped', reason: 'needs the running instance\'s HTTP URL and database URL' };
-    return { recall, turnOverhead };
+    const instance = await startBenchInstance(ctx.temporalAddress);
+    try {
+      return { recall, turnOverhead: await measureTurnOverhead(instance.proc, facts, ctx.quick ? 15 : MEMORY_BENCH_TURNS) };
+    } finally {
+      await instance.dispose();
+    }
   },
 };
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+export default section;
 
 async function standalone(): Promise<void> {
-  const { loadConfig } = await import('../../src/config/config.js');
-  const { createLogger } = await import('../../src/logging/logger.js');
-  const { startProcess, START_PARTS } = await import('../../src/runtime/processes.js');
-  const facts = arg('--facts', MEMORY_BENCH_FACTS);
-  const recall = await measureRecallAllDialects(facts, arg('--queries', MEMORY_BENCH_QUERIES));
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-bench-memory-'));
-  const config = loadConfig({ MYCEL_DATA_DIR: dataDir, MYCEL_HTTP_PORT: '0', MYCEL_TEMPORAL_BIN: process.env.MYCEL_TEMPORAL_BIN, MYCEL_LOG_LEVEL: 'warn' });
-  const proc = await startProcess(config, createLogger({ level: 'warn', pretty: false }), START_PARTS);
-  try {
-    const turnOverhead = await measureTurnOverhead(proc.http!.url, config.databaseUrl, facts, arg('--turns', MEMORY_BENCH_TURNS));
-    console.log(JSON.stringify({ recall, turnOverhead } satisfies MemoryBenchResult, null, 2));
-  } finally {
-    await proc.lifecycle.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const result = await section.run({ quick: process.argv.includes('--quick'), temporalAddress: process.env.TEMPORAL_ADDRESS });
+  console.log(JSON.stringify(result, null, 2));
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) await standalone();

@@ -3,8 +3,9 @@ import foundation from './0001_foundation.js';
 import conversation from './0002_conversation.js';
 import promises from './0003_promises.js';
 import memory from './0004_memory.js';
-import pipelines from './0006_pipelines.js';
+import memorySearchTuning from './0004_memory_search_tuning.js';
 import telegram from './0005_telegram.js';
+import pipelines from './0006_pipelines.js';
 import tools from './0007_tools.js';
 
 /**
@@ -17,7 +18,8 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0002_conversation': conversation,
   '0003_promises': promises,
   '0004_memory': memory,
-  '0006_pipelines': pipelines,
+  '0004_memory_search_tuning': memorySearchTuning,
   '0005_telegram': telegram,
+  '0006_pipelines': pipelines,
   '0007_tools': tools,
 };
