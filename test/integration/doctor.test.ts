@@ -5,6 +5,7 @@ import { runDoctor } from '../../src/operations/doctor/doctor.js';
 import type { CheckResult, DoctorReport } from '../../src/operations/doctor/report.js';
 import { DOCTOR_STAGES } from '../../src/shared/doctor.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { startOpenAIStandIn, type StandIn } from '../support/openai-stand-in.js';
 import { TelegramStandIn } from '../support/telegram-server.js';
 
 /** A worker process (split deployment: worker here, doctor against TEMPORAL_ADDRESS). */
@@ -133,5 +134,36 @@ describe('mycel doctor: Telegram getMe', () => {
     expect(getMe.status).toBe('fail');
     expect(getMe.hint).toMatch(/BotFather/);
     expect(JSON.stringify(report)).not.toContain('WRONG-token');
+  });
+});
+
+describe('mycel doctor: the model', () => {
+  let model: StandIn;
+  beforeAll(async () => {
+    model = await startOpenAIStandIn();
+  });
+  afterAll(async () => {
+    await model?.close();
+  });
+
+  it('is skipped for the offline brain', async () => {
+    const report = await doctor();
+    expect(check(report, 'model', 'provider')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/MYCEL_MODEL=offline/) });
+  });
+
+  it('passes when the configured model answers a tiny prompt', async () => {
+    const before = model.requests.length;
+    const report = await doctor({ MYCEL_MODEL: 'openai-compatible:stand-in', MYCEL_MODEL_BASE_URL: model.baseUrl, MYCEL_MODEL_API_KEY: 'sk-doctor-secret-key-123456' });
+    const provider = check(report, 'model', 'provider');
+    expect(provider.status).toBe('pass');
+    expect(model.requests.length).toBe(before + 1);
+    expect(JSON.stringify(report)).not.toContain('sk-doctor-secret-key-123456');
+  });
+
+  it('fails with a hint when the model server cannot be reached', async () => {
+    const report = await doctor({ MYCEL_MODEL: 'openai-compatible:stand-in', MYCEL_MODEL_BASE_URL: 'http://127.0.0.1:1/v1' });
+    const provider = check(report, 'model', 'provider');
+    expect(provider.status).toBe('fail');
+    expect(provider.hint).toBeTruthy();
   });
 });

@@ -1,8 +1,9 @@
+import { probeModel } from '../../brain/model/probe.js';
 import type { MycelConfig } from '../../config/config.js';
 import { redactText } from '../../shared/redact.js';
 import { runCheck, skipped, type CheckResult } from './report.js';
 
-/** How long an outside service (Telegram, the model provider) gets to answer. */
+/** How long the Telegram Bot API gets to answer (the model probe has its own limit). */
 export const SERVICE_TIMEOUT_MS = 5_000;
 
 /** Removes a secret from any text before it is shown, plus the usual token shapes. */
@@ -45,61 +46,22 @@ export async function telegramCheck(config: MycelConfig): Promise<CheckResult> {
   );
 }
 
-interface ModelEndpoint {
-  url: string;
-  headers: Record<string, string>;
-  keyVariable: string | undefined;
-}
-
-/** Where each provider answers a cheap, authenticated listing call. */
-function modelEndpoint(config: MycelConfig): ModelEndpoint {
-  const [provider] = config.model.id.split(':');
-  const key = config.model.apiKey;
-  const base = config.model.baseUrl?.replace(/\/+$/, '');
-  switch (provider) {
-    case 'anthropic':
-      return {
-        url: `${base ?? 'https://api.anthropic.com/v1'}/models`,
-        headers: { ...(key ? { 'x-api-key': key } : {}), 'anthropic-version': '2023-06-01' },
-        keyVariable: 'MYCEL_MODEL_API_KEY',
-      };
-    case 'ollama':
-      return { url: `${base ?? 'http://127.0.0.1:11434/v1'}/models`, headers: {}, keyVariable: undefined };
-    case 'openai':
-      return { url: `${base ?? 'https://api.openai.com/v1'}/models`, headers: key ? { authorization: `Bearer ${key}` } : {}, keyVariable: 'MYCEL_MODEL_API_KEY' };
-    default:
-      return { url: `${base}/models`, headers: key ? { authorization: `Bearer ${key}` } : {}, keyVariable: 'MYCEL_MODEL_API_KEY' };
-  }
-}
-
 /**
- * The model: nothing to call for the offline brain; otherwise the provider's model listing
- * endpoint, authenticated with the configured key, must answer (a reachability and key
- * check that costs no tokens).
+ * The model: nothing to call for the offline brain; otherwise one tiny completion through the
+ * model brain's own provider code (`probeModel`: a five-token answer, no retries).
  */
 export async function modelCheck(config: MycelConfig): Promise<CheckResult> {
   if (config.model.id === 'offline') return skipped('model', 'provider', 'skipped: MYCEL_MODEL=offline (the offline brain calls no model)');
-  const endpoint = modelEndpoint(config);
-  const key = config.model.apiKey;
-  let hint = `check MYCEL_MODEL_BASE_URL and that this host may reach ${new URL(endpoint.url).host}`;
-  return runCheck(
-    'model',
-    'provider',
-    async () => {
-      let res: Response;
-      try {
-        res = await fetch(endpoint.url, { headers: endpoint.headers, signal: AbortSignal.timeout(SERVICE_TIMEOUT_MS) });
-      } catch (err) {
-        throw new Error(`cannot reach ${endpoint.url}: ${describeFetchError(err, key)}`);
-      }
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status === 401 || res.status === 403) {
-        hint = endpoint.keyVariable ? `set ${endpoint.keyVariable} to a valid key for ${config.model.id.split(':')[0]}` : 'the server refused the request; check its authentication settings';
-        throw new Error(`${endpoint.url} refused the request (HTTP ${res.status})`);
-      }
-      if (!res.ok) throw new Error(`${endpoint.url} answered HTTP ${res.status}`);
-      return { status: 'pass', detail: `${config.model.id}: ${endpoint.url} answers (reachability and key only; no tokens spent)` };
-    },
-    () => hint,
-  );
+  const probe = await probeModel(config);
+  const [message = '', hint] = probe.detail.split(/\n\s*hint: /);
+  const detail = scrub(message, config.model.apiKey).replace(/\s*\n\s*/g, '; ');
+  if (probe.ok) return { group: 'model', name: 'provider', status: 'pass', ms: probe.ms, detail: `${detail} to a tiny prompt` };
+  return {
+    group: 'model',
+    name: 'provider',
+    status: 'fail',
+    ms: probe.ms,
+    detail,
+    hint: hint ? scrub(hint, config.model.apiKey) : 'check MYCEL_MODEL, MYCEL_MODEL_BASE_URL and MYCEL_MODEL_API_KEY, and that this host may reach the provider',
+  };
 }
