@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { startProcess, type MycelProcess } from '../../src/runtime/processes.js';
 import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
+import { distribution, type Distribution } from '../stats.js';
 
 /** Sequential turns (and as many baseline Updates) measured, after the warm-up. */
 export const CONVERSATION_BENCH_TURNS = 200;
@@ -25,14 +26,6 @@ export const CONVERSATION_BENCH_CHATS = 50;
 export const CONVERSATION_BENCH_TURNS_PER_CHAT = 10;
 /** Target: a turn of the offline brain through the API costs at most this many bare Updates. */
 export const CONVERSATION_RATIO_TARGET = 3;
-
-export interface Distribution {
-  runs: number;
-  medianMs: number;
-  p95Ms: number;
-  minMs: number;
-  maxMs: number;
-}
 
 export interface ConversationBenchResult {
   status: 'ok';
@@ -49,23 +42,6 @@ export interface ConversationBenchResult {
     seconds: number;
     turnsPerSecond: number;
     latency: Distribution;
-  };
-}
-
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-export function distribution(samples: number[]): Distribution {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return {
-    runs: sorted.length,
-    medianMs: round(quantile(sorted, 0.5)),
-    p95Ms: round(quantile(sorted, 0.95)),
-    minMs: round(sorted[0] ?? 0),
-    maxMs: round(sorted.at(-1) ?? 0),
   };
 }
 
