@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ActivityDeps } from '../activities/deps.js';
 import { MAX_MESSAGE_CHARS } from '../shared/envelope.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/types.js';
-import { answerMemoryQuestion, getQuestion, listQuestions, MemoryQuestionDecidedError, startQuestionWorkflow, type MemoryQuestion } from './questions.js';
+import { answerMemoryQuestion, getQuestion, listQuestions, MEMORY_ANSWER_SIGNAL, MemoryQuestionDecidedError, startQuestionWorkflow, type MemoryQuestion } from './questions.js';
 import { rememberFact, type RememberOutcome } from './remember.js';
 import { countFacts, deleteFacts, deletionOf, listFacts, searchFacts } from './store.js';
 import { guessKind } from './text.js';
@@ -238,7 +238,10 @@ export function createMemoryTools(deps: ActivityDeps): ToolDefinition[] {
       } catch (err) {
         // A retried call finds its own answer recorded: report it instead of a conflict.
         const q = err instanceof MemoryQuestionDecidedError ? await getQuestion(deps.store.db, input.questionId, ctx.chat) : undefined;
-        if (q && q.status === 'answered' && q.choice === input.choice && q.decidedBy === by) return questionSummary(q);
+        if (q && q.status === 'answered' && q.choice === input.choice && q.decidedBy === by) {
+          await deps.temporal.workflow.getHandle(q.workflowId).signal(MEMORY_ANSWER_SIGNAL, String(q.choice)).catch(() => undefined);
+          return questionSummary(q);
+        }
         throw err;
       }
     },
