@@ -43,8 +43,8 @@ const { deliverPromise, deliverRecurringPromise } = proxyActivities<ReturnType<t
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PromiseMissingError'] },
 });
 
-/** How early the first timer of a promise wakes, to aim the last stretch from a fresh clock. */
-export const WAKE_EARLY_MS = 5_000;
+/** How early the first timer of a promise wakes (at most half the wait), to aim the last stretch from a fresh clock. */
+export const WAKE_EARLY_MS = 30_000;
 /** Shorter waits use one timer. */
 const MIN_SPLIT_MS = 400;
 
@@ -64,8 +64,9 @@ export async function promiseWorkflow(input: PromiseWorkflowInput): Promise<Prom
   for (;;) {
     // Date.now() is the workflow clock: the start of the current workflow task. A timer runs
     // from when the task completes, so a slow task (the first one builds the workflow's
-    // context) would make it fire late by that long. The first sleep therefore wakes a little
-    // early (at most WAKE_EARLY_MS), and the second one aims at the due time from a fresh clock.
+    // context) would make it fire late by that long. The first sleep therefore wakes early
+    // (WAKE_EARLY_MS, or half the wait), and the second one aims at the due time from a fresh
+    // clock. Waking well before due keeps those extra tasks out of a burst of due reminders.
     let aimed = false;
     for (let wait = Date.parse(dueAt) - Date.now(); !cancelled && wait > 0; wait = Date.parse(dueAt) - Date.now()) {
       const sleepingUntil = dueAt;
