@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { ChatClient, type ChatLine } from '../../src/cli/chat-client.js';
 import { submitTurn } from '../../src/conversation/ingress.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
 import { countersQuery, type ConversationCounters } from '../../src/workflows/conversation.js';
@@ -192,8 +193,22 @@ describe('exactly-once across a worker restart', () => {
       expect((await gateway.api(`/api/chats/${chat}/messages`, { body: { text: 'again', messageId: 'r2' } })).body).toEqual(answered.body);
       const direct = await submitTurn(gateway.proc.client!, { taskQueue }, envelope(chat, 'r1', '/start'));
       expect(direct).toMatchObject({ reply: first.body.reply, turn: 1, duplicate: true });
+      // The gateway's event stream sees lines the worker (another process part) writes.
+      const seen: ChatLine[] = [];
+      const stopEvents = new AbortController();
+      let onReady!: () => void;
+      const ready = new Promise<void>((r) => (onReady = r));
+      const following = new ChatClient({ baseUrl: gateway.url, chatId: chat }).follow((line) => seen.push(line), stopEvents.signal, { onReady });
+      await ready;
       const next = await gateway.api(`/api/chats/${chat}/messages`, { body: { text: 'and now?', messageId: 'r3' } });
       expect(next.body.turn).toBe(3);
+      await eventually(async () => seen.length, (n) => n >= 2);
+      stopEvents.abort();
+      await following;
+      expect(seen.map((l) => [l.role, l.text, l.turn])).toEqual([
+        ['user', 'and now?', 3],
+        ['assistant', next.body.reply, 3],
+      ]);
       expect((await gateway.api(`/api/chats/${chat}/messages`)).body).toHaveLength(6);
       await gateway.stop();
       await mycel.stop();
