@@ -237,6 +237,21 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await closePage(page);
   });
 
+  it('answers a question about two facts that disagree from the memories page', async ({ skip }) => {
+    skipUnless(await routeExists('GET', '/api/chats/web-question/memory-questions'), 'GET /api/chats/{chatId}/memory-questions', skip);
+    await mycel.api('/api/chats/web-question/memories', { body: { text: 'my gym is FitX', confidence: 0.9 } });
+    await mycel.api('/api/chats/web-question/memories', { body: { text: 'my gym is McFit', confidence: 0.85 } });
+    const asked = await mycel.api('/api/chats/web-question/memory-questions');
+    skipUnless(Array.isArray(asked.body) && asked.body.length > 0, 'a question for two close, disagreeing facts', skip);
+    const page = await openPage('/memories?chat=web-question');
+    await page.getByRole('heading', { name: 'Which one is right?' }).waitFor();
+    await screenshot(page, 'memories-question');
+    await page.getByRole('button', { name: /Keep the older: my gym is FitX/ }).click();
+    await expect.poll(async () => (await mycel.api('/api/chats/web-question/memory-questions')).body.length, { timeout: LIVE_TIMEOUT_MS }).toBe(0);
+    await expect.poll(() => page.getByRole('heading', { name: 'Which one is right?' }).count(), { timeout: LIVE_TIMEOUT_MS }).toBe(0);
+    await closePage(page);
+  });
+
   it('approves a pending tool call, and denies another', async () => {
     const p = mycel.proc;
     const deps: ActivityDeps = { config: mycel.config, store: p.store!, logger: p.logger, metrics: p.metrics, temporal: p.client!, outbound: p.outbound };

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { apiPath, del, get } from '../lib/api.js';
+import { apiPath, del, get, post } from '../lib/api.js';
 import { loadCapabilities } from '../lib/capabilities.js';
 import { chatParam, withChannel, type Channel } from '../lib/chat-param.js';
 import { formatTime } from '../lib/format.js';
@@ -25,6 +25,20 @@ export interface Memory {
 
 const LIST = '/api/chats/{chatId}/memories';
 const ONE = '/api/chats/{chatId}/memories/{id}';
+const QUESTIONS = '/api/chats/{chatId}/memory-questions';
+/** Lists refresh this often (facts change when a question is answered or a turn remembers). */
+const REFRESH_MS = 10_000;
+const ANSWER = '/api/chats/{chatId}/memory-questions/{id}';
+
+/** Mycel asks when two facts disagree at close confidence: keep the older (1) or the newer (2). */
+export interface MemoryQuestion {
+  id: string;
+  status: string;
+  askedAt: string;
+  expiresAt: string;
+  older: Memory | null;
+  newer: Memory | null;
+}
 
 export function MemoriesPage({ location }: { location: Location }) {
   const { chatId, channel, choose } = chatParam(location);
@@ -35,7 +49,63 @@ export function MemoriesPage({ location }: { location: Location }) {
       </h1>
       <p class="lead">Facts Mycel keeps about you, with where each came from. Deleting one removes it for good.</p>
       <ChatSelect value={chatId} channel={channel} onChange={choose} />
+      {chatId && <Questions key={`q:${channel}:${chatId}`} chatId={chatId} channel={channel} />}
       {chatId ? <MemoryList key={`${channel}:${chatId}`} chatId={chatId} channel={channel} /> : <Empty>Choose a chat to see its memories.</Empty>}
+    </section>
+  );
+}
+
+/** Pending questions about facts that disagree, answered here as in the chat (/confirm). */
+function Questions({ chatId, channel }: { chatId: string; channel: Channel }) {
+  const list = useResource(
+    async (signal) => {
+      const caps = await loadCapabilities();
+      if (!caps.has('get', QUESTIONS)) return [];
+      return get<MemoryQuestion[]>(withChannel(apiPath(QUESTIONS, { chatId }), channel), signal);
+    },
+    [chatId, channel],
+    REFRESH_MS,
+  );
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState<string>();
+  const answer = async (q: MemoryQuestion, choice: 1 | 2) => {
+    setBusy(q.id);
+    setError(undefined);
+    try {
+      await post(withChannel(apiPath(ANSWER, { chatId, id: q.id }), channel), { choice });
+      list.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const pending = (list.data ?? []).filter((q) => q.status === 'pending');
+  if (!pending.length && error === undefined) return null;
+  return (
+    <section class="questions" aria-labelledby="questions-title">
+      <h2 id="questions-title">Which one is right?</h2>
+      {error !== undefined && <ErrorNotice error={error} action="record your answer" />}
+      <ul class="rows">
+        {pending.map((q) => (
+          <li key={q.id} class="row">
+            <div class="row-main">
+              <p class="row-title">These two disagree:</p>
+              <p>1. {q.older?.text ?? '(removed)'}</p>
+              <p>2. {q.newer?.text ?? '(removed)'}</p>
+              <p class="row-meta">question {q.id} · asked {formatTime(q.askedAt)} · open until {formatTime(q.expiresAt)}</p>
+            </div>
+            <div class="row-actions">
+              <button type="button" disabled={busy === q.id} aria-label={`Keep the older: ${q.older?.text ?? ''}`} onClick={() => void answer(q, 1)}>
+                Keep 1
+              </button>
+              <button type="button" disabled={busy === q.id} aria-label={`Keep the newer: ${q.newer?.text ?? ''}`} onClick={() => void answer(q, 2)}>
+                Keep 2
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -57,6 +127,7 @@ function MemoryList({ chatId, channel }: { chatId: string; channel: Channel }) {
       return { serverSearch, memories: await get<Memory[]>(path, signal) };
     },
     [chatId, channel, applied],
+    REFRESH_MS,
   );
   const [confirming, setConfirming] = useState<string>();
   const [busy, setBusy] = useState(false);
