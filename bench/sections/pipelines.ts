@@ -30,7 +30,7 @@ export const FANOUT_RATIO_TARGET = 1.5;
 export const CLOACA_VENV = path.join(CACHE_DIR, 'cloaca-venv');
 
 export interface Distribution {
-  samples: number;
+  runs: number;
   medianMs: number;
   p95Ms: number;
 }
@@ -49,7 +49,7 @@ function quantile(sorted: number[], q: number): number {
 function distribution(samples: number[]): Distribution {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
-  return { samples: sorted.length, medianMs: round(quantile(sorted, 0.5)), p95Ms: round(quantile(sorted, 0.95)) };
+  return { runs: sorted.length, medianMs: round(quantile(sorted, 0.5)), p95Ms: round(quantile(sorted, 0.95)) };
 }
 
 const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
