@@ -6,3 +6,6 @@ import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../src/cli/main.ts');
 await main(process.argv);
+// A command that failed has already stopped whatever it started; the Temporal SDK's native
+// runtime, once installed, would otherwise keep the failed process alive.
+if (process.exitCode) process.exit(process.exitCode);

@@ -146,6 +146,9 @@ export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): P
   logger.info({ binary: binary.path, source: binary.source, dbFile, port }, 'starting embedded Temporal dev server');
   const child = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches Mycel only, which then stops the
+    // worker before the server (the server still dies with Mycel, through pdeathsig).
+    detached: true,
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
   });
   const serverLog = logger.child({ component: 'temporal-server' });

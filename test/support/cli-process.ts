@@ -26,6 +26,8 @@ export interface SpawnOptions {
   dataDir?: string;
   env?: Record<string, string>;
   args?: string[];
+  /** Lead a process group of its own, so a test can signal the group as a terminal's Ctrl-C does. */
+  detached?: boolean;
 }
 
 /** A fresh temporary data dir. */
@@ -50,6 +52,7 @@ export async function spawnMycel(options: SpawnOptions = {}): Promise<MycelCli> 
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let out = '';
   let err = '';

@@ -12,7 +12,8 @@ async function runUntilSignal(ctx: CliContext, parts: ProcessParts, label: strin
   logger.info({ ms, http: proc.http?.url, temporal: proc.temporalAddress }, `${label} ready`);
   if (proc.http) ctx.out(`Mycel is ready at ${proc.http.url}  (${temporal}, data in ${config.dataDir}; Ctrl-C stops)`);
   else ctx.out(`Mycel ${label} is running (${temporal}, task queue "${config.temporal.taskQueue}"; Ctrl-C stops)`);
-  await proc.lifecycle.untilSignal();
+  const signal = await proc.lifecycle.untilSignal();
+  logger.info({ signal }, `${label} stopped`);
 }
 
 /** `mycel start`, `mycel worker`, `mycel gateway`: the long-running processes. */
