@@ -99,6 +99,19 @@ describe('mycel doctor on the embedded default', () => {
     console.log(`[operations e2e] doctor, embedded default started for the check: ${report.durationMs} ms`);
   });
 
+  it('with a wrong database URL: exits 1 with the MYCEL_DATABASE_URL hint, password masked, validation skipped', async () => {
+    const dataDir = newDataDir();
+    const result = await mycel(['doctor', '--json'], dataDir, { MYCEL_DATABASE_URL: 'postgres://mycel:hunter2-secret@127.0.0.1:1/mycel' });
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).not.toContain('hunter2-secret');
+    const report = parseReport(result.stdout);
+    const reachable = report.checks.find((c) => c.group === 'database' && c.name === 'reachable') as { status: string; hint?: string };
+    expect(reachable.status).toBe('fail');
+    expect(reachable.hint).toMatch(/MYCEL_DATABASE_URL/);
+    expect(report.checks.filter((c) => c.group === 'validation').every((c) => c.status === 'skip')).toBe(true);
+    expect(existsSync(path.join(dataDir, 'runtime.json'))).toBe(false);
+  });
+
   it('with `mycel start` running: checks that instance, prints a table, exits 0, within the time bound', async () => {
     const dataDir = newDataDir();
     running = await spawnMycel({ dataDir });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runValidation } from '../../src/operations/doctor/validation.js';
 import { flushTracing, tracingEnabled } from '../../src/telemetry/tracing.js';
@@ -56,6 +57,27 @@ describe('observability', () => {
     expect(metrics.body).toMatch(/mycel_activity_retries_total\{activity="doctorFlaky"\} 2/);
     for (const name of ['mycel_turns_total', 'mycel_turn_duration_seconds', 'mycel_duplicates_dropped_total', 'mycel_out_of_order_arrivals_total', 'mycel_promise_delivery_delay_seconds']) {
       expect(metrics.body).toContain(`# HELP ${name} `);
+    }
+  });
+});
+
+describe('a worker-only process with MYCEL_METRICS_PORT', () => {
+  it('serves /healthz, /readyz and /metrics (with its activity metrics) and nothing of the API', async () => {
+    const port = await getPort({ host: '127.0.0.1' });
+    const worker = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_METRICS_PORT: String(port) } });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { checks: Array<{ name: string }> }).checks.map((c) => c.name)).toEqual(['temporal', 'database', 'worker']);
+      await runValidation(worker.proc.client!, worker.config.temporal.taskQueue);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/mycel_activity_failures_total\{activity="doctorFlaky"\} 2/);
+      expect(metrics).toMatch(/mycel_task_queue_backlog\{task_queue="[^"]+",type="activity"\} \d+/);
+      expect((await fetch(`${base}/api/chats/x/messages`)).status).toBe(404);
+    } finally {
+      await worker.stop();
     }
   });
 });

@@ -137,6 +137,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     let namespaceOk = false;
     if (client) {
       const temporal = await temporalChecks({ client, address: address!, namespace, taskQueue, ownWorker: mode === 'temporary' });
+      if (temp?.workerError) {
+        // No poller because the doctor's own worker failed to start: say why, not "start a worker".
+        const workers = temporal.checks.find((c) => c.name === 'workers');
+        if (workers?.status === 'fail') {
+          workers.detail = `the doctor's in-process worker could not start: ${temp.workerError}`;
+          workers.hint = 'fix that cause (often a database row below says more), then run `mycel doctor` again';
+        }
+      }
       checks.push(...temporal.checks);
       workersPolling = temporal.workersPolling;
       namespaceOk = temporal.checks.find((c) => c.name === 'namespace')?.status !== 'fail';
