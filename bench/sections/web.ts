@@ -8,17 +8,10 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../../test/support/browser.js';
+import { distribution, type Distribution } from '../stats.js';
 
 /** Page loads measured per mode unless told otherwise. */
 export const WEB_BENCH_RUNS = 15;
-
-export interface Distribution {
-  runs: number;
-  medianMs: number;
-  p95Ms: number;
-  minMs: number;
-  maxMs: number;
-}
 
 export interface WebBenchResult {
   status: 'ok' | 'skipped';
@@ -30,17 +23,6 @@ export interface WebBenchResult {
   warmInteractive?: Distribution;
   /** What a cold load downloads: the app (HTML, JS, CSS) and the API calls the page makes. */
   bytes?: { app: { raw: number; transferred: number; files: number }; api: { raw: number; transferred: number; requests: number } };
-}
-
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-export function distribution(samples: number[]): Distribution {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return { runs: sorted.length, medianMs: round(quantile(sorted, 0.5)), p95Ms: round(quantile(sorted, 0.95)), minMs: round(sorted[0]!), maxMs: round(sorted[sorted.length - 1]!) };
 }
 
 /** Loads the page and returns ms from navigation start to the app's interactive mark. */
