@@ -325,6 +325,10 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
   it('starts a chat from the home page with the keyboard, and says clearly what a missing page is', async () => {
     const page = await openPage('/');
     await screenshot(page, 'home-desktop');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Mycel');
     await page.getByLabel('Chat id').fill('not a valid id!');
     await page.keyboard.press('Enter');
     await page.getByText(/A chat id has 1–128 letters/).waitFor();
