@@ -133,9 +133,20 @@ export async function createPromise(deps: PromiseServiceDeps, req: CreatePromise
   if (record.sourceCallId !== req.source.callId) {
     throw new MycelError('PROMISE_ID_COLLISION', `The promise id ${id} is already taken by another request.`, 'send the request again');
   }
-  if (record.status === 'pending') await armPromise(deps, record);
+  if (record.status === 'pending') {
+    try {
+      await armPromise(deps, record);
+    } catch (err) {
+      // Never leave a pending row that nothing will deliver: the caller is told it failed.
+      await cancelPending(deps.store, id, NOT_ARMED, new Date());
+      throw new MycelError('PROMISE_NOT_ARMED', `Could not schedule the reminder: ${formatError(err)}`, 'check that Temporal is reachable, then ask again');
+    }
+  }
   return { promise: record, created };
 }
+
+/** `cancelledBy` of a promise whose workflow or schedule could not be started. */
+export const NOT_ARMED = 'not-armed';
 
 /**
  * Starts the promise's workflow (one-off) or creates its schedule (recurring), unless it
