@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../shared/errors.js';
+import { PACKAGE_ROOT } from '../shared/paths.js';
+import { configTableMarkdown } from './config-docs.js';
 import { CONFIG_VARIABLES, envSchema, loadConfig } from './config.js';
 
 const CWD = '/srv/mycel';
@@ -157,5 +160,10 @@ describe('CONFIG_VARIABLES', () => {
       expect(fallback, name).not.toBe('');
       expect(meaning.length, name).toBeGreaterThan(5);
     }
+  });
+
+  it('is the table in the README (regenerate it with `node bin/run-ts.js scripts/config-table.ts`)', () => {
+    const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(configTableMarkdown());
   });
 });
