@@ -143,7 +143,13 @@ export async function searchFacts(store: Store, chat: ChatRef, text: string, opt
     best = await fullText.rank(store.db, { ...base, groups: terms.map((t) => [t]), capPerGroup });
   }
   if (best.length === 0) return [];
-  const rows = await store.db.selectFrom('memory_facts').select(FACT_COLUMNS).where('seq', 'in', best.map((c) => c.seq)).execute();
+  const rows = await store.db
+    .selectFrom('memory_facts')
+    .select(FACT_COLUMNS)
+    .where('channel', '=', chat.channel)
+    .where('chat_id', '=', chat.chatId)
+    .where('seq', 'in', best.map((c) => c.seq))
+    .execute();
   const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
   return best.flatMap((c) => {
     const row = bySeq.get(c.seq);

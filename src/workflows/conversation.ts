@@ -269,7 +269,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       receivedAt: envelope.receivedAt,
       repliedAt,
     });
-    if (patched('memory-extraction') && !envelope.text.trimStart().startsWith('/')) {
+    // Model turns only (the offline brain has no model to ask); commands carry no facts.
+    const extract = patched('memory-extraction') && !envelope.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
+    if (extract) {
       // Not awaited: the reply does not wait for extraction; Continue-As-New does.
       afterTurn.push(
         memory
