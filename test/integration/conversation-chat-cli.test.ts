@@ -8,7 +8,8 @@ import { appendMessage } from '../../src/conversation/transcript.js';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
-describe('mycel chat with piped stdin', () => {
+// Each test spawns the real CLI (tsx compiles it on start): slow on a busy machine.
+describe('mycel chat with piped stdin', { timeout: 180_000 }, () => {
   let mycel: TestMycel;
   let dataDir: string;
   beforeAll(async () => {
@@ -31,7 +32,7 @@ describe('mycel chat with piped stdin', () => {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const waitFor = async (pattern: RegExp, ms = 30_000) => {
+    const waitFor = async (pattern: RegExp, ms = 90_000) => {
       const deadline = Date.now() + ms;
       while (!pattern.test(stdout)) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; stdout: ${stdout}; stderr: ${stderr}`);
