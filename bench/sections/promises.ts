@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createPromise } from '../../src/promises/service.js';
 import { startProcess, type MycelProcess } from '../../src/runtime/processes.js';
+import { distribution, type Distribution } from '../stats.js';
 
 /** Reminders created, and the chats they are spread over. */
 export const PROMISE_BENCH_REMINDERS = 500;
@@ -31,13 +32,6 @@ const CREATE_CONCURRENCY = 25;
 export const DELAY_P95_TARGET_MS = 1_000;
 /** How long after the last due time the bench waits for stragglers before counting them lost. */
 const SETTLE_MS = 60_000;
-
-export interface Distribution {
-  runs: number;
-  medianMs: number;
-  p95Ms: number;
-  maxMs: number;
-}
 
 export interface PromisesBenchResult {
   status: 'ok' | 'failed';
@@ -57,15 +51,6 @@ export interface PromisesBenchResult {
   /** Channel sends repeated by retried deliveries (answered from the sender's record, not re-sent). */
   retriedSends?: number;
   meetsTarget?: boolean;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-export function distribution(samples: number[]): Distribution {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { runs: sorted.length, medianMs: Math.round(quantile(sorted, 0.5)), p95Ms: Math.round(quantile(sorted, 0.95)), maxMs: Math.round(sorted.at(-1) ?? 0) };
 }
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -160,11 +145,11 @@ export async function measurePromiseDelivery(proc: MycelProcess, reminders: numb
 }
 
 /** Starts an embedded instance (Temporal dev server + worker) in a temporary data dir and measures. */
-export async function runPromisesBench(options: { reminders?: number; chats?: number; quick?: boolean } = {}): Promise<PromisesBenchResult> {
+export async function runPromisesBench(options: { reminders?: number; chats?: number; quick?: boolean; temporalBin?: string } = {}): Promise<PromisesBenchResult> {
   const reminders = options.reminders ?? (options.quick ? 100 : PROMISE_BENCH_REMINDERS);
   const chats = options.chats ?? (options.quick ? 10 : PROMISE_BENCH_CHATS);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-bench-promises-'));
-  const config = loadConfig({ MYCEL_DATA_DIR: dataDir, MYCEL_HTTP_PORT: '0', MYCEL_TEMPORAL_BIN: process.env.MYCEL_TEMPORAL_BIN });
+  const config = loadConfig({ MYCEL_DATA_DIR: dataDir, MYCEL_HTTP_PORT: '0', MYCEL_TEMPORAL_BIN: options.temporalBin ?? process.env.MYCEL_TEMPORAL_BIN });
   let proc: MycelProcess | undefined;
   try {
     proc = await startProcess(config, createLogger({ level: process.env.MYCEL_BENCH_LOG_LEVEL ?? 'warn', pretty: false }), { embedded: true, worker: true, gateway: false });
@@ -181,7 +166,7 @@ export async function runPromisesBench(options: { reminders?: number; chats?: nu
 export default {
   name: 'promises',
   description: `promises: ${PROMISE_BENCH_REMINDERS} reminders across ${PROMISE_BENCH_CHATS} chats due within ${PROMISE_BENCH_WINDOW_MS / 1000} s: delivery delay (median, p95, max), none lost or doubled`,
-  run: (ctx: { quick?: boolean }): Promise<PromisesBenchResult> => runPromisesBench({ quick: ctx.quick }),
+  run: (ctx: { quick?: boolean; temporalBin?: string }): Promise<PromisesBenchResult> => runPromisesBench({ quick: ctx.quick, temporalBin: ctx.temporalBin }),
 };
 
 async function standalone(): Promise<void> {
