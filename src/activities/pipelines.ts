@@ -37,27 +37,31 @@ export function createPipelineActivities(deps: ActivityDeps) {
   // Loading starts with the worker, so a broken file is reported at start.
   runtime();
 
-  async function notLoaded(runId: string, run: PipelineRunInput & { startedAt: string }, message: string): Promise<never> {
+  /** Records a run that cannot begin as failed, and fails it without retrying. */
+  async function refuse(runId: string, run: PipelineRunInput & { startedAt: string }, message: string, type = PIPELINE_NOT_LOADED): Promise<never> {
     await beginRun(deps.store, { runId, pipelineId: run.pipelineId, version: run.version, trigger: run.trigger, input: run.input, startedAt: run.startedAt });
     await finishRun(deps.store, runId, { status: 'failed', outputs: {}, error: message, finishedAt: new Date().toISOString() });
-    throw ApplicationFailure.create({ type: PIPELINE_NOT_LOADED, message, nonRetryable: true });
+    throw ApplicationFailure.create({ type, message, nonRetryable: true });
   }
 
   return {
     /** Records the run's start and answers the spec it follows (from this worker's registry). */
     async beginPipelineRun(run: PipelineRunInput & { runId: string; startedAt: string }): Promise<BeginRunResult> {
       const rt = runtime();
+      // The input is checked again here: a run may be started by any Temporal client.
+      const inputProblem = isJsonObject(run.input) ? jsonProblem(run.input) : 'the run input is not a JSON object';
+      if (inputProblem) return refuse(run.runId, { ...run, input: {} }, `pipeline "${run.pipelineId}": the run input is refused: ${inputProblem}`, 'PipelineInputInvalid');
       const entry = await rt.find(run.pipelineId, run.version);
       if (!entry) {
         const known = rt.registry.list().filter((e) => e.pipeline.id === run.pipelineId).map((e) => e.pipeline.version);
-        return notLoaded(
+        return refuse(
           run.runId,
           run,
           `pipeline "${run.pipelineId}" version ${run.version} is not loaded on this worker${known.length ? ` (loaded versions: ${known.join(', ')})` : ''}; keep its definition in ${deps.config.pipelinesPath} until its runs finish`,
         );
       }
       if (run.shape && run.shape !== entry.shape) {
-        return notLoaded(run.runId, run, `pipeline "${run.pipelineId}" version ${run.version} on this worker has another shape than the one the run was started for; raise the version when the tasks change`);
+        return refuse(run.runId, run, `pipeline "${run.pipelineId}" version ${run.version} on this worker has another shape than the one the run was started for; raise the version when the tasks change`);
       }
       await beginRun(deps.store, { runId: run.runId, pipelineId: run.pipelineId, version: run.version, trigger: run.trigger, input: run.input, startedAt: run.startedAt });
       return { spec: entry.pipeline.spec, parallelism: rt.parallelism };

@@ -179,6 +179,13 @@ describe('pipelines on the dev server', () => {
     const result = await runResult(handle);
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(/pipeline "diamond" version 9 is not loaded on this worker \(loaded versions: 1\)/);
+    // A client that bypasses Mycel's own starters still cannot hand a task a non-JSON input.
+    const raw = await mycel.proc.client!.workflow.start('pipelineWorkflow', {
+      taskQueue: mycel.config.temporal.taskQueue,
+      workflowId: `pipeline-diamond-v1-raw-${Date.now()}`,
+      args: [{ pipelineId: 'diamond', version: 1, input: [1, 2], trigger: 'test' }],
+    });
+    expect((await runResult(raw)).error).toMatch(/the run input is refused: the run input is not a JSON object/);
   });
 
   it('replays recorded histories deterministically (success, failure, skips)', async () => {
