@@ -64,6 +64,23 @@ describe('pipelines through the HTTP API and chat', () => {
     expect(all.body.map((r: { runId: string }) => r.runId)).toContain(started.body.runId);
   });
 
+  it('serves the live status of the tasks of a run in flight', async () => {
+    const started = await mycel.api('/api/pipelines/resumable/runs', { body: { input: { dir } } });
+    const live = await waitFor(async () => {
+      const res = await mycel.api(`/api/pipeline-runs/${started.body.runId}`);
+      return res.body.tasks?.some((t: { taskId: string; status: string }) => t.taskId === 'slow' && t.status === 'running') ? res.body : undefined;
+    });
+    expect(live.status).toBe('running');
+    expect(live.tasks.map((t: { taskId: string; status: string }) => [t.taskId, t.status])).toEqual([
+      ['s1', 'succeeded'],
+      ['s2', 'succeeded'],
+      ['slow', 'running'],
+      ['s4', 'pending'],
+      ['s5', 'pending'],
+    ]);
+    await waitFor(async () => ((await mycel.api(`/api/pipeline-runs/${started.body.runId}`)).body.status === 'succeeded' ? true : undefined));
+  });
+
   it('answers 404 for an unknown pipeline or run and 400 for a bad input', async () => {
     expect((await mycel.api('/api/pipelines/nope/runs', { body: {} })).status).toBe(404);
     expect((await mycel.api('/api/pipeline-runs/nope')).status).toBe(404);
