@@ -149,15 +149,23 @@ export async function submitTurn(client: Client, options: SubmitTurnOptions, env
   const workflowId = conversationWorkflowId(message.channel, message.chatId);
   const started = performance.now();
   return withLogContext({ chatId: message.chatId, updateId: message.updateId, workflowId }, async () => {
+    const timeoutMs = options.timeoutMs ?? TURN_REPLY_TIMEOUT_MS;
+    const timedOut = () => new TurnTimeoutError(workflowId, timeoutMs);
     const running = state.inFlight.get(message.updateId);
     if (running) {
-      const first = await running;
+      const first = await withTimeout(running, timeoutMs, timedOut);
       return dropped(client, options, message, { ...first.turn, duplicate: true }, true);
     }
     const work = inChatOrder(state, `${message.channel}:${message.chatId}`, () => answer(client, options, message, workflowId));
+    // Repeats share this message's answer until it settles, even past a caller's timeout.
     state.inFlight.set(message.updateId, work);
+    void work.then(
+      () => state.inFlight.delete(message.updateId),
+      () => state.inFlight.delete(message.updateId),
+    );
     try {
-      const { turn: result, countedByWorkflow } = await work;
+      // The wait includes the chat's earlier messages still in flight: the caller's whole wait is bounded.
+      const { turn: result, countedByWorkflow } = await withTimeout(work, timeoutMs, timedOut);
       if (result.duplicate) return dropped(client, options, message, result, !countedByWorkflow);
       const seconds = (performance.now() - started) / 1000;
       options.metrics?.turns.inc({ channel: message.channel, outcome: 'ok' });
@@ -171,8 +179,6 @@ export async function submitTurn(client: Client, options: SubmitTurnOptions, env
       if (!(err instanceof InvalidEnvelopeError)) options.metrics?.turns.inc({ channel: message.channel, outcome: 'error' });
       options.logger?.warn(`turn failed: ${formatError(err)}`);
       throw err;
-    } finally {
-      state.inFlight.delete(message.updateId);
     }
   });
 }
@@ -194,17 +200,12 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
     args: [{ channel: message.channel, chatId: message.chatId, ...(options.turnsPerRun ? { turnsPerRun: options.turnsPerRun } : {}) }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  const timeoutMs = options.timeoutMs ?? TURN_REPLY_TIMEOUT_MS;
   try {
-    const reply: TurnReply = await withTimeout(
-      client.workflow.executeUpdateWithStart(turnUpdate, {
-        args: [message, { localBrain: options.localBrain ?? false }],
-        updateId: message.updateId,
-        startWorkflowOperation: start,
-      }),
-      timeoutMs,
-      () => new TurnTimeoutError(workflowId, timeoutMs),
-    );
+    const reply: TurnReply = await client.workflow.executeUpdateWithStart(turnUpdate, {
+      args: [message, { localBrain: options.localBrain ?? false }],
+      updateId: message.updateId,
+      startWorkflowOperation: start,
+    });
     // Temporal answers a repeat of an Update it completed in this run with the stored result:
     // another delivery's requestId means this one is a repeat the workflow never saw.
     const repeat = reply.duplicate || reply.requestId !== message.requestId;

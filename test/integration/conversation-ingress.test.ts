@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
-import { submitTurn } from '../../src/conversation/ingress.js';
+import { submitTurn, TurnTimeoutError } from '../../src/conversation/ingress.js';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
 import { countersQuery } from '../../src/workflows/conversation.js';
@@ -65,5 +65,19 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
     expect(answered).toMatchObject({ chatId, updateId: e.updateId, workflowId: `chat-web-${chatId}`, runId: result.runId, turn: 1 });
     const duplicate = lines.find((l) => String(l.msg).startsWith('duplicate message dropped'));
     expect(duplicate).toMatchObject({ chatId, updateId: e.updateId, workflowId: `chat-web-${chatId}`, turn: 1 });
+  });
+
+  it('answers TurnTimeoutError when no worker takes the turn in time, for queued messages too', async () => {
+    const chatId = `timeout-${randomBytes(3).toString('hex')}`;
+    const nobody = { taskQueue: `nobody-polls-${randomBytes(3).toString('hex')}`, timeoutMs: 1_500 };
+    const started = Date.now();
+    const [first, second] = await Promise.allSettled([
+      submitTurn(mycel.proc.client!, nobody, envelope(chatId, 'one')),
+      submitTurn(mycel.proc.client!, nobody, envelope(chatId, 'two')),
+    ]);
+    expect(first.status === 'rejected' && first.reason).toBeInstanceOf(TurnTimeoutError);
+    expect(second.status === 'rejected' && second.reason).toBeInstanceOf(TurnTimeoutError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await mycel.proc.client!.workflow.getHandle(`chat-web-${chatId}`).terminate('test cleanup');
   });
 });
