@@ -8,7 +8,7 @@
  * server and one in-process Mycel (worker + HTTP) that sections may use; sections that need
  * their own set-up (Telegram stand-in, 500 reminders) start it themselves.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
@@ -41,6 +41,23 @@ function parseArgs(argv: string[]): { only: string[] | undefined; quick: boolean
   return { only, quick: argv.includes('--quick') };
 }
 
+/** The sections of an earlier report, or none when there is no readable one. */
+function readPreviousSections(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  try {
+    return ((JSON.parse(readFileSync(file, 'utf8')) as { sections?: Record<string, unknown> }).sections ?? {});
+  } catch {
+    return {};
+  }
+}
+
+/** "measured <date> · Node … · N cores · load …" for a section's Markdown, from its stamp. */
+function measuredLine(value: unknown): string[] {
+  const m = (value as { measured?: { date: string; node: string; cores: number; loadAverage?: number; quick?: boolean } } | undefined)?.measured;
+  if (!m) return [];
+  return [`measured ${m.date} · Node ${m.node} · ${m.cores} cores · load ${m.loadAverage ?? '?'}${m.quick ? ' · quick mode' : ''}`, ''];
+}
+
 /** Flattens a result into Markdown table rows: distributions as median/p95, other numbers as values. */
 function rows(prefix: string, value: unknown, out: string[][] = []): string[][] {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -49,7 +66,7 @@ function rows(prefix: string, value: unknown, out: string[][] = []): string[][] 
       out.push([prefix, `${v.medianMs} ms`, `${v.p95Ms} ms`, String(v.runs ?? '')]);
       return out;
     }
-    for (const [k, child] of Object.entries(v)) rows(prefix ? `${prefix}.${k}` : k, child, out);
+    for (const [k, child] of Object.entries(v)) if (k !== 'measured') rows(prefix ? `${prefix}.${k}` : k, child, out);
   } else if (Array.isArray(value)) {
     value.forEach((child, i) => {
       const label = child && typeof child === 'object' && 'dialect' in child ? String((child as { dialect: unknown }).dialect) : String(i);
@@ -85,6 +102,7 @@ async function main(): Promise<void> {
       databaseUrl: config.databaseUrl,
       client: proc.client,
       taskQueue: config.temporal.taskQueue,
+      progress,
     };
     for (const name of selected) {
       const mod = (await import(`./sections/${name}.ts`)) as { default: Section };
@@ -103,14 +121,24 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const report = {
-    date: started.toISOString(),
-    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` },
-    quick,
-    sections: results,
+  const machine = {
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    // Other work on the machine skews every figure: the 1-minute load average when the run ended.
+    loadAverage: Number(os.loadavg()[0]!.toFixed(2)),
   };
   const outDir = path.join(PACKAGE_ROOT, 'bench-results');
   mkdirSync(outDir, { recursive: true });
+  // With --only, the sections not run now keep their last figures, each stamped with its own run.
+  const previous = only ? readPreviousSections(path.join(outDir, 'latest.json')) : {};
+  const stamped = Object.fromEntries(Object.entries(results).map(([name, value]) => [name, { ...(value as object), measured: { date: started.toISOString(), node: machine.node, cores: machine.cores, loadAverage: machine.loadAverage, quick } }]));
+  const sections = Object.fromEntries(
+    SECTIONS.filter((name) => name in stamped || name in previous).map((name) => [name, stamped[name] ?? previous[name]]),
+  );
+  const report = { date: started.toISOString(), machine, quick, sections };
   writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const md = [
     '# Mycel bench',
@@ -119,9 +147,10 @@ async function main(): Promise<void> {
     '',
     'Medians and p95 over repeated runs; ratios against baselines measured in the same run.',
     '',
-    ...Object.entries(results).flatMap(([name, value]) => [
+    ...Object.entries(sections).flatMap(([name, value]) => [
       `## ${name}`,
       '',
+      ...measuredLine(value),
       '| figure | median / value | p95 | runs |',
       '| --- | --- | --- | --- |',
       ...rows('', value).map((r) => `| ${r.join(' | ')} |`),
