@@ -122,7 +122,8 @@ describe('mycel start', () => {
 
   it('Ctrl-C in a terminal (SIGINT to the whole process group) stops the worker before the server, and exits 0', async () => {
     const dataDir = newDataDir();
-    running = await spawnMycel({ dataDir, detached: true });
+    // Info level whatever the run's MYCEL_TEST_LOG_LEVEL: the test reads the shutdown lines.
+    running = await spawnMycel({ dataDir, detached: true, env: { MYCEL_LOG_LEVEL: 'info' } });
     const started = Date.now();
     process.kill(-running.child.pid!, 'SIGINT');
     const stopped = await running.stop('SIGINT');
