@@ -18,9 +18,9 @@ export function offlineCommands(): OfflineCommand[] {
   list.push(...conversationCommands());
   list.push(...toolCommands());
   list.push(...pipelineCommands());
+  list.push(...memoryCommands());
   // Keep last: placeholders for contract commands that no module provides yet.
   list.push(...pendingCommands(list));
-  list.push(...memoryCommands());
   return list;
 }
 
