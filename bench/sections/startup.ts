@@ -14,7 +14,7 @@ import { distribution, type Distribution } from '../stats.js';
 /** Starts measured per kind. */
 export const STARTUP_RUNS = 5;
 /** A start slower than this counts as failed. */
-const READY_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 300_000;
 
 async function timeStart(dataDir: string, temporalBin: string | undefined): Promise<number> {
   const port = await getPort({ host: '127.0.0.1' });

@@ -24,6 +24,10 @@ export function installTemporalRuntime(logger: Logger): void {
         error: (message, meta) => sdkLog.error(meta ?? {}, message),
       },
       telemetryOptions: { logging: { filter: 'WARN', forward: {} } },
+      // Mycel's lifecycle owns SIGINT/SIGTERM (it stops input, then the worker, then Temporal);
+      // the SDK's own handlers would stop the worker behind its back and keep a signal from ending
+      // a process that has not finished starting.
+      shutdownSignals: [],
     });
   } catch {
     // Already installed by an embedding application: keep theirs.

@@ -136,6 +136,29 @@ describe('mycel start', () => {
     expect(shutdown).toMatch(/"msg":"start stopped"/);
   });
 
+  it('SIGTERM during start-up stops everything once start-up completes, and exits 0', async () => {
+    const dataDir = newDataDir();
+    const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), 'start'], {
+      cwd: PACKAGE_ROOT,
+      env: { ...process.env, MYCEL_DATA_DIR: dataDir, MYCEL_HTTP_PORT: '0', MYCEL_TEMPORAL_BIN: inject('temporalBinary'), MYCEL_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // Mid-start: Temporal is up; the database, worker and HTTP server are not yet.
+        if (stderr.includes('embedded Temporal is ready')) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('stopping as soon as start-up completes');
+    expect(temporalServersOf(dataDir)).toEqual([]);
+    expect(existsSync(path.join(dataDir, 'runtime.json'))).toBe(false);
+  });
+
   it('SIGKILL of mycel takes the Temporal server down with it', async () => {
     const dataDir = newDataDir();
     running = await spawnMycel({ dataDir });

@@ -1,12 +1,33 @@
 import type { Command } from 'commander';
-import { GATEWAY_PARTS, START_PARTS, WORKER_PARTS, startProcess, type ProcessParts } from '../../runtime/processes.js';
+import { GATEWAY_PARTS, START_PARTS, WORKER_PARTS, startProcess, type MycelProcess, type ProcessParts } from '../../runtime/processes.js';
 import type { CliContext } from '../context.js';
 
 async function runUntilSignal(ctx: CliContext, parts: ProcessParts, label: string): Promise<void> {
   const config = ctx.config();
   const logger = ctx.logger();
   const started = performance.now();
-  const proc = await startProcess(config, logger, parts);
+  // A signal that arrives while starting is held until start-up completes, then stops everything
+  // in order; a second one exits at once (the embedded server dies with this process).
+  let early: NodeJS.Signals | undefined;
+  const onEarlySignal = (signal: NodeJS.Signals) => {
+    if (early) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    early = signal;
+    logger.info({ signal }, `${label}: stopping as soon as start-up completes (send it again to exit now)`);
+  };
+  process.on('SIGINT', onEarlySignal);
+  process.on('SIGTERM', onEarlySignal);
+  let proc: MycelProcess;
+  try {
+    proc = await startProcess(config, logger, parts);
+  } finally {
+    process.removeListener('SIGINT', onEarlySignal);
+    process.removeListener('SIGTERM', onEarlySignal);
+  }
+  if (early) {
+    await proc.lifecycle.stop();
+    logger.info({ signal: early }, `${label} stopped`);
+    return;
+  }
   const ms = Math.round(performance.now() - started);
   const temporal = proc.embedded ? `embedded Temporal at ${proc.temporalAddress}` : `Temporal at ${proc.temporalAddress}`;
   logger.info({ ms, http: proc.http?.url, temporal: proc.temporalAddress }, `${label} ready`);
