@@ -1,5 +1,6 @@
 import { createApprovalActivities } from './approvals.js';
 import { createConversationActivities } from './conversation.js';
+import { createToolActivities } from './tools.js';
 import type { ActivityDeps } from './deps.js';
 import { createDoctorActivities } from './doctor.js';
 import { createMemoryActivities } from './memory.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createPromiseActivities(deps),
     ...createConversationActivities(deps),
+    ...createToolActivities(deps),
     ...createPipelineActivities(deps),
     ...createMemoryActivities(deps),
     ...createDoctorActivities(deps),
