@@ -9,6 +9,11 @@ import { findTemporalBinary, type BinarySearch, type FoundBinary } from './binar
 
 /** How long the embedded server may take to answer after it was spawned. */
 export const DEV_SERVER_READY_TIMEOUT_MS = 60_000;
+/**
+ * How far the server's timer processor may shift a timer. Its default (1 s) makes every
+ * timer and activity retry backoff fire up to a second late; 10 ms keeps them on time.
+ */
+export const TIMER_MAX_TIME_SHIFT = '10ms';
 /** How long a stopping server gets after SIGTERM before SIGKILL. */
 export const DEV_SERVER_STOP_TIMEOUT_MS = 5_000;
 
@@ -136,6 +141,8 @@ export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): P
     '--sqlite-pragma', 'journal_mode=WAL',
     '--sqlite-pragma', 'synchronous=NORMAL',
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    // Fire timers (reminders, retry backoffs) when due rather than up to a second late.
+    '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
     ...(uiPort ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
   ];
   // setpriv --pdeathsig makes the kernel kill the server when Mycel dies, even by SIGKILL.
@@ -209,7 +216,7 @@ async function startWithSdkDownload(
         dbFilename: dbFile,
         namespace,
         ip: '127.0.0.1',
-        extraArgs: ['--headless', '--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
+        extraArgs: ['--headless', '--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`],
       },
     });
     const address = env.address;

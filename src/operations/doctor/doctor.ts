@@ -95,6 +95,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
   }
 
+  // The database, Telegram and model checks do not depend on Temporal: run them meanwhile
+  // (after the in-process worker has migrated the database, when the doctor starts one).
+  const otherChecks = () => Promise.all([databaseChecks(config.databaseUrl), telegramCheck(config), modelCheck(config)]);
+  let others = mode === 'temporary' ? undefined : otherChecks();
+  others?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+
   try {
     checks.push(
       await runCheck(
@@ -132,6 +138,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         temp.workerError = formatError(err).split('\n')[0];
       }
     }
+    others ??= otherChecks();
+    others.catch(() => undefined);
 
     let workersPolling = false;
     let namespaceOk = false;
@@ -152,7 +160,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       for (const name of ['server', 'stores', 'namespace', 'workers', 'latency']) checks.push(skipped('temporal', name, 'skipped: Temporal is unreachable'));
     }
 
-    const [database, telegram, model] = await Promise.all([databaseChecks(config.databaseUrl), telegramCheck(config), modelCheck(config)]);
+    const [database, telegram, model] = await (others ??= otherChecks());
     checks.push(...database, telegram, model);
 
     let validation: ValidationRun;

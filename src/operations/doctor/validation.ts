@@ -49,11 +49,22 @@ export function skippedValidation(reason: string): ValidationRun {
   return { checks: DOCTOR_STAGES.map((stage) => skipped('validation', stage, `skipped: ${reason}`)), workflowId: undefined, runId: undefined };
 }
 
+/** A query that gets no answer in this time counts as unanswered (a busy worker must not stall the doctor). */
+export const QUERY_TIMEOUT_MS = 5_000;
+
 async function queryQuietly<T>(handle: WorkflowHandle, name: string): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return await handle.query<T>(name);
+    return await Promise.race([
+      handle.query<T>(name),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS);
+      }),
+    ]);
   } catch {
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -123,8 +134,9 @@ export async function runValidation(
     await handle.terminate('mycel doctor gave up on this validation run').catch(() => undefined);
     return { checks, workflowId, runId };
   } finally {
+    // The watcher's last query may still be in flight; it ends on its own (or with the connection).
     finished = true;
     clearTimeout(timer);
-    await watcher;
+    void watcher;
   }
 }
