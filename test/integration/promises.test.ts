@@ -39,6 +39,9 @@ async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 30_000,
   }
 }
 
+/** How late after its due time a delivery may be and still count as on time (a loaded 2-core machine). */
+const ON_TIME_MS = 5_000;
+
 function idIn(reply: string): string {
   const id = /Reminder id: (r[0-9a-z]+)/.exec(reply)?.[1];
   if (!id) throw new Error(`no reminder id in reply: ${reply}`);
@@ -56,9 +59,10 @@ afterAll(async () => {
 });
 
 describe('reminders from the chat API', () => {
-  it('/remind 3s delivers one ⏰ line with kind "reminder" soon after its due time, and the list empties', async () => {
+  it('/remind 8s delivers one ⏰ line with kind "reminder" soon after its due time, and the list empties', async () => {
     const chat = newChat();
-    const reply = await say(chat, '/remind 3s stretch');
+    // Far enough ahead that a slow turn on a busy machine still lists it as pending.
+    const reply = await say(chat, '/remind 8s stretch');
     expect(reply).toMatch(/^OK, I'll remind you .*: stretch/);
     const id = idIn(reply);
     const pending = await mycel.api(`/api/chats/${chat}/reminders`);
@@ -71,7 +75,7 @@ describe('reminders from the chat API', () => {
     }, 20_000, 'the reminder');
     expect(line).toMatchObject({ text: '⏰ stretch', kind: 'reminder' });
     const [delivery] = await listDeliveries(deps.store, id);
-    expect(delivery!.delay_ms).toBeLessThan(2_000);
+    expect(delivery!.delay_ms).toBeLessThan(ON_TIME_MS);
     expect((await mycel.api(`/api/chats/${chat}/reminders`)).body).toEqual([]);
     // Still exactly one line a little later (no second delivery).
     await new Promise((r) => setTimeout(r, 1_000));
@@ -269,7 +273,7 @@ describe('three reminders in one chat', () => {
     for (const id of ids) {
       const deliveries = await listDeliveries(deps.store, id);
       expect(deliveries).toHaveLength(1);
-      expect(deliveries[0]!.delay_ms).toBeLessThan(2_000);
+      expect(deliveries[0]!.delay_ms).toBeLessThan(ON_TIME_MS);
     }
   });
 });
