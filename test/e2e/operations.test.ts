@@ -11,8 +11,8 @@ import { spawnMycel, tempDataDir, type MycelCli } from '../support/cli-process.j
  * pending reminder that still fires after the data dir was wiped and restored.
  */
 
-/** The doctor's target on the embedded default once the server is up is 5 s; CI load gets some slack. */
-const DOCTOR_BOUND_MS = 8_000;
+/** The doctor's target on the embedded default once the server is up (about 1 s when idle). */
+const DOCTOR_BOUND_MS = 5_000;
 const COMMAND_TIMEOUT_MS = 120_000;
 
 const dataDirs: string[] = [];
