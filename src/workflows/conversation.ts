@@ -238,7 +238,16 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       for (const [index, call] of next.calls.entries()) {
         const callId = `${turnKey}#${step}.${index}`;
         calls.push({ ...call, callId });
-        results.push(await tools.runTool({ call, callId, envelope, now: new Date().toISOString(), workflowId, runId }));
+        try {
+          results.push(await tools.runTool({ call, callId, envelope, now: new Date().toISOString(), workflowId, runId }));
+        } catch (err) {
+          // A tool whose activity failed after its retries becomes a failed outcome the brain
+          // can explain, instead of failing the turn (runs recorded before this patch failed).
+          if (!patched('tool-failure-as-outcome')) throw err;
+          const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+          log.warn('a tool activity failed after its retries', { chatId: envelope.chatId, updateId: turnKey, callId, error: cause });
+          results.push({ callId, tool: call.tool, status: 'error', error: `the tool could not run: ${cause}` });
+        }
       }
     }
   }
