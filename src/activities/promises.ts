@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { deliverOccurrence, deliverOneOff, type DeliveryDeps, type DeliveryOutcome, type DeliveryStage } from '../promises/delivery.js';
 
-/** How often a running delivery tells the server it is alive (its heartbeat timeout is 3 s). */
+/** How often a delivery run as a regular activity tells the server it is alive. */
 export const DELIVERY_HEARTBEAT_INTERVAL_MS = 1_000;
 
 /**
@@ -27,9 +27,11 @@ function testPause(deps: ActivityDeps, env: NodeJS.ProcessEnv): DeliveryDeps['at
   };
 }
 
-/** Heartbeats while `work` runs, so a killed worker's delivery is retried within seconds. */
+/** Heartbeats while `work` runs when it is a regular activity, so a killed worker's delivery is retried within seconds. */
 async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
+  // Local activities (how the promise workflows run deliveries) live inside a workflow task: no heartbeat.
+  if (context.info.isLocal) return work();
   const timer = setInterval(() => context.heartbeat(), DELIVERY_HEARTBEAT_INTERVAL_MS);
   try {
     context.heartbeat();

@@ -37,6 +37,14 @@ import type { ParsedWhen } from './when.js';
  */
 export const RECURRING_CATCHUP_WINDOW = '1 hour';
 
+/**
+ * Workflow task timeout of promise workflows. The delivery runs as a local activity inside a
+ * workflow task, so when a worker dies mid-delivery, this is how long the server waits
+ * before handing the task (and the delivery) to the next worker. Longer local activities
+ * keep their task alive on their own.
+ */
+export const PROMISE_WORKFLOW_TASK_TIMEOUT = '5 seconds';
+
 export interface PromiseServiceDeps {
   store: Store;
   temporal: Client;
@@ -163,6 +171,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
         args: [{ promiseId: promise.id, dueAt: promise.dueAt } satisfies PromiseWorkflowInput],
         // Never run a finished promise's workflow again under the same id.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowTaskTimeout: PROMISE_WORKFLOW_TASK_TIMEOUT,
         staticSummary: `reminder ${promise.id}: ${promise.text.slice(0, 80)}`,
       });
     } catch (err) {
@@ -180,6 +189,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
         workflowId: promise.workflowId,
         taskQueue,
         args: [{ promiseId: promise.id } satisfies RecurringPromiseWorkflowInput],
+        workflowTaskTimeout: PROMISE_WORKFLOW_TASK_TIMEOUT,
       },
       policies: { overlap: 'ALLOW_ALL', catchupWindow: RECURRING_CATCHUP_WINDOW },
       memo: { promiseId: promise.id, chatId: promise.chat.chatId },

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createPromiseActivities } from '../activities/promises.js';
 
 /**
@@ -35,13 +35,34 @@ export const promiseStateQuery = defineQuery<{ state: PromiseWorkflowState; dueA
 /** Search attribute the Schedule sets on each run: the occurrence's nominal time. */
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
-const { deliverPromise, deliverRecurringPromise } = proxyActivities<ReturnType<typeof createPromiseActivities>>({
-  // A delivery is a few database writes and one message; the heartbeat notices a dead
-  // worker within seconds, so a retry does not wait for the start-to-close timeout.
+/**
+ * Delivery runs as a local activity: inside the workflow task that the timer wakes, with no
+ * activity task of its own, which halves the work Temporal does per delivery. If the worker
+ * dies mid-delivery, the workflow task times out (PROMISE_WORKFLOW_TASK_TIMEOUT) and the
+ * next worker runs it again; the delivery is idempotent. Retries stay in the worker.
+ */
+const local = proxyLocalActivities<ReturnType<typeof createPromiseActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PromiseMissingError'] },
+});
+
+/** Runs started before LOCAL_DELIVERY_PATCH deliver through a regular activity with a heartbeat. */
+const remote = proxyActivities<ReturnType<typeof createPromiseActivities>>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PromiseMissingError'] },
 });
+
+/** Patch id: deliveries moved from a regular to a local activity. */
+export const LOCAL_DELIVERY_PATCH = 'promise-local-delivery';
+
+function deliverPromise(promiseId: string) {
+  return patched(LOCAL_DELIVERY_PATCH) ? local.deliverPromise(promiseId) : remote.deliverPromise(promiseId);
+}
+
+function deliverRecurringPromise(promiseId: string, occurrence: string) {
+  return patched(LOCAL_DELIVERY_PATCH) ? local.deliverRecurringPromise(promiseId, occurrence) : remote.deliverRecurringPromise(promiseId, occurrence);
+}
 
 /** How early the first timer of a promise wakes (at most half the wait), to aim the last stretch from a fresh clock. */
 export const WAKE_EARLY_MS = 30_000;

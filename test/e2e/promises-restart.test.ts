@@ -111,7 +111,7 @@ describe('a reminder across a full restart', () => {
 describe('a reminder whose worker is killed mid-delivery', () => {
   it('is delivered exactly once after `mycel start` is killed with SIGKILL between recording and sending', async () => {
     const dataDir = newDataDir();
-    running = await spawnMycel({ dataDir, env: { [TEST_PAUSE_VARIABLE]: 'after-record:120000' } });
+    running = await spawnMycel({ dataDir, env: { [TEST_PAUSE_VARIABLE]: 'after-record:30000' } });
     const chat = 'killed-promise';
     const { id, dueAt } = await remind(running, chat, '6s', 'survive the kill');
 
@@ -147,7 +147,7 @@ describe('a reminder whose worker is killed mid-delivery', () => {
     const store = await openMigratedDatabase(config.databaseUrl);
     const { client, connection } = await connectClient({ address: inject('temporalAddress'), namespace: 'default' });
     try {
-      running = await spawnMycel({ dataDir, args: ['worker'], env: { ...env, [TEST_PAUSE_VARIABLE]: 'after-append:120000' } });
+      running = await spawnMycel({ dataDir, args: ['worker'], env: { ...env, [TEST_PAUSE_VARIABLE]: 'after-append:30000' } });
       const chat = { channel: 'web' as const, chatId: 'killed-worker' };
       const now = new Date();
       const dueAt = new Date(now.getTime() + 4_000);
