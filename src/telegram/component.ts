@@ -1,6 +1,6 @@
 import type { Component } from '../runtime/lifecycle.js';
 import type { MycelProcess } from '../runtime/processes.js';
-import { submitTurn } from '../conversation/ingress.js';
+import { submitTurn, turnOptionsFromConfig } from '../conversation/ingress.js';
 import { TELEGRAM_WEBHOOK_PATH } from '../http/routes/telegram-webhook.js';
 import { createTelegramClient, describeApiError, verifyBot, type TelegramClient } from './client.js';
 import { InboxDispatcher } from './dispatcher.js';
@@ -85,7 +85,7 @@ export function telegramComponent(proc: MycelProcess): Component {
               ownerIds: config.telegram.ownerIds,
               sender,
               temporal: proc.client!,
-              submitTurn: (envelope) => submitTurn(proc.client!, { taskQueue: config.temporal.taskQueue, store: proc.store!, metrics: proc.metrics, logger }, envelope),
+              submitTurn: (envelope) => submitTurn(proc.client!, { ...turnOptionsFromConfig(config), store: proc.store!, metrics: proc.metrics, logger }, envelope),
             },
             row,
           ),
