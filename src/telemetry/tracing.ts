@@ -59,9 +59,13 @@ export function tracingEnabled(): boolean {
   return state !== undefined;
 }
 
-/** Sends every buffered span now (tests, and before a short-lived command exits). */
-export async function flushTracing(): Promise<void> {
-  await state?.provider.forceFlush();
+/** Sends every buffered span now (tests, and before a short-lived command exits); an unreachable collector is logged, not thrown. */
+export async function flushTracing(logger?: Logger): Promise<void> {
+  try {
+    await state?.provider.forceFlush();
+  } catch (err) {
+    logger?.warn(`could not export spans to the OTLP endpoint: ${formatError(err)}`);
+  }
 }
 
 export async function shutdownTracing(logger?: Logger): Promise<void> {

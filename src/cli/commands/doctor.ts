@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../logging/logger.js';
 import { runDoctor } from '../../operations/doctor/doctor.js';
 import { renderTable } from '../../operations/doctor/report.js';
-import { flushTracing } from '../../telemetry/tracing.js';
+import { flushTracing, installTracing } from '../../telemetry/tracing.js';
 import type { CliContext } from '../context.js';
 
 /** `mycel doctor [--json]`: validates the deployment; exit code 0 only when every check passes. */
@@ -28,6 +28,8 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       // Progress lines of the server and worker (and the planned failures of the retry stage)
       // would drown the table: errors only, unless MYCEL_LOG_LEVEL asks for more.
       const logger = createLogger({ level: process.env.MYCEL_LOG_LEVEL ? config.logLevel : 'error' });
+      // With OTLP configured, the validation workflow is traced like any other work.
+      installTracing(config, logger);
       const interactive = !opts.json && Boolean(process.stderr.isTTY);
       const report = await runDoctor({
         config,
@@ -35,7 +37,7 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
         onStage: interactive ? (stage) => process.stderr.write(stage === 'done' ? '' : `  validating: ${stage}…\n`) : undefined,
       });
       ctx.out(opts.json ? JSON.stringify(report, null, 2) : renderTable(report));
-      await flushTracing();
+      await flushTracing(logger);
       process.exitCode = report.ok ? 0 : 1;
     });
 }

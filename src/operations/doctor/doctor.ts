@@ -11,7 +11,7 @@ import { redactUrl } from '../../shared/redact.js';
 import { openMigratedDatabase, type Store } from '../../storage/database.js';
 import { connectClient, connectWorker, targetFromConfig } from '../../temporal/client.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../../temporal/dev-server.js';
-import { createWorker } from '../../worker/worker.js';
+import { createWorker, installTemporalRuntime } from '../../worker/worker.js';
 import { databaseChecks } from './database-checks.js';
 import { runCheck, skipped, type CheckResult, type DoctorReport } from './report.js';
 import { modelCheck, telegramCheck } from './service-checks.js';
@@ -34,6 +34,8 @@ interface TemporaryEmbedded {
 
 /** Starts a worker in this process (all of Mycel's workflows and activities) on the task queue. */
 async function startOwnWorker(config: MycelConfig, logger: Logger, address: string, client: Client): Promise<NonNullable<TemporaryEmbedded['worker']>> {
+  // Before the first native connection, so the SDK's lines go to Mycel's logger.
+  installTemporalRuntime(logger);
   const store = await openMigratedDatabase(config.databaseUrl);
   try {
     const connection = await connectWorker(targetFromConfig(config, address));
