@@ -17,7 +17,9 @@ export function sqlitePathFromUrl(url: string): string {
 export function createSqliteDialect(url: string): StorageDialect {
   const file = sqlitePathFromUrl(url);
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const client: Client = createClient({ url: file === ':memory:' ? ':memory:' : `file:${file}`, intMode: 'number' });
+  // The client keeps a pool of connections; `timeout` is the busy timeout of every one of
+  // them (a PRAGMA would reach only the connection that happens to run it).
+  const client: Client = createClient({ url: file === ':memory:' ? ':memory:' : `file:${file}`, intMode: 'number', timeout: SQLITE_BUSY_TIMEOUT_MS });
   return {
     capabilities: { name: 'sqlite', fullText: 'fts5', serialType: 'integer', jsonType: 'text' },
     kyselyDialect: new LibsqlDialect({ client }),
