@@ -16,13 +16,21 @@ async function runUntilSignal(ctx: CliContext, parts: ProcessParts, label: strin
   };
   process.on('SIGINT', onEarlySignal);
   process.on('SIGTERM', onEarlySignal);
+  const dropEarlyHandlers = () => {
+    process.removeListener('SIGINT', onEarlySignal);
+    process.removeListener('SIGTERM', onEarlySignal);
+  };
   let proc: MycelProcess;
   try {
     proc = await startProcess(config, logger, parts);
-  } finally {
-    process.removeListener('SIGINT', onEarlySignal);
-    process.removeListener('SIGTERM', onEarlySignal);
+  } catch (err) {
+    dropEarlyHandlers();
+    throw err;
   }
+  // The lifecycle's handlers go in before the early ones come out: with no listener for an
+  // instant, a signal would take its default action and skip the orderly stop.
+  const stopped = proc.lifecycle.untilSignal();
+  dropEarlyHandlers();
   if (early) {
     await proc.lifecycle.stop();
     logger.info({ signal: early }, `${label} stopped`);
@@ -33,7 +41,7 @@ async function runUntilSignal(ctx: CliContext, parts: ProcessParts, label: strin
   logger.info({ ms, http: proc.http?.url, temporal: proc.temporalAddress }, `${label} ready`);
   if (proc.http) ctx.out(`Mycel is ready at ${proc.http.url}  (${temporal}, data in ${config.dataDir}; Ctrl-C stops)`);
   else ctx.out(`Mycel ${label} is running (${temporal}, task queue "${config.temporal.taskQueue}"; Ctrl-C stops)`);
-  const signal = await proc.lifecycle.untilSignal();
+  const signal = await stopped;
   logger.info({ signal }, `${label} stopped`);
 }
 
