@@ -20,22 +20,11 @@ import { Metrics } from '../../src/metrics/metrics.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { runCommand } from '../../src/tools/builtin/shell.js';
 import { toolRuntime } from '../../src/tools/runtime.js';
+import { distribution, type Distribution } from '../stats.js';
 
 /** Calls measured per variant (after WARMUP calls). */
 export const TOOLS_BENCH_CALLS = 200;
 const WARMUP = 20;
-
-export interface Distribution {
-  runs: number;
-  medianMs: number;
-  p95Ms: number;
-}
-
-function distribution(samples: number[]): Distribution {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { runs: samples.length, medianMs: Math.round(at(0.5) * 100) / 100, p95Ms: Math.round(at(0.95) * 100) / 100 };
-}
 
 async function time(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < WARMUP; i++) await fn(-i - 1);

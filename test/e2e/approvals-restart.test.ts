@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnMycel, tempDataDir, type MycelCli } from '../support/cli-process.js';
+import { waitFor } from '../support/wait.js';
 
 let running: MycelCli | undefined;
 afterEach(async () => {
@@ -9,15 +10,6 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('an approval pending across a full restart', () => {
   it('still resumes once after Mycel (embedded Temporal included) stops and starts again', async () => {

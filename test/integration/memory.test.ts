@@ -2,18 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryRetentionScheduleId } from '../../src/memory/schedule.js';
 import { startTestMycel, testDialects, type TestMycel } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 const newChat = () => `mem-${randomBytes(4).toString('hex')}`;
 
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe.each(testDialects())('memory through the HTTP API on $name', (dialect) => {
   let mycel: TestMycel;

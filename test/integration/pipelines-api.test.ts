@@ -3,18 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 const FIXTURES = path.resolve('test/fixtures/pipelines');
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('pipelines through the HTTP API and chat', () => {
   let mycel: TestMycel;

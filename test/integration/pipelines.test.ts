@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { loadWorkflowBundle } from '../../src/worker/bundle.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { testDialects } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 const FIXTURES = path.resolve('test/fixtures/pipelines');
 
@@ -38,15 +39,6 @@ function events(dir: string, runId?: string): Event[] {
 const at = (list: Event[], task: string, what: string) => list.find((e) => e.task === task && e.what === what)!.at;
 const count = (list: Event[], task: string) => list.filter((e) => e.task === task && e.what !== 'end').length;
 
-async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('pipelines on the dev server', () => {
   let mycel: TestMycel;

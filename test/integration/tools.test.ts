@@ -7,6 +7,7 @@ import { defaultPolicy } from '../../src/tools/policy.js';
 import { toolRuntime } from '../../src/tools/runtime.js';
 import type { ToolContext } from '../../src/tools/types.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 let mycel: TestMycel;
 let deps: ActivityDeps;
@@ -24,15 +25,6 @@ function ctx(): ToolContext {
   };
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   mycel = await startTestMycel();
