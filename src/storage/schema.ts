@@ -334,53 +334,5 @@ export interface TelegramTables {
   telegram_chats: TelegramChatsTable;
 }
 
-/** A promise: a reminder or follow-up that Mycel keeps, one-off or recurring. */
-export interface PromisesTable {
-  /** Short id a person types (`/cancel r…`), derived from the creating tool call's id. */
-  id: string;
-  channel: string;
-  chat_id: string;
-  user_id: string;
-  text: string;
-  /** When it is due; for a recurring promise, its next occurrence. */
-  due_at: string;
-  status: 'pending' | 'delivered' | 'cancelled';
-  /** JSON of the recurrence rule; null for a one-off. */
-  recurrence: string | null;
-  /** The chat's time zone when it was made (how its times are shown). */
-  time_zone: string;
-  /** The promise workflow's id (one-off) or the Temporal Schedule's id (recurring). */
-  workflow_id: string;
-  /** The tool call that created it (idempotency key), and its turn and conversation workflow. */
-  source_call_id: string;
-  source_turn: string;
-  source_workflow_id: string | null;
-  created_at: string;
-  updated_at: string;
-  delivered_at: string | null;
-  cancelled_at: string | null;
-  cancelled_by: string | null;
-  /** How many times it was delivered (1 for a delivered one-off). */
-  deliveries: Generated<number>;
-}
-
-/** One firing of a promise, recorded before it is sent. */
-export interface PromiseDeliveriesTable {
-  /** The promise id (one-off) or `<id>@<occurrence ISO time>` (recurring). */
-  key: string;
-  promise_id: string;
-  /** The due time this firing was for. */
-  due_at: string;
-  recorded_at: string;
-  /** Set once the transcript line and the channel message are out. */
-  completed_at: string | null;
-  delay_ms: number | null;
-}
-
-export interface PromiseTables {
-  promises: PromisesTable;
-  promise_deliveries: PromiseDeliveriesTable;
-}
-
 /** Every table. Capabilities add their own interface to this intersection. */
 export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables;
