@@ -111,7 +111,8 @@ describe('a reminder across a full restart', () => {
 describe('a reminder whose worker is killed mid-delivery', () => {
   it('is delivered exactly once after `mycel start` is killed with SIGKILL between recording and sending', async () => {
     const dataDir = newDataDir();
-    running = await spawnMycel({ dataDir, env: { [TEST_PAUSE_VARIABLE]: 'after-record:30000' } });
+    // Warn level whatever the run's MYCEL_TEST_LOG_LEVEL: the test reads the hook's warning.
+    running = await spawnMycel({ dataDir, env: { [TEST_PAUSE_VARIABLE]: 'after-record:30000', MYCEL_LOG_LEVEL: 'warn' } });
     const chat = 'killed-promise';
     const { id, dueAt } = await remind(running, chat, '6s', 'survive the kill');
 
@@ -147,7 +148,7 @@ describe('a reminder whose worker is killed mid-delivery', () => {
     const store = await openMigratedDatabase(config.databaseUrl);
     const { client, connection } = await connectClient({ address: inject('temporalAddress'), namespace: 'default' });
     try {
-      running = await spawnMycel({ dataDir, args: ['worker'], env: { ...env, [TEST_PAUSE_VARIABLE]: 'after-append:30000' } });
+      running = await spawnMycel({ dataDir, args: ['worker'], env: { ...env, [TEST_PAUSE_VARIABLE]: 'after-append:30000', MYCEL_LOG_LEVEL: 'warn' } });
       const chat = { channel: 'web' as const, chatId: 'killed-worker' };
       const now = new Date();
       const dueAt = new Date(now.getTime() + 4_000);
