@@ -3,7 +3,7 @@ import type { HttpDeps } from '../http/context.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import type { Component } from '../runtime/lifecycle.js';
 import type { MycelProcess } from '../runtime/processes.js';
-import { databaseCheck, temporalCheck, workerPollingCheck } from '../runtime/readiness.js';
+import { readinessChecks } from '../runtime/readiness.js';
 import { installBacklogSampler } from './backlog.js';
 
 /**
@@ -24,11 +24,7 @@ export function workerHealthComponent(proc: MycelProcess, port: number): Compone
         metrics: proc.metrics,
         store: proc.store!,
         temporal: proc.client!,
-        readiness: [
-          temporalCheck(proc.client!, config.temporal.namespace),
-          databaseCheck(proc.store!),
-          workerPollingCheck(proc.client!, config.temporal.namespace, config.temporal.taskQueue),
-        ],
+        readiness: readinessChecks(proc.client!, proc.store!, config.temporal),
         info: { role: 'worker' },
       };
       installBacklogSampler(proc.metrics, proc.client!, config.temporal.namespace, config.temporal.taskQueue);

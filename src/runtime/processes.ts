@@ -21,7 +21,7 @@ import { installBacklogSampler } from '../metrics/backlog.js';
 import { workerHealthComponent } from '../metrics/metrics-server.js';
 import { installTracing } from '../telemetry/tracing.js';
 import { Lifecycle, type Component } from './lifecycle.js';
-import { databaseCheck, temporalCheck, workerPollingCheck } from './readiness.js';
+import { readinessChecks } from './readiness.js';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 
 /** Which parts a process runs. */
@@ -161,11 +161,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
           metrics: proc.metrics,
           store: proc.store!,
           temporal: proc.client!,
-          readiness: [
-            temporalCheck(proc.client!, config.temporal.namespace),
-            databaseCheck(proc.store!),
-            workerPollingCheck(proc.client!, config.temporal.namespace, config.temporal.taskQueue),
-          ],
+          readiness: readinessChecks(proc.client!, proc.store!, config.temporal),
           info: { temporalUiUrl: proc.embedded?.uiUrl, embeddedTemporal: Boolean(proc.embedded) },
         };
         installBacklogSampler(proc.metrics, proc.client!, config.temporal.namespace, config.temporal.taskQueue);

@@ -48,3 +48,12 @@ export function workerPollingCheck(client: Client, namespace: string, taskQueue:
     },
   };
 }
+
+/** The checks `/readyz` runs on every server of a process: Temporal, database, worker polling. */
+export function readinessChecks(client: Client, store: Store, temporalConfig: { namespace: string; taskQueue: string }) {
+  return [
+    temporalCheck(client, temporalConfig.namespace),
+    databaseCheck(store),
+    workerPollingCheck(client, temporalConfig.namespace, temporalConfig.taskQueue),
+  ];
+}
