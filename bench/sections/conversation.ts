@@ -8,14 +8,10 @@
  * TEMPORAL_ADDRESS when set, else starts an embedded Temporal) and prints JSON.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { startProcess, type MycelProcess } from '../../src/runtime/processes.js';
+import type { MycelProcess } from '../../src/runtime/processes.js';
 import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
 import { distribution, type Distribution } from '../stats.js';
+import { startBenchInstance } from '../instance.js';
 
 /** Sequential turns (and as many baseline Updates) measured, after the warm-up. */
 export const CONVERSATION_BENCH_TURNS = 200;
@@ -124,34 +120,13 @@ export async function measureConversation(proc: MycelProcess, options: { quick?:
   };
 }
 
-/** A worker + gateway of its own (offline brain), on the given Temporal or an embedded one. */
-async function startBenchInstance(temporalAddress: string | undefined): Promise<{ proc: MycelProcess; dispose(): Promise<void> }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-bench-conversation-'));
-  const config = loadConfig({
-    MYCEL_DATA_DIR: dataDir,
-    MYCEL_HTTP_PORT: '0',
-    MYCEL_MODEL: 'offline',
-    MYCEL_TASK_QUEUE: `bench-conversation-${randomBytes(3).toString('hex')}`,
-    MYCEL_LOG_LEVEL: 'warn',
-    ...(temporalAddress ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
-    ...(process.env.MYCEL_TEMPORAL_BIN ? { MYCEL_TEMPORAL_BIN: process.env.MYCEL_TEMPORAL_BIN } : {}),
-  });
-  const proc = await startProcess(config, createLogger({ level: 'warn', pretty: false }), { embedded: !temporalAddress, worker: true, gateway: true });
-  return {
-    proc,
-    async dispose() {
-      await proc.lifecycle.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Bench section entry: uses the running instance's Temporal when given, else an embedded one. */
 const section = {
   name: 'conversation',
   description: `conversation: offline-brain turn through the HTTP API against a bare Update (median, p95; target ≤ ${CONVERSATION_RATIO_TARGET}x), throughput of ${CONVERSATION_BENCH_CHATS} chats at once`,
   async run(ctx: { temporalAddress?: string; quick?: boolean } = {}): Promise<ConversationBenchResult> {
-    const instance = await startBenchInstance(ctx.temporalAddress);
+    const instance = await startBenchInstance('conversation', ctx.temporalAddress, { env: { MYCEL_MODEL: 'offline' } });
     try {
       return await measureConversation(instance.proc, { quick: ctx.quick });
     } finally {

@@ -15,15 +15,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { recallFacts } from '../../src/memory/recall.js';
 import { factIdFor, retentionExpiry } from '../../src/memory/store.js';
 import { subjectOf } from '../../src/memory/text.js';
 import type { ChatRef } from '../../src/memory/types.js';
-import { startProcess, type MycelProcess } from '../../src/runtime/processes.js';
+import type { MycelProcess } from '../../src/runtime/processes.js';
 import { openMigratedDatabase, type Store } from '../../src/storage/database.js';
 import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
+import { startBenchInstance } from '../instance.js';
 
 /** Facts stored in the measured chat. */
 export const MEMORY_BENCH_FACTS = 100_000;
@@ -353,27 +352,6 @@ export async function measureTurnOverhead(proc: MycelProcess, facts = MEMORY_BEN
 /** Turns not measured at the start (workflow creation, caches). */
 const TURN_WARMUP = 5;
 
-/** A worker + gateway of its own (offline brain) on the given Temporal, or an embedded one. */
-async function startBenchInstance(temporalAddress: string | undefined): Promise<{ proc: MycelProcess; dispose(): Promise<void> }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-bench-memory-'));
-  const config = loadConfig({
-    MYCEL_DATA_DIR: dataDir,
-    MYCEL_HTTP_PORT: '0',
-    MYCEL_MODEL: 'offline',
-    MYCEL_TASK_QUEUE: `bench-memory-${randomBytes(3).toString('hex')}`,
-    MYCEL_LOG_LEVEL: 'warn',
-    ...(temporalAddress ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
-    ...(process.env.MYCEL_TEMPORAL_BIN ? { MYCEL_TEMPORAL_BIN: process.env.MYCEL_TEMPORAL_BIN } : {}),
-  });
-  const proc = await startProcess(config, createLogger({ level: 'warn', pretty: false }), { embedded: !temporalAddress, worker: true, gateway: true });
-  return {
-    proc,
-    async dispose() {
-      await proc.lifecycle.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 export interface MemoryBenchResult {
   recall: RecallResult[];
@@ -387,7 +365,7 @@ const section = {
   async run(ctx: { temporalAddress?: string; quick?: boolean } = {}): Promise<MemoryBenchResult> {
     const facts = ctx.quick ? 10_000 : MEMORY_BENCH_FACTS;
     const recall = await measureRecallAllDialects(facts, ctx.quick ? 100 : MEMORY_BENCH_QUERIES);
-    const instance = await startBenchInstance(ctx.temporalAddress);
+    const instance = await startBenchInstance('memory', ctx.temporalAddress, { env: { MYCEL_MODEL: 'offline' } });
     try {
       return { recall, turnOverhead: await measureTurnOverhead(instance.proc, facts, ctx.quick ? 15 : MEMORY_BENCH_TURNS) };
     } finally {

@@ -13,16 +13,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { runResult, startPipelineRun } from '../../src/pipelines/client.js';
 import { getRun } from '../../src/pipelines/store.js';
-import { startProcess, type MycelProcess } from '../../src/runtime/processes.js';
+import type { MycelProcess } from '../../src/runtime/processes.js';
 import { CACHE_DIR, PACKAGE_ROOT } from '../../src/shared/paths.js';
 import { CHAIN_TASKS, FANOUT_TASKS } from '../pipelines/bench.js';
+import { startBenchInstance } from '../instance.js';
 
 /** The target of the issue: a 100-task fan-out at most this many times slower than the bare activities. */
 export const FANOUT_RATIO_TARGET = 1.5;
@@ -172,33 +170,13 @@ export function probeCloaca(): PipelinesBenchResult['peer'] {
   return { ...peer, status: 'unavailable', reason: 'cloaca imports, but no peer script for its API is part of this bench yet' };
 }
 
-/** Starts a worker (and an embedded Temporal server unless an address is given) with the bench pipelines. */
-async function startBenchWorker(temporalAddress: string | undefined): Promise<{ proc: MycelProcess; dispose(): Promise<void> }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-bench-pipelines-'));
-  const config = loadConfig({
-    MYCEL_DATA_DIR: dataDir,
-    MYCEL_PIPELINES: path.join(PACKAGE_ROOT, 'bench', 'pipelines'),
-    MYCEL_TASK_QUEUE: `bench-pipelines-${randomBytes(3).toString('hex')}`,
-    MYCEL_LOG_LEVEL: 'warn',
-    ...(temporalAddress ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
-    ...(process.env.MYCEL_TEMPORAL_BIN ? { MYCEL_TEMPORAL_BIN: process.env.MYCEL_TEMPORAL_BIN } : {}),
-  });
-  const proc = await startProcess(config, createLogger({ level: 'warn', pretty: false }), { embedded: !temporalAddress, worker: true, gateway: false });
-  return {
-    proc,
-    async dispose() {
-      await proc.lifecycle.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Bench section entry: uses the running instance's Temporal when given, else an embedded one. */
 const section = {
   name: 'pipelines',
   description: `pipelines: per-task overhead against a bare activity (median, p95), ${FANOUT_TASKS}-task fan-out against ${FANOUT_TASKS} activities by hand (target ≤ ${FANOUT_RATIO_TARGET}x), peer cloaca`,
   async run(ctx: { temporalAddress?: string; quick?: boolean } = {}): Promise<PipelinesBenchResult> {
-    const worker = await startBenchWorker(ctx.temporalAddress);
+    const worker = await startBenchInstance('pipelines', ctx.temporalAddress, { gateway: false, env: { MYCEL_PIPELINES: path.join(PACKAGE_ROOT, 'bench', 'pipelines') } });
     try {
       const measured = await measurePipelines(worker.proc, ctx.quick);
       return { ...measured, peer: probeCloaca() };
