@@ -24,7 +24,9 @@ describe('the model brain against a local OpenAI-compatible stand-in', () => {
     const chat = newChat();
     const res = await mycel.api(`/api/chats/${chat}/messages`, { body: { text: 'hello model' } });
     expect(res.body).toEqual({ reply: 'You said: hello model', turn: 1 });
-    const request = standIn.requests.at(-1)!;
+    // Memory extraction also asks the model after each turn, so pick the turn's own request.
+    const request = standIn.requests.find((r) => r.tools !== undefined && JSON.stringify(r.messages).includes('hello model'))!;
+    expect(request).toBeDefined();
     expect(request.model).toBe('stand-in');
     expect(request.messages[0]).toMatchObject({ role: 'system' });
     expect(request.messages[0]!.content).toMatch(/untrusted data/);
