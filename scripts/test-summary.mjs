@@ -31,7 +31,10 @@ for (const file of process.argv.slice(2)) {
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const p = report.numPassedTests ?? 0;
-  const f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  // A file that failed with no failed test (it did not load, a hook threw) counts as one failure;
+  // numFailedTestSuites counts every describe block around a failed test, so it is not used.
+  const brokenFiles = (report.testResults ?? []).filter((suite) => suite.status === 'failed' && !(suite.assertionResults ?? []).some((t) => t.status === 'failed')).length;
+  const f = (report.numFailedTests ?? 0) + brokenFiles;
   const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   console.log(`  ${file}: ${p} passed, ${f} failed, ${s} skipped`);
   passed += p;

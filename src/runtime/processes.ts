@@ -21,7 +21,7 @@ import { installBacklogSampler } from '../metrics/backlog.js';
 import { workerHealthComponent } from '../metrics/metrics-server.js';
 import { installTracing } from '../telemetry/tracing.js';
 import { Lifecycle, type Component } from './lifecycle.js';
-import { readinessChecks } from './readiness.js';
+import { readinessChecks, workerPollingCheck } from './readiness.js';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 
 /** Which parts a process runs. */
@@ -60,6 +60,31 @@ function requireAddress(config: MycelConfig, parts: ProcessParts): void {
       'TEMPORAL_ADDRESS is not set; `mycel worker` and `mycel gateway` run against an existing Temporal server.',
       'set TEMPORAL_ADDRESS=host:port (for example 127.0.0.1:7233), or run `mycel start` for everything in one process',
     );
+  }
+}
+
+/** How long the worker's start waits for Temporal to list its poller (readiness's worker check). */
+const POLLER_VISIBLE_TIMEOUT_MS = 10_000;
+
+/**
+ * Waits until Temporal lists a poller on the task queue, so that `/readyz` answers 200 as soon as
+ * start-up says the worker is polling. The worker's first poll reaches the server moments after
+ * it runs; if it does not within the bound, start-up goes on and `/readyz` says why.
+ */
+async function waitUntilServerSeesPoller(client: Client, temporal: { namespace: string; taskQueue: string }, logger: Logger): Promise<void> {
+  const check = workerPollingCheck(client, temporal.namespace, temporal.taskQueue);
+  const deadline = Date.now() + POLLER_VISIBLE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await check.check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        logger.warn({ err, taskQueue: temporal.taskQueue }, 'Temporal does not list the worker as polling yet; /readyz reports it until it does');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
 
@@ -139,6 +164,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         running = worker.run().finally(() => connection.close());
         running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
         while (worker.getState() === 'INITIALIZED') await new Promise((r) => setTimeout(r, 10));
+        await waitUntilServerSeesPoller(proc.client!, config.temporal, logger);
         logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
         await ensureMemoryRetentionSchedule(proc.client!, config.temporal.taskQueue, logger).catch((err) => logger.warn({ err }, 'memory retention schedule not created; retrying at the next start'));
       },

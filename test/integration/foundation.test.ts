@@ -3,6 +3,7 @@ import { startTestMycel } from '../support/harness.js';
 import { testDialects } from '../support/databases.js';
 
 describe.each(testDialects())('a worker + gateway process on $name', (dialect) => {
+  // Start-up returns once Temporal lists the worker's poller, so /readyz is 200 straight away.
   it('becomes ready: Temporal reachable, database migrated, worker polling', async () => {
     const mycel = await startTestMycel({ dialect });
     try {
