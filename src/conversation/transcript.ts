@@ -142,3 +142,28 @@ export async function latestMessageId(store: Queryable, chat: ChatRef): Promise<
     .executeTakeFirst();
   return row ? Number(row.id) : 0;
 }
+
+/** Most chats `listChats` returns. */
+export const MAX_LIST_CHATS = 200;
+
+/** One chat of a channel, as `GET /api/chats` lists it. */
+export interface ChatSummary {
+  chatId: string;
+  /** Lines in its transcript. */
+  messages: number;
+  /** Time of its newest line (ISO-8601 UTC). */
+  lastMessageAt: string;
+}
+
+/** The chats of a channel that have a transcript, the most recently active first. */
+export async function listChats(store: Queryable, channel: ChatRef['channel'], limit = MAX_LIST_CHATS): Promise<ChatSummary[]> {
+  const rows = await store.db
+    .selectFrom('messages')
+    .select((eb) => ['chat_id', eb.fn.max('id').as('last_id'), eb.fn.max('at').as('last_at'), eb.fn.countAll().as('count')])
+    .where('channel', '=', channel)
+    .groupBy('chat_id')
+    .orderBy('last_id', 'desc')
+    .limit(Math.min(Math.max(1, Math.trunc(limit)), MAX_LIST_CHATS))
+    .execute();
+  return rows.map((r) => ({ chatId: r.chat_id, messages: Number(r.count), lastMessageAt: String(r.last_at) }));
+}

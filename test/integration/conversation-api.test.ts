@@ -54,6 +54,22 @@ describe.each(testDialects())('chat HTTP API on $name', (dialect) => {
   });
   afterAll(() => mycel?.stop());
 
+  it('lists the chats with a transcript, the most recently active first', async () => {
+    const [first, second] = [newChat(), newChat()];
+    for (const [chat, text] of [[first, '/start'], [second, '/help'], [first, '/tools']] as const) {
+      expect((await mycel.api(`/api/chats/${chat}/messages`, { body: { text } })).status).toBe(200);
+    }
+    const res = await mycel.api('/api/chats');
+    expect(res.status).toBe(200);
+    const ours = res.body.filter((c: { chatId: string }) => c.chatId === first || c.chatId === second);
+    expect(ours.map((c: { chatId: string; messages: number }) => [c.chatId, c.messages])).toEqual([
+      [first, 4],
+      [second, 2],
+    ]);
+    expect(Date.parse(ours[0].lastMessageAt)).toBeGreaterThanOrEqual(Date.parse(ours[1].lastMessageAt));
+    expect((await mycel.api('/api/chats?limit=0')).status).toBe(400);
+  });
+
   it('holds a conversation with the offline brain and serves the transcript oldest first', async () => {
     const chat = newChat();
     const start = await mycel.api(`/api/chats/${chat}/messages`, { body: { text: '/start' } });

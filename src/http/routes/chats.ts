@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { InvalidEnvelopeError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
-import { latestMessageId, listMessages, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
+import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
 import type { HttpDeps } from '../context.js';
@@ -56,6 +56,25 @@ const MessageSchema = z
     kind: z.string().optional().openapi({ description: 'set for lines that are not turn replies, e.g. "reminder"' }),
   })
   .openapi('Message');
+
+const ChatSummarySchema = z
+  .object({
+    chatId: z.string(),
+    messages: z.number().int().openapi({ description: 'lines in its transcript' }),
+    lastMessageAt: z.string().openapi({ description: 'ISO-8601 UTC time of its newest line' }),
+  })
+  .openapi('ChatSummary');
+
+const chatsRoute = createRoute({
+  method: 'get',
+  path: '/api/chats',
+  summary: 'The web chats that have a transcript, the most recently active first',
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_CHATS).optional() }) },
+  responses: {
+    200: { description: 'chats, newest activity first', content: { 'application/json': { schema: z.array(ChatSummarySchema) } } },
+    400: { description: 'bad limit', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+});
 
 const sendRoute = createRoute({
   method: 'post',
@@ -155,6 +174,11 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       if (err instanceof TurnTimeoutError) return c.json({ error: `${err.message} ${err.hint ?? ''}`.trim() }, 504);
       return c.json({ error: formatError(err) }, 503);
     }
+  });
+
+  app.openapi(chatsRoute, async (c) => {
+    const { limit } = c.req.valid('query');
+    return c.json(await listChats(deps.store, 'web', limit ?? MAX_LIST_CHATS), 200);
   });
 
   app.openapi(listRoute, async (c) => {
