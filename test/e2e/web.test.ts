@@ -323,7 +323,10 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
   });
 
   it('starts a chat from the home page with the keyboard, and says clearly what a missing page is', async () => {
+    // A chat this browser never opened is listed from GET /api/chats.
+    await mycel.api('/api/chats/web-listed-elsewhere/messages', { body: { text: '/start' } });
     const page = await openPage('/');
+    await page.getByRole('link', { name: 'web-listed-elsewhere' }).waitFor();
     await screenshot(page, 'home-desktop');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
