@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import type { TaskContext } from '../pipelines/api.js';
+import { attemptLimit } from '../pipelines/attempt-limit.js';
 import type { TaskStatus } from '../pipelines/dag.js';
 import { isJsonObject, jsonBytes, jsonProblem, type JsonObject, type JsonValue } from '../pipelines/json.js';
 import {
@@ -100,6 +101,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
         });
       };
 
+      const limit = attemptLimit(activity.cancellationSignal, activity.info.startToCloseTimeoutMs);
       try {
         const stored = input.parents.filter((p) => 'stored' in p).map((p) => p.id);
         const fromDb = await loadOutputs(deps.store, input.runId, stored);
@@ -121,7 +123,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
           runId: input.runId,
           taskId: input.taskId,
           attempt,
-          signal: activity.cancellationSignal,
+          signal: limit.signal,
           log: (message) => log.info(message),
           notify: async (chat, text) => {
             sent += 1;
@@ -136,7 +138,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
           await record('skipped', { error: reason });
           return { status: 'skipped', attempt, reason };
         }
-        const raw = await def.run(ctx);
+        const raw = await limit.race(def.run(ctx));
         const output = (raw === undefined ? null : raw) as JsonValue;
         const problem = jsonProblem(output);
         if (problem) {
@@ -182,6 +184,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
           message,
           details: [{ taskId: input.taskId, attempt } satisfies TaskFailureDetails],
         });
+      } finally {
+        limit.dispose();
       }
     },
 

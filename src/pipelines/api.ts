@@ -56,7 +56,7 @@ export interface TaskContext<Parents = Record<string, JsonValue>> {
   readonly taskId: string;
   /** 1 on the first attempt, 2 on the first retry, … */
   readonly attempt: number;
-  /** Aborted when the run is cancelled or the worker shuts down. */
+  /** Aborted when the run is cancelled, the worker shuts down, or the attempt reaches its timeout. */
   readonly signal: AbortSignal;
   /** Writes a line to the worker's log, tagged with the run and task. */
   log(message: string): void;

@@ -130,6 +130,13 @@ describe('pipelines on the dev server', () => {
     expect(Date.now() - started).toBeLessThan(4_900);
     expect(result).toMatchObject({ status: 'failed', failedTask: 'sleepy' });
     expect(result.error).toMatch(/timed out: an attempt ran longer than its timeout of 1000 ms/);
+    // The worker aborts ctx.signal at the attempt's timeout too, so the task stops instead of running on.
+    const aborted = await waitFor(() => events(dir, result.runId).find((e) => e.task === 'sleepy' && e.what === 'aborted'), 6_000);
+    const startedAt = at(events(dir, result.runId), 'sleepy', 'start');
+    expect(aborted.at - startedAt).toBeLessThan(4_000);
+    expect(events(dir, result.runId).some((e) => e.task === 'sleepy' && e.what === 'woke')).toBe(false);
+    const stored = await getRun(mycel.proc.store!, result.runId);
+    expect(stored?.tasks.find((t) => t.taskId === 'sleepy')).toMatchObject({ status: 'failed' });
   });
 
   it('skips a task whose condition is false, and its dependents unless they opt in', async () => {
