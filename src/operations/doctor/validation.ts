@@ -52,20 +52,44 @@ export function skippedValidation(reason: string): ValidationRun {
 /** A query that gets no answer in this time counts as unanswered (a busy worker must not stall the doctor). */
 export const QUERY_TIMEOUT_MS = 5_000;
 
-async function queryQuietly<T>(handle: WorkflowHandle, name: string): Promise<T | undefined> {
+/** How often the final `stageResults` query is asked before it counts as unanswered. */
+export const FINAL_QUERY_ATTEMPTS = 3;
+
+type QueryOutcome<T> = { value: T } | { error: string };
+
+/** One query, bounded by QUERY_TIMEOUT_MS; says why when it gets no answer. */
+async function queryOnce<T>(handle: WorkflowHandle, name: string): Promise<QueryOutcome<T>> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      handle.query<T>(name),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS);
+      handle.query<T>(name).then((value) => ({ value })),
+      new Promise<QueryOutcome<T>>((resolve) => {
+        timer = setTimeout(() => resolve({ error: `no answer within ${QUERY_TIMEOUT_MS / 1000} s` }), QUERY_TIMEOUT_MS);
       }),
     ]);
-  } catch {
-    return undefined;
+  } catch (err) {
+    return { error: formatError(err) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+async function queryQuietly<T>(handle: WorkflowHandle, name: string): Promise<T | undefined> {
+  const outcome = await queryOnce<T>(handle, name);
+  return 'value' in outcome ? outcome.value : undefined;
+}
+
+/**
+ * The final query reaches a closed workflow, which the worker replays from its history to
+ * answer; on a busy machine one try can miss, so it is asked up to FINAL_QUERY_ATTEMPTS times.
+ */
+export async function queryFinal<T>(handle: WorkflowHandle, name: string): Promise<QueryOutcome<T>> {
+  let outcome: QueryOutcome<T> = { error: 'not asked' };
+  for (let attempt = 1; attempt <= FINAL_QUERY_ATTEMPTS; attempt++) {
+    outcome = await queryOnce<T>(handle, name);
+    if ('value' in outcome) return outcome;
+  }
+  return outcome;
 }
 
 /**
@@ -109,15 +133,18 @@ export async function runValidation(
         timer = setTimeout(() => reject(new Error(`the validation workflow did not finish within ${VALIDATION_TIMEOUT_MS / 1000}s`)), VALIDATION_TIMEOUT_MS);
       }),
     ]);
-    const queried = await queryQuietly<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY);
+    const queried = await queryFinal<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY);
     const checks = results.map(toCheck);
-    if (!queried || JSON.stringify(queried) !== JSON.stringify(results)) {
+    if (!('value' in queried) || JSON.stringify(queried.value) !== JSON.stringify(results)) {
       checks.push({
         group: 'validation',
         name: 'queries',
         status: 'fail',
         ms: 0,
-        detail: queried ? 'the stageResults query disagrees with the workflow result' : 'the stageResults query did not answer',
+        detail:
+          'value' in queried
+            ? 'the stageResults query disagrees with the workflow result'
+            : `the stageResults query did not answer in ${FINAL_QUERY_ATTEMPTS} tries (last: ${queried.error})`,
         hint: 'queries need a worker with this workflow loaded: check the worker log for query failures',
       });
     }
