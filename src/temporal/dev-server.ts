@@ -16,6 +16,15 @@ export const DEV_SERVER_READY_TIMEOUT_MS = 60_000;
 export const TIMER_MAX_TIME_SHIFT = '10ms';
 /** How long a stopping server gets after SIGTERM before SIGKILL. */
 export const DEV_SERVER_STOP_TIMEOUT_MS = 5_000;
+/**
+ * Starts tried when a port was taken. Mycel picks the server's ports free, and the server picks
+ * three more for its internal services; another process can bind one of them first.
+ */
+export const DEV_SERVER_START_ATTEMPTS = 3;
+/** The server's output when a port it wanted was taken. */
+const PORT_TAKEN = /address already in use/i;
+/** Lines of the server's own output kept to explain a failed start. */
+const OUTPUT_TAIL_LINES = 20;
 
 export interface EmbeddedTemporalOptions {
   dataDir: string;
@@ -26,6 +35,8 @@ export interface EmbeddedTemporalOptions {
   ui?: boolean;
   /** SQLite file name inside dataDir. */
   dbFileName?: string;
+  /** Picks a free loopback port (tests replace it to provoke a taken port). */
+  pickPort?: () => Promise<number>;
 }
 
 /** A running embedded Temporal dev server. */
@@ -83,7 +94,7 @@ export async function waitForTemporal(address: string, namespace: string, timeou
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) {
-      throw new MycelError('TEMPORAL_START_FAILED', `The Temporal dev server exited with code ${child.exitCode} while starting.`, 'see the log lines above; another process may hold the data dir');
+      throw new MycelError('TEMPORAL_START_FAILED', `The Temporal dev server exited with code ${child.exitCode} while starting.`, 'another process may hold the data dir');
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -105,30 +116,34 @@ export async function waitForTemporal(address: string, namespace: string, timeou
   );
 }
 
-/**
- * Runs `temporal server start-dev` with its SQLite state in the data dir, on free loopback
- * ports, and waits until it is healthy. The child is bound to this process (it receives
- * SIGKILL if Mycel dies), and a server left by a crashed run is ended before a new one starts.
- */
-export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): Promise<EmbeddedTemporal> {
-  const { dataDir, logger } = options;
-  const namespace = options.namespace ?? 'default';
-  mkdirSync(dataDir, { recursive: true });
-  const dbFile = path.join(dataDir, options.dbFileName ?? 'temporal.db');
-  const pidFile = `${dbFile}.pid`;
-  await endLeftoverServer(pidFile, dbFile, logger);
+interface SpawnedServer {
+  child: ChildProcess;
+  address: string;
+  uiPort: number | undefined;
+  /** The last OUTPUT_TAIL_LINES lines the server wrote. */
+  output: string[];
+}
 
-  let binary: FoundBinary;
-  try {
-    binary = findTemporalBinary({ logger, ...options.binary });
-  } catch (err) {
-    return startWithSdkDownload(options, dbFile, namespace, err);
-  }
+/** Resolves once the child's output streams are closed (at most a second after it exited). */
+async function closed(child: ChildProcess): Promise<void> {
+  if (child.stdout?.closed !== false && child.stderr?.closed !== false) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1_000);
+    child.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
-  const port = await getPort({ host: '127.0.0.1' });
-  const httpPort = await getPort({ host: '127.0.0.1' });
-  const metricsPort = await getPort({ host: '127.0.0.1' });
-  const uiPort = options.ui ? await getPort({ host: '127.0.0.1' }) : undefined;
+/** Spawns `temporal server start-dev` on free loopback ports (not yet ready). */
+async function spawnServer(binary: FoundBinary, dbFile: string, namespace: string, options: EmbeddedTemporalOptions): Promise<SpawnedServer> {
+  const { logger } = options;
+  const pick = options.pickPort ?? (() => getPort({ host: '127.0.0.1' }));
+  const port = await pick();
+  const httpPort = await pick();
+  const metricsPort = await pick();
+  const uiPort = options.ui ? await pick() : undefined;
   const args = [
     'server', 'start-dev',
     '--db-filename', dbFile,
@@ -159,21 +174,62 @@ export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): P
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
   });
   const serverLog = logger.child({ component: 'temporal-server' });
+  const output: string[] = [];
   const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) serverLog.debug(line.trim());
+    for (const raw of chunk.toString('utf8').split('\n')) {
+      const line = raw.trim();
+      if (!line) continue;
+      serverLog.debug(line);
+      output.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+      if (output.length > OUTPUT_TAIL_LINES) output.shift();
+    }
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
-  if (child.pid) writeFileSync(pidFile, JSON.stringify({ pid: child.pid, dbFile } satisfies PidRecord));
+  if (child.pid) writeFileSync(`${dbFile}.pid`, JSON.stringify({ pid: child.pid, dbFile } satisfies PidRecord));
+  return { child, address: `127.0.0.1:${port}`, uiPort, output };
+}
 
-  const address = `127.0.0.1:${port}`;
+/**
+ * Runs `temporal server start-dev` with its SQLite state in the data dir, on free loopback
+ * ports, and waits until it is healthy. The child is bound to this process (it receives
+ * SIGKILL if Mycel dies), and a server left by a crashed run is ended before a new one starts.
+ */
+export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): Promise<EmbeddedTemporal> {
+  const { dataDir, logger } = options;
+  const namespace = options.namespace ?? 'default';
+  mkdirSync(dataDir, { recursive: true });
+  const dbFile = path.join(dataDir, options.dbFileName ?? 'temporal.db');
+  const pidFile = `${dbFile}.pid`;
+  await endLeftoverServer(pidFile, dbFile, logger);
+
+  let binary: FoundBinary;
   try {
-    await waitForTemporal(address, namespace, DEV_SERVER_READY_TIMEOUT_MS, child);
+    binary = findTemporalBinary({ logger, ...options.binary });
   } catch (err) {
-    child.kill('SIGKILL');
-    rmSync(pidFile, { force: true });
-    throw err;
+    return startWithSdkDownload(options, dbFile, namespace, err);
   }
+
+  let server: SpawnedServer;
+  for (let attempt = 1; ; attempt++) {
+    server = await spawnServer(binary, dbFile, namespace, options);
+    try {
+      await waitForTemporal(server.address, namespace, DEV_SERVER_READY_TIMEOUT_MS, server.child);
+      break;
+    } catch (err) {
+      server.child.kill('SIGKILL');
+      await closed(server.child);
+      rmSync(pidFile, { force: true });
+      const output = server.output.join('\n');
+      if (server.child.exitCode !== null && PORT_TAKEN.test(output) && attempt < DEV_SERVER_START_ATTEMPTS) {
+        logger.warn({ attempt, output: server.output.at(-1) }, 'a port the embedded Temporal server picked was taken by another process; starting it again on other ports');
+        continue;
+      }
+      if (!(err instanceof MycelError) || !output) throw err;
+      throw new MycelError(err.code, `${err.message}\n  its last output:\n${server.output.map((l) => `    ${l}`).join('\n')}`, err.hint);
+    }
+  }
+  const { child, address, uiPort } = server;
   logger.info({ address }, 'embedded Temporal is ready');
 
   let stopped: Promise<void> | undefined;
