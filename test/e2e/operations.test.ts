@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
 import { spawnMycel, tempDataDir, type MycelCli } from '../support/cli-process.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Operations against the real CLI: `mycel doctor` on the embedded default (nothing running,
@@ -64,16 +65,6 @@ interface Report {
 
 function parseReport(stdout: string): Report {
   return JSON.parse(stdout) as Report;
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('mycel doctor on the embedded default', () => {

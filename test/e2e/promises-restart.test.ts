@@ -8,6 +8,7 @@ import { openMigratedDatabase } from '../../src/storage/database.js';
 import { connectClient } from '../../src/temporal/client.js';
 import { loadConfig } from '../../src/config/config.js';
 import { spawnMycel, tempDataDir, type MycelCli } from '../support/cli-process.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Exactly-once promises against the real thing: `node bin/mycel.js start` with its embedded
@@ -34,16 +35,6 @@ function newDataDir(): string {
   const dir = tempDataDir('mycel-e2e-promises-');
   dataDirs.push(dir);
   return dir;
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface Line {

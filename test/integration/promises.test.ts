@@ -7,6 +7,7 @@ import { toolRuntime } from '../../src/tools/runtime.js';
 import type { ToolContext } from '../../src/tools/types.js';
 import { checkAndRecordHistory } from '../support/histories.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 let mycel: TestMycel;
 let deps: ActivityDeps;
@@ -27,16 +28,6 @@ async function say(chatId: string, text: string): Promise<string> {
 async function reminderLines(chatId: string): Promise<Array<{ text: string; at: string; kind?: string }>> {
   const res = await mycel.api(`/api/chats/${chatId}/messages`);
   return (res.body as Array<{ text: string; at: string; kind?: string }>).filter((m) => m.kind === 'reminder');
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 30_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** How late after its due time a delivery may be and still count as on time (a loaded 2-core machine). */
