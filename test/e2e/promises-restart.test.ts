@@ -164,8 +164,9 @@ describe('a reminder whose worker is killed mid-delivery', () => {
       const completedDelayMs = Date.parse(completed.completed_at!) - dueAt.getTime();
       const recoveryMs = Date.parse(completed.completed_at!) - readyAt;
       console.log(`[promises e2e] worker SIGKILL: restart ${restartMs} ms; completed ${completedDelayMs} ms after due, ${recoveryMs} ms after the new worker was ready`);
+      // Temporal stays up, so the whole outage (kill, new worker, retried delivery) fits the promise.
       expect(recoveryMs).toBeLessThanOrEqual(MAX_DELAY_MS);
-      expect(completedDelayMs).toBeLessThanOrEqual(restartMs + MAX_DELAY_MS);
+      expect(completedDelayMs).toBeLessThanOrEqual(MAX_DELAY_MS);
       const handle = client.workflow.getHandle(promiseWorkflowId(chat.chatId, promise.id));
       expect(await handle.result()).toBe('delivered');
       await new Promise((r) => setTimeout(r, WATCH_FOR_DUPLICATES_MS));
