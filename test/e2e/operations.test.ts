@@ -73,7 +73,7 @@ describe('mycel doctor on the embedded default', () => {
     const result = await mycel(['doctor', '--json'], dataDir);
     const report = parseReport(result.stdout);
     expect(report.checks.filter((c) => c.status === 'fail'), result.stderr).toEqual([]);
-    expect(result.code).toBe(0);
+    expect(result.code, `stderr: ${result.stderr}`).toBe(0);
     expect(report.mode).toBe('temporary');
     expect(report.checks.filter((c) => c.group === 'validation').map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
     expect(existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);

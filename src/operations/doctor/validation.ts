@@ -57,12 +57,27 @@ export const FINAL_QUERY_ATTEMPTS = 3;
 
 type QueryOutcome<T> = { value: T } | { error: string };
 
+/**
+ * Queries still running on the connection. A query that got no answer in time goes on (the
+ * client retries it on its own timers), and closing the connection under such a retry would
+ * throw out of a timer and crash the process: runValidation waits for them before it returns.
+ */
+type InFlight = Set<Promise<unknown>>;
+
 /** One query, bounded by QUERY_TIMEOUT_MS; says why when it gets no answer. */
-async function queryOnce<T>(handle: WorkflowHandle, name: string): Promise<QueryOutcome<T>> {
+async function queryOnce<T>(handle: WorkflowHandle, name: string, inFlight?: InFlight): Promise<QueryOutcome<T>> {
   let timer: NodeJS.Timeout | undefined;
+  const call = handle.query<T>(name);
+  if (inFlight) {
+    inFlight.add(call);
+    void call.then(
+      () => inFlight.delete(call),
+      () => inFlight.delete(call),
+    );
+  }
   try {
     return await Promise.race([
-      handle.query<T>(name).then((value) => ({ value })),
+      call.then((value) => ({ value })),
       new Promise<QueryOutcome<T>>((resolve) => {
         timer = setTimeout(() => resolve({ error: `no answer within ${QUERY_TIMEOUT_MS / 1000} s` }), QUERY_TIMEOUT_MS);
       }),
@@ -74,8 +89,8 @@ async function queryOnce<T>(handle: WorkflowHandle, name: string): Promise<Query
   }
 }
 
-async function queryQuietly<T>(handle: WorkflowHandle, name: string): Promise<T | undefined> {
-  const outcome = await queryOnce<T>(handle, name);
+async function queryQuietly<T>(handle: WorkflowHandle, name: string, inFlight?: InFlight): Promise<T | undefined> {
+  const outcome = await queryOnce<T>(handle, name, inFlight);
   return 'value' in outcome ? outcome.value : undefined;
 }
 
@@ -83,10 +98,10 @@ async function queryQuietly<T>(handle: WorkflowHandle, name: string): Promise<T 
  * The final query reaches a closed workflow, which the worker replays from its history to
  * answer; on a busy machine one try can miss, so it is asked up to FINAL_QUERY_ATTEMPTS times.
  */
-export async function queryFinal<T>(handle: WorkflowHandle, name: string): Promise<QueryOutcome<T>> {
+export async function queryFinal<T>(handle: WorkflowHandle, name: string, inFlight?: InFlight): Promise<QueryOutcome<T>> {
   let outcome: QueryOutcome<T> = { error: 'not asked' };
   for (let attempt = 1; attempt <= FINAL_QUERY_ATTEMPTS; attempt++) {
-    outcome = await queryOnce<T>(handle, name);
+    outcome = await queryOnce<T>(handle, name, inFlight);
     if ('value' in outcome) return outcome;
   }
   return outcome;
@@ -114,9 +129,10 @@ export async function runValidation(
 
   let seen: DoctorStageName | 'done' | undefined;
   let finished = false;
+  const inFlight: InFlight = new Set();
   const watcher = (async () => {
     while (!finished) {
-      const stage = await queryQuietly<DoctorStageName | 'done'>(handle, DOCTOR_CURRENT_STAGE_QUERY);
+      const stage = await queryQuietly<DoctorStageName | 'done'>(handle, DOCTOR_CURRENT_STAGE_QUERY, inFlight);
       if (stage && stage !== seen) {
         seen = stage;
         onStage?.(stage);
@@ -133,7 +149,7 @@ export async function runValidation(
         timer = setTimeout(() => reject(new Error(`the validation workflow did not finish within ${VALIDATION_TIMEOUT_MS / 1000}s`)), VALIDATION_TIMEOUT_MS);
       }),
     ]);
-    const queried = await queryFinal<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY);
+    const queried = await queryFinal<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY, inFlight);
     const checks = results.map(toCheck);
     if (!('value' in queried) || JSON.stringify(queried.value) !== JSON.stringify(results)) {
       checks.push({
@@ -151,7 +167,7 @@ export async function runValidation(
     return { checks, workflowId, runId };
   } catch (err) {
     // Timed out or failed: report what the workflow reached, then end it.
-    const partial = (await queryQuietly<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY)) ?? DOCTOR_STAGES.map((stage) => ({ stage, status: 'pending' as const }));
+    const partial = (await queryQuietly<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY, inFlight)) ?? DOCTOR_STAGES.map((stage) => ({ stage, status: 'pending' as const }));
     const reason = formatError(err);
     const checks = partial.map((r) =>
       r.status === 'passed' || r.status === 'failed'
@@ -161,9 +177,10 @@ export async function runValidation(
     await handle.terminate('mycel doctor gave up on this validation run').catch(() => undefined);
     return { checks, workflowId, runId };
   } finally {
-    // The watcher's last query may still be in flight; it ends on its own (or with the connection).
     finished = true;
     clearTimeout(timer);
-    void watcher;
+    // Every query must be over before the caller closes the connection (see InFlight).
+    await watcher;
+    await Promise.allSettled([...inFlight]);
   }
 }
