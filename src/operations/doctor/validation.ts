@@ -58,7 +58,7 @@ export const FINAL_QUERY_ATTEMPTS = 3;
 type QueryOutcome<T> = { value: T } | { error: string };
 
 /**
- * Queries still running on the connection. A query that got no answer in time goes on (the
+ * Every query a validation run started. A query that got no answer in time goes on (the
  * client retries it on its own timers), and closing the connection under such a retry would
  * throw out of a timer and crash the process: runValidation waits for them before it returns.
  */
@@ -68,13 +68,7 @@ type InFlight = Set<Promise<unknown>>;
 async function queryOnce<T>(handle: WorkflowHandle, name: string, inFlight?: InFlight): Promise<QueryOutcome<T>> {
   let timer: NodeJS.Timeout | undefined;
   const call = handle.query<T>(name);
-  if (inFlight) {
-    inFlight.add(call);
-    void call.then(
-      () => inFlight.delete(call),
-      () => inFlight.delete(call),
-    );
-  }
+  inFlight?.add(call);
   try {
     return await Promise.race([
       call.then((value) => ({ value })),
