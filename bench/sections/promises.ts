@@ -107,7 +107,7 @@ export async function measurePromiseDelivery(proc: MycelProcess, reminders: numb
   const deadline = firstDue + PROMISE_BENCH_WINDOW_MS + SETTLE_MS;
   let loadAtDue: number | undefined;
   const prefix = `bench-${run}-`;
-  let rows: Array<{ key: string; delay_ms: number | null; completed_at: string | null }> = [];
+  let rows: Array<{ key: string; delay_ms: number | null; completed_at: string | null }>;
   for (;;) {
     rows = await store.db
       .selectFrom('promise_deliveries')

@@ -59,7 +59,7 @@ describe('mycel pipelines (the CLI against a running worker)', () => {
   it('run: refuses an unknown pipeline and a bad input with a hint', async () => {
     const unknown = await mycelCli(['pipelines', 'run', 'nope'], env);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/There is no pipeline "nope"\.\n  hint: known pipelines: .*diamond/);
+    expect(unknown.stderr).toMatch(/There is no pipeline "nope"\.\n {2}hint: known pipelines: .*diamond/);
     const bad = await mycelCli(['pipelines', 'run', 'diamond', '--input', '{oops'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/The run input is not valid JSON/);

@@ -5,7 +5,6 @@ import { createLogger } from '../../src/logging/logger.js';
 import { submitTurn, TurnTimeoutError } from '../../src/conversation/ingress.js';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
-import { countersQuery } from '../../src/workflows/conversation.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
 function envelope(chatId: string, text: string, id = randomBytes(4).toString('hex'), sequence: number | null = null): Envelope {

@@ -328,7 +328,7 @@ describe('versions', () => {
       const runtime = createPipelineRuntime({ target: folder, store: mycel.proc.store! });
       const report = await runtime.ready;
       expect(report.loaded).toEqual([]);
-      expect(report.errors).toEqual([{ file, message: expect.stringMatching(/Pipeline "versioned" version 1 is already defined with another shape .*\n  hint: raise its version to 2/s) }]);
+      expect(report.errors).toEqual([{ file, message: expect.stringMatching(/Pipeline "versioned" version 1 is already defined with another shape .*\n {2}hint: raise its version to 2/s) }]);
       // A run started for a shape the worker does not have is refused when it begins.
       const mismatch = await startPipelineRun(client, { pipelineId: 'versioned', version: 1, shape: 'not-the-shape', input: {}, trigger: 'test', taskQueue });
       expect((await runResult(mismatch.handle)).error).toMatch(/has another shape than the one the run was started for/);

@@ -32,7 +32,7 @@ export async function telegramCheck(config: MycelConfig): Promise<CheckResult> {
       try {
         res = await fetch(`${apiRoot.replace(/\/+$/, '')}/bot${token}/getMe`, { signal: AbortSignal.timeout(SERVICE_TIMEOUT_MS) });
       } catch (err) {
-        throw new Error(`cannot reach the Bot API at ${apiRoot}: ${describeFetchError(err, token)}`);
+        throw new Error(`cannot reach the Bot API at ${apiRoot}: ${describeFetchError(err, token)}`, { cause: err });
       }
       const body = (await res.json().catch(() => undefined)) as { ok?: boolean; description?: string; result?: { id?: number; username?: string } } | undefined;
       if (res.status === 401 || res.status === 404) {

@@ -128,7 +128,7 @@ export async function temporalChecks(ctx: TemporalCheckContext): Promise<{ check
           }
           return detail;
         } catch (err) {
-          if (grpcCode(err) === GRPC_NOT_FOUND) throw new Error(`namespace "${namespace}" does not exist on ${ctx.address}`);
+          if (grpcCode(err) === GRPC_NOT_FOUND) throw new Error(`namespace "${namespace}" does not exist on ${ctx.address}`, { cause: err });
           throw err;
         }
       },

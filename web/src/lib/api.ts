@@ -75,7 +75,7 @@ function kindOf(status: number, message: string): FailureKind {
 
 /** Turns a non-2xx response into an ApiError carrying the server's own message and hint. */
 export async function errorFrom(res: Response): Promise<ApiError> {
-  let body: ErrorBody = {};
+  let body: ErrorBody;
   const text = await res.text().catch(() => '');
   try {
     body = JSON.parse(text) as ErrorBody;
