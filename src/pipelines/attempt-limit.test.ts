@@ -1,13 +1,25 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attemptLimit, AttemptTimeoutError } from './attempt-limit.js';
 
 const never = () => new Promise<never>(() => undefined);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('attemptLimit', () => {
-  it('aborts the signal and stops waiting at the timeout', async () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('aborts the signal and stops waiting at the timeout, not before', async () => {
     const limit = attemptLimit(new AbortController().signal, 50);
-    await expect(limit.race(never())).rejects.toBeInstanceOf(AttemptTimeoutError);
+    const outcome = limit.race(never());
+    const rejected = expect(outcome).rejects.toBeInstanceOf(AttemptTimeoutError);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(limit.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await rejected;
     expect(limit.signal.aborted).toBe(true);
     expect(String(limit.signal.reason)).toMatch(/timeout of 50 ms/);
     limit.dispose();
@@ -19,7 +31,7 @@ describe('attemptLimit', () => {
     await expect(limit.race('synchronous')).resolves.toBe('synchronous');
     await expect(limit.race(Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     limit.dispose();
-    await sleep(20);
+    await vi.advanceTimersByTimeAsync(5_000);
     expect(limit.signal.aborted).toBe(false);
   });
 
@@ -31,7 +43,9 @@ describe('attemptLimit', () => {
     void work.finally(() => (settled = true));
     cancel.abort(new Error('worker shutting down'));
     expect(limit.signal.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(29);
     expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     await expect(work).resolves.toBe('finished');
     limit.dispose();
   });
@@ -39,7 +53,7 @@ describe('attemptLimit', () => {
   it('never fires after dispose', async () => {
     const limit = attemptLimit(new AbortController().signal, 20);
     limit.dispose();
-    await sleep(40);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(limit.signal.aborted).toBe(false);
   });
 });

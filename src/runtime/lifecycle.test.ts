@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
 import { Lifecycle, type Component, type SignalSource } from './lifecycle.js';
 
@@ -63,9 +63,16 @@ describe('Lifecycle', () => {
       timedOut += 1;
     });
     await lifecycle.start([component('stuck', { hangStop: true })]);
-    void lifecycle.stop();
-    await new Promise((r) => setTimeout(r, 150));
-    expect(timedOut).toBe(1);
+    vi.useFakeTimers();
+    try {
+      void lifecycle.stop();
+      await vi.advanceTimersByTimeAsync(49);
+      expect(timedOut).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(timedOut).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('stops on %s and then lets a second signal through', async (signal) => {
