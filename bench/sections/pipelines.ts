@@ -5,21 +5,23 @@
  *   next finishing), against the same chain of no-op activities started by hand (median, p95).
  * - Fan-out: wall time of 100 parallel no-op tasks against 100 activities started at once
  *   by hand (target: ratio at most 1.5x), and a diamond's wall time.
- * - Peer: the same diamond and fan-out on Cloacina (`cloaca`, PyPI) with its SQLite backend,
- *   when it can be installed and imported here; otherwise the exact reason.
+ * - Peer shapes: a diamond, root → 100 leaves → join and root → 998 leaves → join (1,000 tasks, the largest graph), on Mycel
+ *   and on Cloacina (`cloaca` 0.3.1 from PyPI, SQLite backend) in the same run, through the
+ *   peer's own recipe and timing script in ../shared/peers; the ratio per shape (target: below
+ *   1 on every shape). An unavailable peer is reported with the exact reason.
  *
  * Standalone: `node bin/run-ts.js bench/sections/pipelines.ts [--quick]` starts an embedded
  * Temporal server and a worker in a temporary data dir and prints the result as JSON.
  */
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runResult, startPipelineRun } from '../../src/pipelines/client.js';
 import { getRun } from '../../src/pipelines/store.js';
 import type { MycelProcess } from '../../src/runtime/processes.js';
 import { CACHE_DIR, PACKAGE_ROOT } from '../../src/shared/paths.js';
-import { CHAIN_TASKS, FANOUT_TASKS } from '../pipelines/bench.js';
+import { CHAIN_TASKS, FANOUT_TASKS, JOIN_FANOUTS } from '../pipelines/bench.js';
 import { startBenchInstance } from '../instance.js';
 
 /** The target of the issue: a 100-task fan-out at most this many times slower than the bare activities. */
@@ -37,7 +39,13 @@ export interface PipelinesBenchResult {
   perTask: { pipeline: Distribution; bareActivity: Distribution; overheadMedianMs: number; ratioMedian: number };
   fanout: { tasks: number; pipelineMs: number; bareActivitiesMs: number; ratio: number; target: number; meetsTarget: boolean };
   diamond: { pipelineMs: number };
-  peer: { name: 'cloaca (Cloacina, SQLite)'; status: 'ok' | 'unavailable'; reason?: string };
+  /** The shapes the peer runs too: diamond, root → 100 leaves → join, root → 998 leaves → join (a 1,000-task graph; wall time). */
+  shapes: { diamond: Distribution; fanout100: Distribution; fanout1000: Distribution };
+  peer:
+    | { name: 'cloaca (Cloacina, SQLite)'; status: 'ok'; diamond: Distribution; fanout100: Distribution; fanout1000: Distribution }
+    | { name: 'cloaca (Cloacina, SQLite)'; status: 'unavailable'; reason: string };
+  /** Mycel's median over the peer's, per shape; absent when the peer is unavailable. */
+  vsPeer: { diamond: number; fanout100: number; fanout1000: number; fasterOnEveryShape: boolean } | undefined;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -59,7 +67,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 }
 
 /** Measures pipelines against bare activities on a running worker that loaded bench/pipelines. */
-export async function measurePipelines(proc: MycelProcess, quick = false): Promise<Omit<PipelinesBenchResult, 'peer'>> {
+export async function measurePipelines(proc: MycelProcess, quick = false): Promise<Omit<PipelinesBenchResult, 'peer' | 'vsPeer'>> {
   const client = proc.client!;
   const store = proc.store!;
   const taskQueue = proc.config.temporal.taskQueue;
@@ -102,6 +110,20 @@ export async function measurePipelines(proc: MycelProcess, quick = false): Promi
     diamond.push((await timed(() => runPipeline('bench-diamond'))).ms);
   }
 
+  // The peer's shapes, each after one warm-up run, as many runs as the peer gets.
+  const shapeRuns = (leaves: number) => (quick ? 1 : leaves >= 500 ? 3 : 10);
+  const shape = async (pipelineId: string, runs: number) => {
+    await runPipeline(pipelineId);
+    const samples: number[] = [];
+    for (let r = 0; r < runs; r++) samples.push((await timed(() => runPipeline(pipelineId))).ms);
+    return distribution(samples);
+  };
+  const shapes = {
+    diamond: await shape('bench-diamond', shapeRuns(100)),
+    fanout100: await shape(`bench-fanout-join-${JOIN_FANOUTS[0]}`, shapeRuns(JOIN_FANOUTS[0])),
+    fanout1000: await shape(`bench-fanout-join-${JOIN_FANOUTS[1]}`, shapeRuns(JOIN_FANOUTS[1])),
+  };
+
   const pipeline = distribution(pipelineSteps);
   const bareActivity = distribution(bareSteps);
   const pipelineMs = Math.round(median(pipelineFanout));
@@ -116,70 +138,86 @@ export async function measurePipelines(proc: MycelProcess, quick = false): Promi
     },
     fanout: { tasks: FANOUT_TASKS, pipelineMs, bareActivitiesMs, ratio, target: FANOUT_RATIO_TARGET, meetsTarget: ratio <= FANOUT_RATIO_TARGET },
     diamond: { pipelineMs: Math.round(median(diamond)) },
+    shapes,
   };
 }
+
+/** The peer's recipe and timing script, kept beside the repository (never copied into it). */
+export const PEERS_DIR = path.join(PACKAGE_ROOT, '..', 'shared', 'peers');
+/** Leaves of the fan-outs the peer runs: the same root → N leaves → join shapes as Mycel's. */
+const PEER_FANOUTS = JOIN_FANOUTS;
 
 function lastLines(text: string, n = 2): string {
   return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ');
 }
 
-/** The informative lines of a failed pip build (the cause, not pip's "see above"). */
-function buildError(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim());
-  const cause = lines.filter((l) => /Could not resolve|failed to get|error: failed|Downloading cloaca|No matching distribution|Rust/i.test(l)).slice(0, 3);
-  return (cause.length ? cause : lines.filter(Boolean).slice(-2)).join(' | ');
+interface PeerFigures {
+  diamond: { median_ms: number; p95_ms: number; runs: number };
+  [shape: `fanout_${number}`]: { median_ms: number; p95_ms: number; runs: number };
 }
 
 /**
- * Installs `cloaca` (with its SQLite backend) into a venv under .cache and checks that it
- * imports. Never throws: an unavailable peer is reported with the exact reason.
+ * Installs the Cloacina peer (its recipe, `cloaca_setup.sh`: cloaca 0.3.1 in a venv with the
+ * system's libpq) when it does not import yet. Returns the venv's python, or why it cannot.
  */
-export function probeCloaca(): PipelinesBenchResult['peer'] {
-  const peer = { name: 'cloaca (Cloacina, SQLite)' as const };
+export function setUpCloaca(): { python: string } | { reason: string } {
   const python = path.join(CLOACA_VENV, 'bin', 'python');
-  if (!existsSync(python)) {
-    mkdirSync(CACHE_DIR, { recursive: true });
-    const venv = spawnSync('python3', ['-m', 'venv', CLOACA_VENV], { encoding: 'utf8' });
-    if (venv.status !== 0) return { ...peer, status: 'unavailable', reason: `python3 -m venv failed: ${lastLines(venv.stderr || venv.stdout || String(venv.error))}` };
-  }
-  const tryImport = () => spawnSync(python, ['-c', 'import cloaca; import cloaca_sqlite'], { encoding: 'utf8' });
-  let imported = tryImport();
-  if (imported.status !== 0) {
-    // Newest release first (it may be a source distribution that needs a Rust toolchain and crates.io),
-    // then the newest one with a binary wheel for this platform.
-    const fromSource = spawnSync(python, ['-m', 'pip', 'install', '--upgrade', 'cloaca[sqlite]'], { encoding: 'utf8', timeout: 300_000 });
-    const sourceError = fromSource.status === 0 ? '' : buildError(`${fromSource.stdout}\n${fromSource.stderr}`);
-    const binary = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--only-binary=:all:', 'cloaca', 'cloaca-sqlite'], { encoding: 'utf8', timeout: 300_000 });
-    imported = tryImport();
-    if (imported.status !== 0) {
-      const version = spawnSync(python, ['-m', 'pip', 'show', 'cloaca'], { encoding: 'utf8' }).stdout.match(/^Version: (.+)$/m)?.[1];
-      const glibc = spawnSync('ldd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
-      return {
-        ...peer,
-        status: 'unavailable',
-        reason: [
-          sourceError ? `pip install cloaca (newest, built from source) failed: ${sourceError}` : '',
-          binary.status === 0 ? `the newest binary wheel (cloaca ${version ?? '?'}) installed but does not import: ${lastLines(imported.stderr, 1)}` : `no binary wheel installs: ${lastLines(binary.stderr || binary.stdout, 2)}`,
-          `this machine: ${glibc}`,
-        ]
-          .filter(Boolean)
-          .join('; '),
-      };
-    }
-  }
-  return { ...peer, status: 'unavailable', reason: 'cloaca imports, but no peer script for its API is part of this bench yet' };
+  const setup = path.join(PEERS_DIR, 'cloaca_setup.sh');
+  const imports = () => existsSync(python) && spawnSync(python, ['-c', 'import cloaca'], { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'error' } }).status === 0;
+  if (imports()) return { python };
+  if (!existsSync(setup)) return { reason: `the peer recipe ${setup} is not there (it sits beside the repository)` };
+  rmSync(CLOACA_VENV, { recursive: true, force: true });
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const run = spawnSync('bash', [setup, CLOACA_VENV], { encoding: 'utf8', timeout: 600_000 });
+  if (run.status !== 0 || !imports()) return { reason: `${setup} failed: ${lastLines(`${run.stdout}\n${run.stderr}`, 3)}` };
+  return { python };
 }
 
+/**
+ * Times Cloacina on the same shapes with its own script (`cloaca_bench.py`, SQLite backend),
+ * in this run, right after Mycel's figures. Never throws: an unavailable peer says why.
+ */
+export function measureCloaca(quick: boolean): PipelinesBenchResult['peer'] {
+  const peer = { name: 'cloaca (Cloacina, SQLite)' as const };
+  const ready = setUpCloaca();
+  if ('reason' in ready) return { ...peer, status: 'unavailable', reason: ready.reason };
+  const script = path.join(PEERS_DIR, 'cloaca_bench.py');
+  const figures: Record<string, Distribution> = {};
+  for (const leaves of PEER_FANOUTS) {
+    const runs = quick ? 1 : leaves >= 500 ? 3 : 10;
+    const out = spawnSync(ready.python, [script, '--runs', String(runs), '--fanout', String(leaves)], { encoding: 'utf8', timeout: 900_000, env: { ...process.env, RUST_LOG: 'error' } });
+    const line = out.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    if (out.status !== 0 || !line) return { ...peer, status: 'unavailable', reason: `cloaca_bench.py --fanout ${leaves} failed: ${lastLines(`${out.stdout}\n${out.stderr}`, 3)}` };
+    const parsed = JSON.parse(line) as PeerFigures;
+    const toDistribution = (f: { median_ms: number; p95_ms: number; runs: number }): Distribution => ({ runs: f.runs, medianMs: f.median_ms, p95Ms: f.p95_ms });
+    figures.diamond ??= toDistribution(parsed.diamond);
+    const fanout = parsed[`fanout_${leaves}`];
+    if (!fanout) return { ...peer, status: 'unavailable', reason: `cloaca_bench.py printed no fanout_${leaves} figure: ${line.slice(0, 200)}` };
+    figures[leaves >= 500 ? 'fanout1000' : 'fanout100'] = toDistribution(fanout);
+  }
+  return { ...peer, status: 'ok', diamond: figures.diamond!, fanout100: figures.fanout100!, fanout1000: figures.fanout1000! };
+}
+
+/** Mycel's time over the peer's, per shape (below 1: Mycel is faster). */
+export function peerRatios(mycel: PipelinesBenchResult['shapes'], peer: PipelinesBenchResult['peer']): PipelinesBenchResult['vsPeer'] {
+  if (peer.status !== 'ok') return undefined;
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const diamond = ratio(mycel.diamond.medianMs, peer.diamond.medianMs);
+  const fanout100 = ratio(mycel.fanout100.medianMs, peer.fanout100.medianMs);
+  const fanout1000 = ratio(mycel.fanout1000.medianMs, peer.fanout1000.medianMs);
+  return { diamond, fanout100, fanout1000, fasterOnEveryShape: diamond < 1 && fanout100 < 1 && fanout1000 < 1 };
+}
 
 /** Bench section entry: uses the running instance's Temporal when given, else an embedded one. */
 const section = {
   name: 'pipelines',
-  description: `pipelines: per-task overhead against a bare activity (median, p95), ${FANOUT_TASKS}-task fan-out against ${FANOUT_TASKS} activities by hand (target ≤ ${FANOUT_RATIO_TARGET}x), peer cloaca`,
+  description: `pipelines: per-task overhead against a bare activity (median, p95), ${FANOUT_TASKS}-task fan-out against ${FANOUT_TASKS} activities by hand (target ≤ ${FANOUT_RATIO_TARGET}x), diamond and ${JOIN_FANOUTS.join('/')}-leaf fan-outs beside the peer cloaca`,
   async run(ctx: { temporalAddress?: string; quick?: boolean } = {}): Promise<PipelinesBenchResult> {
     const worker = await startBenchInstance('pipelines', ctx.temporalAddress, { gateway: false, env: { MYCEL_PIPELINES: path.join(PACKAGE_ROOT, 'bench', 'pipelines') } });
     try {
       const measured = await measurePipelines(worker.proc, ctx.quick);
-      return { ...measured, peer: probeCloaca() };
+      const peer = measureCloaca(ctx.quick ?? false);
+      return { ...measured, peer, vsPeer: peerRatios(measured.shapes, peer) };
     } finally {
       await worker.dispose();
     }
