@@ -274,3 +274,37 @@ describe('Mycel as an MCP server over stdio (mycel mcp serve)', () => {
     expect(bad.text).toMatch(/query/);
   });
 });
+
+describe('a reminder made over MCP across a restart of Mycel', () => {
+  it('is delivered exactly once by the restarted instance', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-mcp-restart-'));
+    const taskQueue = `mcp-restart-${Date.now().toString(36)}`;
+    let first: TestMycel | undefined = await startTestMycel({ dataDir, taskQueue });
+    let second: TestMycel | undefined;
+    try {
+      const client = new Client({ name: 'mycel-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${first.url}/mcp`)));
+      const created = await callJson(client, 'create_reminder', { chatId: 'restart', when: '4s', text: 'after the restart', channel: 'web' });
+      await client.close();
+      await first.stop();
+      first = undefined;
+      // Down past the due time: the durable timer fires while no worker runs.
+      await new Promise((r) => setTimeout(r, 5_000));
+      second = await startTestMycel({ dataDir, taskQueue });
+      const mycel2 = second;
+      const delivered = await waitFor(async () => {
+        const res = await mycel2.api('/api/chats/restart/reminders?status=delivered');
+        return res.body.length ? res.body[0] : undefined;
+      });
+      expect(delivered).toMatchObject({ id: created.id, deliveries: 1 });
+      await new Promise((r) => setTimeout(r, 1_500));
+      const lines = (await mycel2.api('/api/chats/restart/messages')).body.filter((m: { kind?: string }) => m.kind === 'reminder');
+      expect(lines).toHaveLength(1);
+      expect(lines[0].text).toContain('after the restart');
+    } finally {
+      await first?.stop();
+      await second?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
