@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -220,6 +221,16 @@ describe('Mycel as an MCP server over Streamable HTTP (POST /mcp)', () => {
   });
 });
 
+/** What `mycel mcp serve` needs to reach the test's running instance. */
+function serveEnv(): Record<string, string> {
+  return {
+    MYCEL_DATA_DIR: mycel.config.dataDir,
+    TEMPORAL_ADDRESS: mycel.config.temporal.address!,
+    MYCEL_TASK_QUEUE: mycel.config.temporal.taskQueue,
+    MYCEL_DATABASE_URL: mycel.config.databaseUrl,
+  };
+}
+
 describe('Mycel as an MCP server over stdio (mycel mcp serve)', () => {
   let client: Client;
   let stderr = '';
@@ -229,13 +240,7 @@ describe('Mycel as an MCP server over stdio (mycel mcp serve)', () => {
       command: process.execPath,
       args: [path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), 'mcp', 'serve'],
       cwd: PACKAGE_ROOT,
-      env: {
-        MYCEL_DATA_DIR: mycel.config.dataDir,
-        TEMPORAL_ADDRESS: mycel.config.temporal.address!,
-        MYCEL_TASK_QUEUE: mycel.config.temporal.taskQueue,
-        MYCEL_DATABASE_URL: mycel.config.databaseUrl,
-        MYCEL_LOG_LEVEL: 'info',
-      },
+      env: { ...serveEnv(), MYCEL_LOG_LEVEL: 'info' },
       stderr: 'pipe',
     });
     transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -266,6 +271,29 @@ describe('Mycel as an MCP server over stdio (mycel mcp serve)', () => {
     expect(reply.isError, reply.text).toBe(false);
     expect(reply.text).toMatch(/Reminder id: r[0-9a-z]+/);
     expect((await mycel.api(`/api/chats/${chatId}/reminders?channel=mcp`)).body).toEqual([expect.objectContaining({ text: 'stdio tea' })]);
+  });
+
+  it('writes nothing but JSON-RPC messages to stdout', async () => {
+    const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), 'mcp', 'serve'], {
+      cwd: PACKAGE_ROOT,
+      env: { ...process.env, ...serveEnv(), MYCEL_LOG_LEVEL: 'debug' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', () => undefined);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const send = (message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    await waitFor(() => out.includes('"id":1'), 60_000, 'the initialize answer');
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_reminders', arguments: { chatId: 'raw' } } });
+    await waitFor(() => out.includes('"id":2'), 30_000, 'the tools/call answer');
+    child.stdin.end();
+    await exited;
+    const lines = out.split('\n').filter((l) => l.length);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
   });
 
   it('answers bad arguments with a tool error', async () => {
