@@ -8,6 +8,7 @@ import { registerPairingCommands } from './commands/pairing.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerMcpCommands } from './commands/mcp.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerDoctorCommand(program, ctx);
   registerBackupCommands(program, ctx);
   registerDeployCommands(program, ctx);
+  registerMcpCommands(program, ctx);
   return program;
 }
 

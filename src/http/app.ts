@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -7,6 +8,9 @@ import { MycelError } from '../shared/errors.js';
 import type { HttpDeps } from './context.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { registerHealthRoutes } from './routes/health.js';
+
+/** What the bearer token (and the body limit) guard: the JSON API and the MCP server. */
+const TOKEN_PATHS = ['/api/*', '/mcp'];
 
 /** A route module adds its routes to the app; each capability has one. */
 export type RouteModule = (app: OpenAPIHono, deps: HttpDeps) => void;
@@ -19,8 +23,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /**
- * Builds the HTTP application: health and metrics, the JSON API under `/api` (bearer token
- * when MYCEL_API_TOKEN is set), and whatever route modules the capabilities contribute.
+ * Builds the HTTP application: health and metrics, the JSON API under `/api` and the MCP
+ * server at `/mcp` (bearer token when MYCEL_API_TOKEN is set), and whatever route modules
+ * the capabilities contribute.
  * Every error answers JSON `{ "error": message }`.
  */
 export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): OpenAPIHono {
@@ -43,23 +48,22 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
   });
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
+  });
+  for (const path of TOKEN_PATHS) app.use(path, limitBody);
 
   const token = deps.config.http.apiToken;
   if (token) {
-    app.use('/api/*', async (c, next) => {
+    const checkToken: MiddlewareHandler = async (c, next) => {
       if (c.req.path === '/api/openapi.json') return next();
       if (!tokenMatches(c.req.header('authorization'), token)) {
         return c.json({ error: 'missing or wrong bearer token; send "Authorization: Bearer <MYCEL_API_TOKEN>"' }, 401);
       }
       return next();
-    });
+    };
+    for (const path of TOKEN_PATHS) app.use(path, checkToken);
   }
 
   registerHealthRoutes(app, deps);

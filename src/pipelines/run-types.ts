@@ -29,7 +29,7 @@ export function isOutputRef(value: unknown): value is OutputRef {
 }
 
 /** Who started a run. */
-export type RunTrigger = 'cli' | 'api' | 'chat' | 'schedule' | 'test' | 'bench';
+export type RunTrigger = 'cli' | 'api' | 'chat' | 'schedule' | 'test' | 'bench' | 'mcp';
 
 /** The pipeline workflow's input. The workflow id carries the version: `pipeline-<id>-v<version>-<key>`. */
 export interface PipelineRunInput {

@@ -9,8 +9,11 @@ export const ENVELOPE_VERSION = 1;
 /** Longest message text accepted from any channel (characters). */
 export const MAX_MESSAGE_CHARS = 8_000;
 
-/** Where a message came from. The HTTP API, the web app and `mycel chat` share `web`. */
-export const channelSchema = z.enum(['web', 'telegram']);
+/**
+ * Where a message came from. The HTTP API, the web app and `mycel chat` share `web`;
+ * other agents reaching Mycel as an MCP server talk in `mcp` chats.
+ */
+export const channelSchema = z.enum(['web', 'telegram', 'mcp']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const chatIdSchema = z

@@ -7,10 +7,11 @@ import { registerChatRoutes } from './chats.js';
 import { registerReminderRoutes } from './reminders.js';
 import { registerSystemRoutes } from './system.js';
 import { registerWebRoutes } from './web.js';
+import { registerMcpRoute } from '../../mcp/server/http.js';
 
 /**
  * The API's route modules, one per capability, in the order they are mounted.
  * (Health and metrics are always mounted by createHttpApp.) The web app's page route is
  * mounted last; it passes every /api path on, so API routes win wherever they are listed.
  */
-export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerTelegramWebhookRoute, /* keep last: */ registerWebRoutes];
+export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerTelegramWebhookRoute, registerMcpRoute, /* keep last: */ registerWebRoutes];

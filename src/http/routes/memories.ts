@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { HttpDeps } from '../context.js';
-import {
-  answerMemoryQuestion,
-  listQuestions,
-  MemoryQuestionDecidedError,
-  MemoryQuestionNotFoundError,
-  startQuestionWorkflow,
-} from '../../memory/questions.js';
-import { rememberFact } from '../../memory/remember.js';
+import { rememberExplicitFact } from '../../memory/explicit.js';
+import { answerMemoryQuestion, listQuestions, MemoryQuestionDecidedError, MemoryQuestionNotFoundError } from '../../memory/questions.js';
 import { deleteFacts, getFact, listDeletions, listFacts, searchFacts } from '../../memory/store.js';
-import { guessKind } from '../../memory/text.js';
 import {
   DEFAULT_LIST_LIMIT,
-  EXPLICIT_CONFIDENCE,
   FACT_KINDS,
   FACT_SOURCES,
   MAX_FACT_CHARS,
@@ -217,27 +209,15 @@ export function registerMemoryRoutes(app: OpenAPIHono, deps: HttpDeps): void {
     const { channel } = c.req.valid('query');
     const body = c.req.valid('json');
     const chat = chatOf(chatId, channel);
-    const at = new Date().toISOString();
-    const writeKey = `api:${chat.channel}:${chatId}:${body.key ?? randomUUID()}`;
-    const outcome = await rememberFact(
-      deps.store,
-      {
-        writeKey,
-        chat,
-        userId: 'api',
-        text: body.text,
-        kind: body.kind ?? guessKind(body.text),
-        confidence: body.confidence ?? EXPLICIT_CONFIDENCE,
-        retention: body.retention,
-        source: 'api',
-        at,
-        provenance: { channel: chat.channel, chatId, userId: 'api', updateId: null, workflowId: null, runId: null, callId: writeKey, at, sourceText: body.text, source: 'api' },
-      },
-      { questionTimeoutSeconds: deps.config.memory.questionTimeoutSeconds },
-    );
-    if (outcome.status === 'asked') {
-      await startQuestionWorkflow(deps.temporal, deps.config.temporal.taskQueue, outcome.question, deps.config.memory.questionTimeoutSeconds);
-    }
+    const outcome = await rememberExplicitFact(deps, {
+      chat,
+      text: body.text,
+      by: 'api',
+      writeKey: `api:${chat.channel}:${chatId}:${body.key ?? randomUUID()}`,
+      kind: body.kind,
+      confidence: body.confidence,
+      retention: body.retention,
+    });
     return c.json({ status: outcome.status, memory: view(outcome.fact), ...(outcome.status === 'asked' ? { questionId: outcome.question.id } : {}) }, 201);
   });
 

@@ -32,7 +32,7 @@ const ReminderSchema = z
 
 const chatParams = z.object({ chatId: chatIdSchema });
 const reminderParams = z.object({ chatId: chatIdSchema, id: z.string().min(1).max(32) });
-/** The HTTP API, the web app and `mycel chat` talk as `web`; `?channel=telegram` reaches a Telegram chat. */
+/** The HTTP API, the web app and `mycel chat` talk as `web`; `?channel=telegram` reaches a Telegram chat, `?channel=mcp` one reached over MCP. */
 const channelQuery = z.object({ channel: channelSchema.optional() });
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
