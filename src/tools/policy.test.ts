@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandPolicy, defaultPolicy, hostAllowed, loadPolicy, parsePolicy, toolEnabledInChat, DEFAULT_ALLOWED_COMMANDS, DEFAULT_FORBIDDEN_COMMANDS } from './policy.js';
+import { commandPolicy, defaultPolicy, hostAllowed, loadPolicy, parsePolicy, toolEnabledInChat, toolPolicy, DEFAULT_ALLOWED_COMMANDS, DEFAULT_FORBIDDEN_COMMANDS } from './policy.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'mycel-policy-'));
 
@@ -48,5 +48,16 @@ describe('the tools policy file', () => {
     expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'kids' }, 'shell')).toBe(false);
     expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'kids' }, 'files.read')).toBe(true);
     expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'other' }, 'shell')).toBe(true);
+  });
+});
+
+describe('policy lookups', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('treat %j as an ordinary unlisted name, not an inherited property', (name) => {
+    const policy = defaultPolicy();
+    expect(commandPolicy(policy, name)).toBe('ask');
+    const strict = { ...defaultPolicy(), commands: { '*': 'forbid' as const, echo: 'allow' as const } };
+    expect(commandPolicy(strict, name)).toBe('forbid');
+    expect(toolPolicy(policy, name)).toBeUndefined();
+    expect(toolEnabledInChat({ ...policy, chats: { 'web:x': { enabled: [] } } }, { channel: 'web', chatId: 'x' }, name)).toBe(false);
   });
 });

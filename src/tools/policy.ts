@@ -137,9 +137,22 @@ export function loadPolicy(file: string): ToolsPolicy {
   return policy;
 }
 
+/**
+ * A record's own entry for a key, never one inherited from `Object.prototype`: a name such
+ * as `constructor`, `toString` or `__proto__` must not find a function and pass as a class.
+ */
+export function ownEntry<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 /** The policy class of a shell command name. */
 export function commandPolicy(policy: PolicyFile, command: string): PolicyClass {
-  return policy.commands[command] ?? policy.commands['*'] ?? 'ask';
+  return ownEntry(policy.commands, command) ?? ownEntry(policy.commands, '*') ?? 'ask';
+}
+
+/** The policy file's class for a tool id, if the file names it. */
+export function toolPolicy(policy: PolicyFile, toolId: string): PolicyClass | undefined {
+  return ownEntry(policy.tools, toolId);
 }
 
 /** The key a chat has in the policy's `chats` section. */
@@ -149,7 +162,7 @@ export function chatPolicyKey(chat: { channel: string; chatId: string }): string
 
 /** Whether a tool is enabled in a chat (absent chat entry = every tool enabled). */
 export function toolEnabledInChat(policy: PolicyFile, chat: { channel: string; chatId: string }, toolId: string): boolean {
-  const entry = policy.chats[chatPolicyKey(chat)];
+  const entry = ownEntry(policy.chats, chatPolicyKey(chat));
   return !entry || entry.enabled.includes(toolId) || entry.enabled.includes('*');
 }
 
