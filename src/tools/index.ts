@@ -13,7 +13,7 @@ import type { ToolDefinition } from './types.js';
 
 /** The built-in tools: shell, files and http, all bound to the sandbox and the policy. */
 export function createBuiltinTools(deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolDefinition[] {
-  return [shellTool(getPolicy, deps.logger), ...fileTools(getPolicy), httpTool(getPolicy)];
+  return [shellTool(getPolicy, deps.logger), ...fileTools(getPolicy), httpTool(getPolicy, { ownPorts: deps.ownPorts })];
 }
 
 /**
