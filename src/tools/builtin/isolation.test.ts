@@ -53,6 +53,9 @@ describe('running shell commands isolated', () => {
       expect(probe.output).not.toContain('connected');
       const outside = await runCommand('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && echo connected`], p, createIsolation({ probe: () => 'off for the test' }));
       expect(outside.output).toContain('connected');
+      // Its own PID namespace and /proc: the command sees only itself, not Mycel.
+      const ps = await runCommand('ps', ['-e', '-o', 'pid=,comm='], p, isolation);
+      expect(ps.output.trim().split('\n')).toEqual([expect.stringMatching(/^\s*1 ps$/)]);
     } finally {
       server.close();
     }

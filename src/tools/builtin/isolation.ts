@@ -17,8 +17,8 @@ const FALLBACK_UNPRIVILEGED_ID = 65_534;
 const PROBE_TIMEOUT_MS = 5_000;
 const UNSHARE = '/usr/bin/unshare';
 const SETPRIV = '/usr/bin/setpriv';
-/** New namespaces for every command; --kill-child ends the command when its parent is killed (timeout). */
-const NAMESPACE_FLAGS = ['--mount', '--net', '--ipc', '--uts', '--pid', '--fork', '--kill-child'];
+/** New namespaces for every command; --mount-proc gives it a /proc that shows only its own processes. */
+const NAMESPACE_FLAGS = ['--mount', '--net', '--ipc', '--uts', '--pid', '--fork', '--kill-child', '--mount-proc'];
 
 export interface Launch {
   file: string;
