@@ -3,6 +3,7 @@ import type { OutboundChannels } from '../channels/outbound.js';
 import type { MycelConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { OwnPorts } from '../runtime/own-ports.js';
 import type { Store } from '../storage/database.js';
 
 /**
@@ -18,4 +19,6 @@ export interface ActivityDeps {
   temporal: Client;
   /** Senders of channels that push messages (Telegram); the web channel reads the transcript. */
   outbound: OutboundChannels;
+  /** Ports of this process and its Temporal server, which the http tool never reaches. */
+  ownPorts?: OwnPorts;
 }

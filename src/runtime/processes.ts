@@ -21,6 +21,7 @@ import { installBacklogSampler } from '../metrics/backlog.js';
 import { workerHealthComponent } from '../metrics/metrics-server.js';
 import { installTracing } from '../telemetry/tracing.js';
 import { Lifecycle, type Component } from './lifecycle.js';
+import { ownPortsFromConfig, type OwnPorts } from './own-ports.js';
 import { readinessChecks, workerPollingCheck } from './readiness.js';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 
@@ -44,6 +45,8 @@ export interface MycelProcess {
   lifecycle: Lifecycle;
   /** Senders of pushing channels, registered by the components that own them (Telegram). */
   outbound: OutboundChannels;
+  /** Ports of this process and its Temporal server, filled in as they start. */
+  ownPorts: OwnPorts;
   temporalAddress?: string;
   embedded?: EmbeddedTemporal;
   store?: Store;
@@ -112,6 +115,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
           ui: config.temporal.ui,
         });
         proc.temporalAddress = proc.embedded.address;
+        proc.ownPorts.add(...proc.embedded.ports);
       },
       async stop() {
         await proc.embedded?.stop();
@@ -150,7 +154,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       name: 'worker',
       async start() {
         const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
-        const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
+        const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound, ownPorts: proc.ownPorts };
         // Loads and validates the tools policy (writing safe defaults on first start).
         toolRuntime(deps);
         registerTelegramSender(proc);
@@ -192,6 +196,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         };
         installBacklogSampler(proc.metrics, proc.client!, config.temporal.namespace, config.temporal.taskQueue);
         proc.http = await startHttpServer(createHttpApp(deps, ROUTE_MODULES), config.http.host, config.http.port);
+        proc.ownPorts.add(proc.http.port);
       },
       async stop() {
         await proc.http?.stop();
@@ -231,6 +236,7 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
     logger,
     metrics: new Metrics(),
     outbound: new OutboundChannels(),
+    ownPorts: ownPortsFromConfig(config),
     lifecycle: new Lifecycle(logger, config.shutdownTimeoutMs),
   };
   await proc.lifecycle.start(buildComponents(proc, parts));

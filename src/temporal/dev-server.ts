@@ -42,6 +42,8 @@ export interface EmbeddedTemporalOptions {
 /** A running embedded Temporal dev server. */
 export interface EmbeddedTemporal {
   address: string;
+  /** Every port the server listens on (gRPC, HTTP API, metrics, UI). */
+  ports: number[];
   uiUrl: string | undefined;
   pid: number | undefined;
   binary: FoundBinary | { path: 'sdk-download'; source: 'sdk' };
@@ -120,6 +122,7 @@ interface SpawnedServer {
   child: ChildProcess;
   address: string;
   uiPort: number | undefined;
+  ports: number[];
   /** The last OUTPUT_TAIL_LINES lines the server wrote. */
   output: string[];
 }
@@ -187,7 +190,8 @@ async function spawnServer(binary: FoundBinary, dbFile: string, namespace: strin
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
   if (child.pid) writeFileSync(`${dbFile}.pid`, JSON.stringify({ pid: child.pid, dbFile } satisfies PidRecord));
-  return { child, address: `127.0.0.1:${port}`, uiPort, output };
+  const ports = [port, httpPort, metricsPort, ...(uiPort ? [uiPort] : [])];
+  return { child, address: `127.0.0.1:${port}`, uiPort, ports, output };
 }
 
 /**
@@ -229,12 +233,13 @@ export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): P
       throw new MycelError(err.code, `${err.message}\n  its last output:\n${server.output.map((l) => `    ${l}`).join('\n')}`, err.hint);
     }
   }
-  const { child, address, uiPort } = server;
+  const { child, address, uiPort, ports } = server;
   logger.info({ address }, 'embedded Temporal is ready');
 
   let stopped: Promise<void> | undefined;
   return {
     address,
+    ports,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
     pid: child.pid,
     binary,
@@ -276,8 +281,11 @@ async function startWithSdkDownload(
       },
     });
     const address = env.address;
+    const grpcPort = Number(address.slice(address.lastIndexOf(':') + 1));
     return {
       address,
+      // The SDK's server does not report its other ports.
+      ports: [grpcPort],
       uiUrl: undefined,
       pid: undefined,
       binary: { path: 'sdk-download', source: 'sdk' },

@@ -1,5 +1,5 @@
 import { checkCommandLine } from './builtin/shell.js';
-import { toolEnabledInChat, type ToolsPolicy } from './policy.js';
+import { toolEnabledInChat, toolPolicy, type ToolsPolicy } from './policy.js';
 import type { PolicyClass, ToolContext, ToolDefinition } from './types.js';
 
 export type GateDecision = { cls: PolicyClass; reason: string };
@@ -19,6 +19,6 @@ export function decide(tool: ToolDefinition, input: unknown, policy: ToolsPolicy
     if (!checked.ok) return { cls: 'forbid', reason: checked.reason };
     return { cls: checked.policy, reason: `the command "${checked.command}" is "${checked.policy}" in the tools policy` };
   }
-  const cls = policy.tools[tool.id] ?? tool.policy;
+  const cls = toolPolicy(policy, tool.id) ?? tool.policy;
   return { cls, reason: cls === 'forbid' ? `the tool "${tool.id}" is forbidden by the tools policy` : `the tool "${tool.id}" is "${cls}"` };
 }

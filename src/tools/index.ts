@@ -12,8 +12,8 @@ import { ToolRegistry } from './registry.js';
 import type { ToolDefinition } from './types.js';
 
 /** The built-in tools: shell, files and http, all bound to the sandbox and the policy. */
-export function createBuiltinTools(_deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolDefinition[] {
-  return [shellTool(getPolicy), ...fileTools(getPolicy), httpTool(getPolicy)];
+export function createBuiltinTools(deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolDefinition[] {
+  return [shellTool(getPolicy, deps.logger), ...fileTools(getPolicy), httpTool(getPolicy, { ownPorts: deps.ownPorts })];
 }
 
 /**

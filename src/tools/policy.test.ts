@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandPolicy, defaultPolicy, hostAllowed, loadPolicy, parsePolicy, toolEnabledInChat, DEFAULT_ALLOWED_COMMANDS, DEFAULT_FORBIDDEN_COMMANDS } from './policy.js';
+import { commandPolicy, defaultPolicy, hostAllowed, loadPolicy, matchHost, parsePolicy, toolEnabledInChat, toolPolicy, DEFAULT_ALLOWED_COMMANDS, DEFAULT_FORBIDDEN_COMMANDS } from './policy.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'mycel-policy-'));
 
@@ -48,5 +48,35 @@ describe('the tools policy file', () => {
     expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'kids' }, 'shell')).toBe(false);
     expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'kids' }, 'files.read')).toBe(true);
     expect(toolEnabledInChat(policy, { channel: 'web', chatId: 'other' }, 'shell')).toBe(true);
+  });
+});
+
+describe('policy lookups', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('treat %j as an ordinary unlisted name, not an inherited property', (name) => {
+    const policy = defaultPolicy();
+    expect(commandPolicy(policy, name)).toBe('ask');
+    const strict = { ...defaultPolicy(), commands: { '*': 'forbid' as const, echo: 'allow' as const } };
+    expect(commandPolicy(strict, name)).toBe('forbid');
+    expect(toolPolicy(policy, name)).toBeUndefined();
+    expect(toolEnabledInChat({ ...policy, chats: { 'web:x': { enabled: [] } } }, { channel: 'web', chatId: 'x' }, name)).toBe(false);
+  });
+});
+
+describe('hosts entries', () => {
+  it('match the default port only when they name none, and exactly the named port otherwise', () => {
+    const policy = { ...defaultPolicy(), hosts: ['example.org', '*.example.net', '127.0.0.1:9999', '[::1]:8080'] };
+    expect(matchHost(policy, 'example.org', '')).toEqual({ entry: 'example.org', explicitPort: false });
+    expect(matchHost(policy, 'example.org', '8080')).toBeUndefined();
+    expect(matchHost(policy, 'api.example.net', '')).toMatchObject({ entry: '*.example.net' });
+    expect(matchHost(policy, 'example.net', '')).toBeUndefined();
+    expect(matchHost(policy, '127.0.0.1', '9999')).toEqual({ entry: '127.0.0.1:9999', explicitPort: true });
+    expect(matchHost(policy, '127.0.0.1', '')).toBeUndefined();
+    expect(matchHost(policy, '[::1]', '8080')).toEqual({ entry: '[::1]:8080', explicitPort: true });
+    expect(hostAllowed(policy, 'example.org:443')).toBe(false);
+  });
+
+  it('accept bracketed IPv6 entries and refuse malformed ones, naming the line', () => {
+    expect(() => parsePolicy(JSON.stringify({ ...defaultPolicy(), hosts: ['[::1]:8080', 'nas.lan:5000'] }), 'p.json')).not.toThrow();
+    expect(() => parsePolicy(JSON.stringify({ ...defaultPolicy(), hosts: ['http://example.org'] }), 'p.json')).toThrow(/hosts\.0/);
   });
 });

@@ -29,6 +29,9 @@ export const DEFAULT_FILES_MAX_BYTES = 256 * 1024;
 
 const policyClass = z.enum(['allow', 'ask', 'forbid']);
 
+/** One entry of `hosts`: a name or `*.name` or IPv4 address, or a bracketed IPv6 address, with an optional port. */
+const HOST_ENTRY = /^(?:(\*\.)?([A-Za-z0-9.-]+)|\[([0-9A-Fa-f:.]+)\])(?::(\d{1,5}))?$/;
+
 export const policySchema = z
   .object({
     version: z.literal(1),
@@ -38,8 +41,11 @@ export const policySchema = z
     commands: z.record(z.string().regex(/^(\*|[A-Za-z0-9._+-]+)$/, 'a command name, or * for every other command'), policyClass),
     /** Policy per tool id, overriding the tool's own default; `shell` is decided per command. */
     tools: z.record(z.string(), policyClass).default({}),
-    /** Hosts the http tool may reach (exact host names, or `*.example.com`). */
-    hosts: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'a host name like example.com, *.example.com or 127.0.0.1:8080')).default([]),
+    /**
+     * Hosts the http tool may reach: `example.com` (its default port only), `*.example.com`,
+     * `host:port`, `[::1]:port`. Loopback, private and link-local targets need an explicit port.
+     */
+    hosts: z.array(z.string().regex(HOST_ENTRY, 'a host name like example.com, *.example.com, 127.0.0.1:8080 or [::1]:8080')).default([]),
     /** Per-chat enablement: `chat key` (e.g. `web:abc`, `telegram:123`) → tool ids enabled; absent = all. */
     chats: z.record(z.string(), z.object({ enabled: z.array(z.string()) })).default({}),
     approvalTimeoutSeconds: z.number().int().positive().default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
@@ -137,9 +143,22 @@ export function loadPolicy(file: string): ToolsPolicy {
   return policy;
 }
 
+/**
+ * A record's own entry for a key, never one inherited from `Object.prototype`: a name such
+ * as `constructor`, `toString` or `__proto__` must not find a function and pass as a class.
+ */
+export function ownEntry<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 /** The policy class of a shell command name. */
 export function commandPolicy(policy: PolicyFile, command: string): PolicyClass {
-  return policy.commands[command] ?? policy.commands['*'] ?? 'ask';
+  return ownEntry(policy.commands, command) ?? ownEntry(policy.commands, '*') ?? 'ask';
+}
+
+/** The policy file's class for a tool id, if the file names it. */
+export function toolPolicy(policy: PolicyFile, toolId: string): PolicyClass | undefined {
+  return ownEntry(policy.tools, toolId);
 }
 
 /** The key a chat has in the policy's `chats` section. */
@@ -149,15 +168,38 @@ export function chatPolicyKey(chat: { channel: string; chatId: string }): string
 
 /** Whether a tool is enabled in a chat (absent chat entry = every tool enabled). */
 export function toolEnabledInChat(policy: PolicyFile, chat: { channel: string; chatId: string }, toolId: string): boolean {
-  const entry = policy.chats[chatPolicyKey(chat)];
+  const entry = ownEntry(policy.chats, chatPolicyKey(chat));
   return !entry || entry.enabled.includes(toolId) || entry.enabled.includes('*');
 }
 
-/** Whether the http tool may reach a host. */
+/** The `hosts` entry that lets the http tool reach a URL's host and port, if any. */
+export interface HostMatch {
+  entry: string;
+  /** Whether the entry names the port (needed for loopback, private and link-local targets). */
+  explicitPort: boolean;
+}
+
+/**
+ * Finds the `hosts` entry for a host name (as a URL gives it: lower case, IPv6 in brackets) and
+ * port. An entry without a port matches the scheme's default port only (`url.port` empty), never
+ * every port.
+ */
+export function matchHost(policy: PolicyFile, hostname: string, port: string): HostMatch | undefined {
+  const h = hostname.toLowerCase();
+  for (const entry of policy.hosts) {
+    const m = HOST_ENTRY.exec(entry);
+    if (!m) continue;
+    const [, wildcard, name, ipv6, entryPort] = m;
+    const entryHost = ipv6 !== undefined ? `[${ipv6.toLowerCase()}]` : name!.toLowerCase();
+    const hostMatches = wildcard ? h.endsWith(`.${entryHost}`) : h === entryHost || (ipv6 !== undefined && h === new URL(`http://${entryHost}/`).hostname);
+    if (!hostMatches) continue;
+    if (entryPort === undefined ? port === '' : Number(entryPort) === Number(port)) return { entry, explicitPort: entryPort !== undefined };
+  }
+  return undefined;
+}
+
+/** Whether the http tool may reach `host` or `host:port` (the default port when none is given). */
 export function hostAllowed(policy: PolicyFile, host: string): boolean {
-  const h = host.toLowerCase();
-  return policy.hosts.some((pattern) => {
-    const p = pattern.toLowerCase();
-    return p.startsWith('*.') ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p;
-  });
+  const url = new URL(`http://${host}/`);
+  return matchHost(policy, url.hostname, url.port) !== undefined;
 }

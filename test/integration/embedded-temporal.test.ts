@@ -38,6 +38,12 @@ describe('the embedded Temporal dev server when a port it picked is taken', () =
     try {
       expect(server.address).not.toBe(`127.0.0.1:${held.port}`);
       expect(picks).toBeGreaterThan(3);
+      // Every port it listens on is reported (the http tool never reaches them), none held.
+      expect(server.ports).toHaveLength(3);
+      expect(server.ports[0]).toBe(Number(server.address.split(':')[1]));
+      expect(server.ports).not.toContain(held.port);
+      const api = await fetch(`http://127.0.0.1:${server.ports[1]}/api/v1/namespaces`);
+      expect(api.status).toBe(200);
     } finally {
       await server.stop();
     }

@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../src/activities/deps.js';
@@ -126,5 +127,39 @@ describe('the tool gate', () => {
     const bad = await mycel.api('/api/approvals/ap-nope', { body: { decision: 'maybe' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/decision/);
+  });
+});
+
+describe('escapes from the sandbox', () => {
+  it('refuses /sh date -f<file> and a symlink read from chat, with the reason, and the file stays unread', async () => {
+    const { policy } = toolRuntime(deps);
+    const secret = path.join(mycel.config.dataDir, 'shadow-like.txt');
+    writeFileSync(secret, 'root:$6$chat-secret-hash:19000:0:99999:7:::\n');
+    symlinkSync(secret, path.join(policy.get().sandboxPath, 'pw'));
+    for (const command of [`date -f${secret}`, `date -uf${secret}`, `date -r${secret}`, `grep -f${secret} pw`, 'cat pw', 'grep -R root .', `wc --files0-from=${secret}`]) {
+      const res = await mycel.api('/api/chats/escape-chat/messages', { body: { text: `/sh ${command}` } });
+      expect(res.body.reply, command).toContain('refused');
+      expect(res.body.reply, command).not.toContain('chat-secret-hash');
+    }
+  });
+
+  it('checks an approved command again right before it runs: cp into a symlink made after the request writes nothing outside', async () => {
+    const { executor, policy } = toolRuntime(deps);
+    const sandbox = policy.get().sandboxPath;
+    writeFileSync(path.join(sandbox, 'f.txt'), 'payload');
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'mycel-outside-'));
+    // cp -t/tmp/outside is refused when asked for, before any approval exists.
+    expect(await executor.execute({ tool: 'shell', input: { command: `cp -t${outside} f.txt` } }, ctx())).toMatchObject({ status: 'refused' });
+    // "cp f.txt out" passes while "out" does not exist, and waits for the owner.
+    const outcome = await executor.execute({ tool: 'shell', input: { command: 'cp f.txt out' } }, ctx());
+    expect(outcome.status).toBe('pending-approval');
+    symlinkSync(outside, path.join(sandbox, 'out'));
+    expect((await mycel.api(`/api/approvals/${outcome.approvalId}`, { body: { decision: 'approve' } })).status).toBe(200);
+    const record = await waitFor(async () => {
+      const audit = await mycel.api('/api/audit?limit=50');
+      return audit.body.find((r: { decision: string; outcome: string; input: { command?: string } }) => r.decision === 'approved' && r.input.command === 'cp f.txt out' && r.outcome !== 'running');
+    });
+    expect(record.outcome).toMatch(/refused: .*outside the sandbox/);
+    expect(existsSync(path.join(outside, 'f.txt'))).toBe(false);
   });
 });

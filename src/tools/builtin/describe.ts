@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ToolsPolicy } from '../policy.js';
+import { ownEntry, toolPolicy, type ToolsPolicy } from '../policy.js';
 import type { ToolRegistry } from '../registry.js';
 import { defineTool } from '../types.js';
 
@@ -19,12 +19,12 @@ export function describeTool(getPolicy: () => ToolsPolicy, registry: () => ToolR
         tools: registry()
           .list()
           .filter((t) => t.id !== 'tools.describe')
-          .map((t) => ({ id: t.id, description: t.description, policy: t.id === 'shell' ? 'per command' : policy.tools[t.id] ?? t.policy })),
+          .map((t) => ({ id: t.id, description: t.description, policy: t.id === 'shell' ? 'per command' : toolPolicy(policy, t.id) ?? t.policy })),
         commands: {
           allow: commands.filter(([c, p]) => p === 'allow' && c !== '*').map(([c]) => c),
           ask: commands.filter(([c, p]) => p === 'ask' && c !== '*').map(([c]) => c),
           forbid: commands.filter(([c, p]) => p === 'forbid' && c !== '*').map(([c]) => c),
-          otherwise: policy.commands['*'] ?? 'ask',
+          otherwise: ownEntry(policy.commands, '*') ?? 'ask',
         },
         hosts: policy.hosts,
       };

@@ -50,6 +50,7 @@ describe('the http tool host allowlist', () => {
     expect(checkUrl(policy, 'http://127.0.0.1:9999/')).toBeUndefined();
     expect(checkUrl(policy, 'https://evil.com/')).toMatch(/not on the tools policy's host allowlist/);
     expect(checkUrl(policy, 'http://127.0.0.1:8080/')).toMatch(/allowlist/);
+    expect(checkUrl(policy, 'http://example.org:8080/')).toMatch(/allowlist/);
     expect(checkUrl(policy, 'file:///etc/passwd')).toMatch(/only http and https/);
     expect(checkUrl(policy, 'https://user:pw@example.org/')).toMatch(/credentials/);
   });

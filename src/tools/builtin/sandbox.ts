@@ -27,7 +27,13 @@ export function resolveInSandbox(sandbox: string, input: string): SandboxPath {
       existing = parent;
     }
   }
-  const real = realpathSync(existing);
+  let real: string;
+  try {
+    real = realpathSync(existing);
+  } catch {
+    // A dangling symlink or a loop: where it leads cannot be shown to be inside.
+    return { ok: false, reason: `"${input}" is a symlink that does not resolve, so it cannot be shown to stay inside the sandbox folder` };
+  }
   if (real !== root && !real.startsWith(root + path.sep)) {
     return { ok: false, reason: `"${input}" leads outside the sandbox folder (through a symlink)` };
   }
