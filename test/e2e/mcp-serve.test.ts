@@ -46,7 +46,7 @@ async function connect(entry: HostEntry, extraEnv: Record<string, string> = {}):
   try {
     await client.connect(transport);
   } catch (err) {
-    throw new Error(`${String(err)}\nstderr:\n${stderr.slice(-3000)}`);
+    throw new Error(`${String(err)}\nstderr:\n${stderr.slice(-3000)}`, { cause: err });
   }
   return { client, transport, stderr: () => stderr };
 }
