@@ -5,6 +5,7 @@ import { routePath } from 'hono/route';
 import { timingSafeEqual } from 'node:crypto';
 import { MycelError } from '../shared/errors.js';
 import type { HttpDeps } from './context.js';
+import { edgeGuard } from './edge-guard.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { registerHealthRoutes } from './routes/health.js';
 
@@ -42,6 +43,18 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
   });
+
+  // Before anything else reads the request: DNS rebinding and cross-site requests get 403.
+  const { webhookUrl } = deps.config.telegram;
+  app.use(
+    '*',
+    edgeGuard({
+      boundHost: deps.config.http.host,
+      publicOrigin: deps.config.http.publicOrigin,
+      // Telegram calls the webhook by the host of TELEGRAM_WEBHOOK_URL, a name the owner chose.
+      extraHosts: webhookUrl && deps.config.telegram.mode === 'webhook' ? [new URL(webhookUrl).host] : [],
+    }),
+  );
 
   app.use(
     '/api/*',
