@@ -30,6 +30,9 @@ export interface UpdateHandlerDeps {
   submitTurn: SubmitTurn;
 }
 
+/** The answer to a press of an approval button by anyone but an owner. */
+export const ONLY_OWNERS_DECIDE = 'Only an owner can decide approvals; it waits for the owner.';
+
 /** What became of an inbox row; `forget` blanks the stored update (a stranger's words). */
 export interface HandledUpdate {
   status: Exclude<InboxStatus, 'pending'>;
@@ -160,7 +163,8 @@ async function handleButtonPress(deps: UpdateHandlerDeps, row: InboxRow, query: 
     await deps.sender.answerCallback(query.id, text);
     return outcome;
   };
-  if (!(await authorization(deps.store, deps.ownerIds, query.from.id))) {
+  const who = await authorization(deps.store, deps.ownerIds, query.from.id);
+  if (!who) {
     return answer('Only the owner can use these buttons.', { status: 'refused', detail: `button pressed by stranger ${query.from.id}`, forget: true });
   }
   const data = query.data ?? '';
@@ -171,6 +175,11 @@ async function handleButtonPress(deps: UpdateHandlerDeps, row: InboxRow, query: 
   const action = button ? parseButtonData(button.data) : undefined;
   if (!button || !action || !chatMatches) {
     return answer('This button has expired.', { status: 'ignored', detail: `unknown or expired button "${data.slice(0, 64)}"` });
+  }
+  // Only owners decide approvals: a paired guest's press changes nothing, and the button stays usable.
+  if (action.kind === 'approval' && who !== 'owner') {
+    deps.logger.warn({ component: 'telegram', approvalId: action.approvalId }, `refused an approval button pressed by paired user ${query.from.id}, who is not an owner`);
+    return answer(ONLY_OWNERS_DECIDE, { status: 'refused', detail: `approval button pressed by paired user ${query.from.id}, not an owner` });
   }
   const pressKey = telegramUpdateKey(deps.botId, row.updateId);
   const used = await deps.store.db
