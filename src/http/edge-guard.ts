@@ -60,7 +60,9 @@ function acceptedHosts(options: EdgeGuardOptions): Set<string> {
 export function edgeGuard(options: EdgeGuardOptions): MiddlewareHandler {
   const hosts = acceptedHosts(options);
   return async (c, next) => {
-    const host = c.req.header('host') ?? '';
+    // Over HTTP the URL's host is the Host header (the Node adapter builds it from that); a
+    // request made in-process (app.request) has only the URL.
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
     const name = hostName(host);
     if (!name || !(isLoopbackName(name) || hosts.has(name))) {
       return c.json(
