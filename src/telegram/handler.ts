@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { InvalidEnvelopeError } from '../conversation/ingress.js';
+import { InvalidEnvelopeError, MessageIdConflictError } from '../conversation/ingress.js';
 import { ZodError } from 'zod';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -88,6 +88,7 @@ export async function handleInboxRow(deps: UpdateHandlerDeps, row: InboxRow): Pr
       } catch (err) {
         // The conversation refused the turn itself (validation): retrying cannot help.
         if (err instanceof InvalidEnvelopeError) return { status: 'skipped', detail: `the conversation refused the turn: ${err.message}` };
+        if (err instanceof MessageIdConflictError) return { status: 'skipped', detail: err.message };
         throw err;
       } finally {
         stopTyping();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { InvalidEnvelopeError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
+import { webMessageKey } from '../../conversation/dedupe.js';
+import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
@@ -42,9 +43,13 @@ const SendMessageSchema = z
       .max(MAX_MESSAGE_ID_CHARS, `messageId is longer than ${MAX_MESSAGE_ID_CHARS} characters`)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'messageId may contain only letters, digits, "_", ".", ":" and "-"')
       .optional()
-      .openapi({ description: 'Idempotency key: the same messageId again returns the same reply and starts no new turn.' }),
+      .openapi({ description: 'Idempotency key, unique within the chat: the same messageId again with the same text returns the same reply and starts no new turn; with other text it is refused with 409.' }),
   })
   .openapi('SendMessage');
+
+const MessageIdConflictSchema = z
+  .object({ error: z.string(), hint: z.string().optional(), turn: z.number().int().openapi({ description: 'the turn that answered the first message with this messageId' }) })
+  .openapi('MessageIdConflict');
 
 const ReplySchema = z.object({ reply: z.string(), turn: z.number().int() }).openapi('Reply');
 
@@ -87,6 +92,10 @@ const sendRoute = createRoute({
   responses: {
     200: { description: 'the reply and the turn number (the first ones, for a repeated messageId)', content: { 'application/json': { schema: ReplySchema } } },
     400: { description: 'bad JSON, or text missing, empty or too long; nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
+    409: {
+      description: 'the messageId was used before in this chat for a different text; nothing was stored, and `turn` is the turn that answered the first one',
+      content: { 'application/json': { schema: MessageIdConflictSchema } },
+    },
     413: { description: 'body larger than the limit', content: { 'application/json': { schema: ErrorSchema } } },
     503: { description: 'Temporal could not take the message', content: { 'application/json': { schema: ErrorSchema } } },
     504: { description: 'no reply in time; the turn goes on and its reply will appear in the transcript', content: { 'application/json': { schema: ErrorSchema } } },
@@ -138,11 +147,6 @@ function eventData(line: TranscriptLine): string {
   return JSON.stringify({ id, role, text, at, kind, turn, key });
 }
 
-/** The idempotency key of a web message: `web:api:<messageId>`. */
-export function webUpdateId(messageId: string): string {
-  return `web:api:${messageId}`;
-}
-
 export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   let openStreams = 0;
 
@@ -155,7 +159,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       channel: 'web',
       chatId,
       userId: 'web',
-      updateId: webUpdateId(messageId ?? requestId),
+      updateId: webMessageKey(chatId, messageId ?? requestId),
       sequence: null,
       requestId,
       text,
@@ -171,6 +175,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       return c.json({ reply: result.reply, turn: result.turn }, 200);
     } catch (err) {
       if (err instanceof InvalidEnvelopeError) return c.json({ error: err.message }, 400);
+      if (err instanceof MessageIdConflictError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}), turn: err.turn }, 409);
       if (err instanceof TurnTimeoutError) return c.json({ error: `${err.message} ${err.hint ?? ''}`.trim() }, 504);
       return c.json({ error: formatError(err) }, 503);
     }
