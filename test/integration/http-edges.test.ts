@@ -126,6 +126,18 @@ describe('a default `mycel start` (loopback, no token)', () => {
     expect(own.body).toMatchObject({ id, status: 'denied' });
   });
 
+  it('answers 405 with Allow for TRACE and other unsupported methods, and 404 for an unknown path', async () => {
+    for (const method of ['TRACE', 'PROPFIND']) {
+      for (const pathname of ['/api/approvals', '/']) {
+        const res = await raw(mycel.url, pathname, { method });
+        expect(res.status, `${method} ${pathname}`).toBe(405);
+        expect(res.headers.allow).toMatch(/GET/);
+        expect(res.body.error).toBe(`method ${method} is not allowed`);
+      }
+    }
+    expect((await raw(mycel.url, '/api/nothing-here')).status).toBe(404);
+  });
+
   it('takes a same-origin message under localhost, and one with no Origin (curl, `mycel chat`)', async () => {
     const chat = newChat();
     const viaLocalhost = await raw(mycel.url, `/api/chats/${chat}/messages`, {

@@ -6,7 +6,9 @@ import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFr
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
+import { databaseOutage } from '../outage-response.js';
 import type { HttpDeps } from '../context.js';
+import { isDatabaseOutage } from '../../storage/outage.js';
 
 /**
  * The chat API (**contract**): send a message and get the reply, read the transcript, and
@@ -22,6 +24,8 @@ export const EVENT_KEEPALIVE_MS = 15_000;
 export const MAX_EVENT_STREAMS = 200;
 /** Most recent lines an event stream may replay first (`?history=`). */
 export const MAX_EVENT_HISTORY = 200;
+/** Seconds a client is asked to wait before resending a message Temporal could not take. */
+export const TEMPORAL_RETRY_AFTER_SECONDS = 5;
 /** Longest client-chosen message id. */
 export const MAX_MESSAGE_ID_CHARS = 128;
 
@@ -97,7 +101,7 @@ const sendRoute = createRoute({
       content: { 'application/json': { schema: MessageIdConflictSchema } },
     },
     413: { description: 'body larger than the limit', content: { 'application/json': { schema: ErrorSchema } } },
-    503: { description: 'Temporal could not take the message', content: { 'application/json': { schema: ErrorSchema } } },
+    503: { description: 'the database or Temporal is unavailable; nothing was stored; retry after `Retry-After` seconds', content: { 'application/json': { schema: ErrorSchema } } },
     504: { description: 'no reply in time; the turn goes on and its reply will appear in the transcript', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
@@ -113,6 +117,7 @@ const listRoute = createRoute({
   responses: {
     200: { description: 'transcript lines; reminder deliveries have kind "reminder"', content: { 'application/json': { schema: z.array(MessageSchema) } } },
     400: { description: 'bad chat id or limit', content: { 'application/json': { schema: ErrorSchema } } },
+    503: { description: 'the database is unavailable; retry after `Retry-After` seconds', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
 
@@ -177,7 +182,14 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       if (err instanceof InvalidEnvelopeError) return c.json({ error: err.message }, 400);
       if (err instanceof MessageIdConflictError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}), turn: err.turn }, 409);
       if (err instanceof TurnTimeoutError) return c.json({ error: `${err.message} ${err.hint ?? ''}`.trim() }, 504);
-      return c.json({ error: formatError(err) }, 503);
+      if (isDatabaseOutage(err)) return databaseOutage(c, deps, err) as never;
+      // Temporal could not take it: the detail (addresses included) goes to the log only.
+      deps.logger.warn({ chatId }, `the message could not be taken: ${formatError(err)}`);
+      return c.json(
+        { error: 'the conversation could not take the message: Temporal is unavailable; nothing was stored', hint: 'retry shortly; if it lasts, check that Temporal and a worker run (/readyz, `mycel doctor`)' },
+        503,
+        { 'retry-after': String(TEMPORAL_RETRY_AFTER_SECONDS) },
+      );
     }
   });
 
