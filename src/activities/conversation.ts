@@ -107,7 +107,7 @@ export function createConversationActivities(deps: ActivityDeps) {
           const q = { db: trx };
           await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt });
           await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt });
-          await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt });
+          await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.userText });
         });
         if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
           const pruned = await pruneTurnRecords(deps.store);

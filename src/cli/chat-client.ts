@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { webMessageKey } from '../conversation/dedupe.js';
 import { MycelError, formatError } from '../shared/errors.js';
 
 /**
@@ -54,8 +55,8 @@ export class ChatClient {
   }
 
   /** The key its transcript lines carry, to recognize our own turns on the event stream. */
-  static lineKeyPrefix(messageId: string): string {
-    return `web:api:${messageId}#`;
+  static lineKeyPrefix(chatId: string, messageId: string): string {
+    return `${webMessageKey(chatId, messageId)}#`;
   }
 
   /** Sends one message and returns the reply; network failures are retried with the same id. */

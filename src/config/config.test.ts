@@ -24,7 +24,7 @@ describe('loadConfig defaults', () => {
     const config = loadConfig({}, CWD);
     expect(config).toMatchObject({
       dataDir: path.join(CWD, '.mycel'),
-      http: { host: '127.0.0.1', port: 8787, apiToken: undefined },
+      http: { host: '127.0.0.1', port: 8787, apiToken: undefined, publicOrigin: undefined },
       databaseUrl: `sqlite:${path.join(CWD, '.mycel', 'mycel.db')}`,
       temporal: { address: undefined, namespace: 'default', taskQueue: 'mycel', apiKey: undefined, tls: false, binary: undefined, ui: false },
       model: { id: 'offline', baseUrl: undefined, apiKey: undefined },
@@ -121,6 +121,19 @@ describe('the HTTP bind address', () => {
   it('accepts a non-loopback host with a token, and loopback hosts without one', () => {
     expect(loadConfig({ MYCEL_HTTP_HOST: '0.0.0.0', MYCEL_API_TOKEN: 'long-random-token' }, CWD).http).toMatchObject({ host: '0.0.0.0', apiToken: 'long-random-token' });
     for (const host of ['127.0.0.1', 'localhost', '::1']) expect(loadConfig({ MYCEL_HTTP_HOST: host }, CWD).http.host).toBe(host);
+  });
+});
+
+describe('MYCEL_PUBLIC_URL', () => {
+  it('keeps the origin of the public URL', () => {
+    expect(loadConfig({ MYCEL_PUBLIC_URL: 'https://Mycel.Example.com/' }, CWD).http.publicOrigin).toBe('https://mycel.example.com');
+    expect(loadConfig({ MYCEL_PUBLIC_URL: 'http://mycel.lan:8080' }, CWD).http.publicOrigin).toBe('http://mycel.lan:8080');
+  });
+
+  it.each(['mycel.example.com', 'ftp://mycel.example.com', 'https://mycel.example.com/app', 'https://user:pw@mycel.example.com'])('refuses %s with the accepted form', (value) => {
+    const err = configError({ MYCEL_PUBLIC_URL: value });
+    expect(err.message).toContain('MYCEL_PUBLIC_URL');
+    expect(err.message).toContain('for example https://mycel.example.com');
   });
 });
 

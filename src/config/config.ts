@@ -56,6 +56,10 @@ export const envSchema = z.object({
       return n;
     }),
   MYCEL_API_TOKEN: optionalString,
+  MYCEL_PUBLIC_URL: optionalString.refine(
+    (v) => v === undefined || isOrigin(v),
+    'must be the http(s) origin clients use to reach Mycel, for example https://mycel.example.com (no path)',
+  ),
   MYCEL_DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(v),
     'accepted forms: sqlite:<path> (for example sqlite:./.mycel/mycel.db), postgres://user:pass@host:5432/db or postgresql://…',
@@ -160,6 +164,16 @@ function shownValue(name: string, value: string | undefined): string {
   return ` (got "${clean.length > MAX_SHOWN_VALUE_CHARS ? `${clean.slice(0, MAX_SHOWN_VALUE_CHARS)}…` : clean}")`;
 }
 
+/** True for an http(s) URL with nothing after the origin but an optional "/". */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash && !url.username;
+  } catch {
+    return false;
+  }
+}
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -171,7 +185,13 @@ function isTimeZone(tz: string): boolean {
 
 export interface MycelConfig {
   dataDir: string;
-  http: { host: string; port: number; apiToken: string | undefined };
+  http: {
+    host: string;
+    port: number;
+    apiToken: string | undefined;
+    /** The origin (scheme://host[:port]) clients use when Mycel sits behind a proxy (MYCEL_PUBLIC_URL). */
+    publicOrigin: string | undefined;
+  };
   databaseUrl: string;
   temporal: {
     /** Undefined means: run the embedded dev server. */
@@ -257,7 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const databaseUrl = e.MYCEL_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'mycel.db')}`;
   return {
     dataDir,
-    http: { host, port: e.MYCEL_HTTP_PORT, apiToken: e.MYCEL_API_TOKEN },
+    http: { host, port: e.MYCEL_HTTP_PORT, apiToken: e.MYCEL_API_TOKEN, publicOrigin: e.MYCEL_PUBLIC_URL ? new URL(e.MYCEL_PUBLIC_URL).origin : undefined },
     databaseUrl,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -301,6 +321,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_HTTP_HOST', '127.0.0.1', 'HTTP bind address (a non-loopback host requires MYCEL_API_TOKEN)'],
   ['MYCEL_HTTP_PORT', '8787', 'HTTP port of the web app and API'],
   ['MYCEL_API_TOKEN', '(none)', 'bearer token for the API and web app'],
+  ['MYCEL_PUBLIC_URL', '(none)', 'origin clients use behind a reverse proxy, for example https://mycel.example.com: its host is accepted in `Host`, its origin in `Origin`'],
   ['MYCEL_DATABASE_URL', 'sqlite:<data dir>/mycel.db', 'sqlite:<path> or postgres://…'],
   ['TEMPORAL_ADDRESS', '(embedded dev server)', 'host:port of an external Temporal frontend'],
   ['TEMPORAL_NAMESPACE', 'default', 'Temporal namespace'],

@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { ChatRef } from '../shared/envelope.js';
 import type { Queryable } from './transcript.js';
 
 /**
  * The durable dedupe record of inbound updates. Each answered turn leaves one row under
- * its idempotency key (`<channel>:<bot>:<update_id or messageId>`) with its turn number and
- * reply, written together with the transcript lines. Ingress checks it before a message
- * reaches the workflow, so a repeat gets the first reply back and starts no new turn.
+ * its idempotency key (`<channel>:<bot>:<update_id>`; for the API `web:api:<chatId>/<messageId>`,
+ * since a messageId is the client's and only unique within its chat) with its turn number,
+ * reply and a hash of the message's text, written together with the transcript lines.
+ * Ingress checks it before a message reaches the workflow, so a repeat gets the first reply
+ * back and starts no new turn, and the same key with other text is told apart (409).
  *
  * Retention is bounded: records older than DEDUPE_RETENTION_MS are ignored and pruned.
  * Telegram redelivers an update for at most 24 hours and HTTP clients retry within
@@ -21,6 +24,27 @@ export interface TurnRecord {
   turn: number;
   reply: string;
   recordedAt: string;
+  /** Hash of the message's text (`turnTextHash`); absent on records written before it was kept. */
+  textHash?: string;
+}
+
+/**
+ * The idempotency key of a message sent through the chat API (the web app, `mycel chat`):
+ * the chat is part of it, so the same messageId in another chat is another message. `/` is
+ * in neither a chat id nor a messageId, so no two pairs share a key.
+ */
+export function webMessageKey(chatId: string, messageId: string): string {
+  return `web:api:${chatId}/${messageId}`;
+}
+
+/** What a dedupe record keeps of a message's text: enough to tell that a repeat's text differs. */
+export function turnTextHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** True when `text` is the text the record was made for (or the record predates text hashes). */
+export function sameTurnText(record: Pick<TurnRecord, 'textHash'>, text: string): boolean {
+  return record.textHash === undefined || record.textHash === turnTextHash(text);
 }
 
 /** The record of an update already answered within the retention window, if any. */
@@ -34,11 +58,12 @@ export async function findTurnRecord(store: Queryable, key: string, now = new Da
     turn: Number(row.turn),
     reply: row.reply,
     recordedAt: row.recorded_at,
+    ...(row.text_hash ? { textHash: row.text_hash } : {}),
   };
 }
 
 /** Records an answered update; the first record of a key wins (idempotent). */
-export async function recordTurnResult(store: Queryable, record: Omit<TurnRecord, 'recordedAt'> & { recordedAt?: string }): Promise<void> {
+export async function recordTurnResult(store: Queryable, record: Omit<TurnRecord, 'recordedAt' | 'textHash'> & { recordedAt?: string; text?: string }): Promise<void> {
   await store.db
     .insertInto('turn_dedupe')
     .values({
@@ -48,6 +73,7 @@ export async function recordTurnResult(store: Queryable, record: Omit<TurnRecord
       turn: record.turn,
       reply: record.reply,
       recorded_at: record.recordedAt ?? new Date().toISOString(),
+      text_hash: record.text === undefined ? null : turnTextHash(record.text),
     })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();

@@ -11,7 +11,7 @@ import {
   turnUpdate,
   type TurnReply,
 } from '../workflows/conversation.js';
-import { findTurnRecord } from './dedupe.js';
+import { findTurnRecord, sameTurnText } from './dedupe.js';
 import type { Queryable } from './transcript.js';
 
 /**
@@ -78,9 +78,26 @@ export class TurnTimeoutError extends MycelError {
   }
 }
 
+/** The message's idempotency key was used before in this chat for other text; nothing new happened. */
+export class MessageIdConflictError extends MycelError {
+  /** The turn that answered the key's first message. */
+  readonly turn: number;
+
+  constructor(updateId: string, turn: number) {
+    super(
+      'MESSAGE_ID_CONFLICT',
+      `The message id of "${updateId}" was already used in this chat for a different text (turn ${turn}); this message was not taken.`,
+      'send a new message with a new messageId; repeat a messageId only to retry the very same text',
+    );
+    this.name = 'MessageIdConflictError';
+    this.turn = turn;
+  }
+}
+
 /** In-process state of ingress for one Temporal client: messages in flight, per-chat order. */
 interface IngressState {
-  inFlight: Map<string, Promise<Answer>>;
+  /** Messages being answered, by update id, with their text (a repeat must carry the same). */
+  inFlight: Map<string, { text: string; work: Promise<Answer> }>;
   chatTails: Map<string, Promise<unknown>>;
 }
 
@@ -153,12 +170,13 @@ export async function submitTurn(client: Client, options: SubmitTurnOptions, env
     const timedOut = () => new TurnTimeoutError(workflowId, timeoutMs);
     const running = state.inFlight.get(message.updateId);
     if (running) {
-      const first = await withTimeout(running, timeoutMs, timedOut);
+      const first = await withTimeout(running.work, timeoutMs, timedOut);
+      if (running.text !== message.text) throw new MessageIdConflictError(message.updateId, first.turn.turn);
       return dropped(client, options, message, { ...first.turn, duplicate: true }, true);
     }
     const work = inChatOrder(state, `${message.channel}:${message.chatId}`, () => answer(client, options, message, workflowId));
     // Repeats share this message's answer until it settles, even past a caller's timeout.
-    state.inFlight.set(message.updateId, work);
+    state.inFlight.set(message.updateId, { text: message.text, work });
     void work.then(
       () => state.inFlight.delete(message.updateId),
       () => state.inFlight.delete(message.updateId),
@@ -176,7 +194,7 @@ export async function submitTurn(client: Client, options: SubmitTurnOptions, env
       );
       return result;
     } catch (err) {
-      if (!(err instanceof InvalidEnvelopeError)) options.metrics?.turns.inc({ channel: message.channel, outcome: 'error' });
+      if (!(err instanceof InvalidEnvelopeError || err instanceof MessageIdConflictError)) options.metrics?.turns.inc({ channel: message.channel, outcome: 'error' });
       options.logger?.warn(`turn failed: ${formatError(err)}`);
       throw err;
     }
@@ -192,6 +210,7 @@ interface Answer {
 async function answer(client: Client, options: SubmitTurnOptions, message: Envelope, workflowId: string): Promise<Answer> {
   if (options.store) {
     const record = await findTurnRecord(options.store, message.updateId);
+    if (record && !sameTurnText(record, message.text)) throw new MessageIdConflictError(message.updateId, record.turn);
     if (record) return { turn: { reply: record.reply, turn: record.turn, duplicate: true, outOfOrder: false, workflowId }, countedByWorkflow: false };
   }
   const start = new WithStartWorkflowOperation(conversationWorkflow, {

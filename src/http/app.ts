@@ -5,12 +5,17 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { timingSafeEqual } from 'node:crypto';
 import { MycelError } from '../shared/errors.js';
+import { isDatabaseOutage } from '../storage/outage.js';
+import { databaseOutage } from './outage-response.js';
 import type { HttpDeps } from './context.js';
+import { edgeGuard } from './edge-guard.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { registerHealthRoutes } from './routes/health.js';
 
 /** What the bearer token (and the body limit) guard: the JSON API and the MCP server. */
 const TOKEN_PATHS = ['/api/*', '/mcp'];
+/** The methods the API and the web app answer; any other (TRACE, CONNECT, …) gets 405. */
+export const SUPPORTED_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /** A route module adds its routes to the app; each capability has one. */
 export type RouteModule = (app: OpenAPIHono, deps: HttpDeps) => void;
@@ -48,6 +53,18 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
   });
 
+  // Before anything else reads the request: DNS rebinding and cross-site requests get 403.
+  const { webhookUrl } = deps.config.telegram;
+  app.use(
+    '*',
+    edgeGuard({
+      boundHost: deps.config.http.host,
+      publicOrigin: deps.config.http.publicOrigin,
+      // Telegram calls the webhook by the host of TELEGRAM_WEBHOOK_URL, a name the owner chose.
+      extraHosts: webhookUrl && deps.config.telegram.mode === 'webhook' ? [new URL(webhookUrl).host] : [],
+    }),
+  );
+
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
@@ -74,10 +91,16 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
     info: { title: 'Mycel API', version: '1', description: 'Chats, promises, memories, approvals, pipelines and audit of a Mycel assistant.' },
   });
 
-  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => {
+    if (!SUPPORTED_METHODS.includes(c.req.method)) {
+      return c.json({ error: `method ${c.req.method} is not allowed`, hint: `use one of ${SUPPORTED_METHODS.join(', ')}` }, 405, { allow: SUPPORTED_METHODS.join(', ') });
+    }
+    return c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404);
+  });
   app.onError((err, c) => {
     if (err instanceof HTTPException) return c.json({ error: err.message || 'bad request' }, err.status);
     if (err instanceof SyntaxError) return c.json({ error: `malformed JSON body: ${err.message}` }, 400);
+    if (isDatabaseOutage(err)) return databaseOutage(c, deps, err);
     if (err instanceof MycelError) {
       deps.logger.warn({ code: err.code }, err.message);
       return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 500);
@@ -87,3 +110,4 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
   });
   return app;
 }
+

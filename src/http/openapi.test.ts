@@ -51,4 +51,17 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/api/chats/{chatId}/messages']?.get).toBeDefined();
     expect(doc.paths['/api/chats/{chatId}/events']?.get).toBeDefined();
   });
+
+  it('documents a 400 for every operation whose query, path or header values are validated', async () => {
+    const doc = (await (await app.request('/api/openapi.json')).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ in: string }>; requestBody?: unknown; responses: Record<string, unknown> }>> };
+    const missing = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => (op.parameters ?? []).length > 0 || op.requestBody)
+        .filter(([, op]) => !op.responses['400'])
+        .map(([m]) => `${m.toUpperCase()} ${p}`),
+    );
+    expect(missing).toEqual([]);
+    // And the API really answers 400 for a bad query value where it says so.
+    expect((await app.request('/api/chats?limit=abc')).status).toBe(400);
+  });
 });

@@ -52,6 +52,8 @@ function mycelEnvironment(config: MycelConfig): Record<string, string> {
     MYCEL_TASK_QUEUE: config.temporal.taskQueue,
     MYCEL_HTTP_HOST: '0.0.0.0',
     MYCEL_API_TOKEN: ref('MYCEL_API_TOKEN', true),
+    // The origin clients use to reach the gateway from elsewhere; its host is accepted in `Host`.
+    MYCEL_PUBLIC_URL: ref('MYCEL_PUBLIC_URL', false),
     MYCEL_MODEL: config.model.id,
     MYCEL_TIMEZONE: config.timeZone,
     MYCEL_LOG_LEVEL: config.logLevel,

@@ -84,6 +84,8 @@ export interface TurnDedupeTable {
   turn: number;
   reply: string;
   recorded_at: string;
+  /** SHA-256 of the message's text; null on records made before it was kept. */
+  text_hash: string | null;
 }
 
 export interface ConversationTables {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { InvalidEnvelopeError } from '../conversation/ingress.js';
+import { InvalidEnvelopeError, MessageIdConflictError } from '../conversation/ingress.js';
 import { ZodError } from 'zod';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -29,6 +29,9 @@ export interface UpdateHandlerDeps {
   temporal: Client;
   submitTurn: SubmitTurn;
 }
+
+/** The answer to a press of an approval button by anyone but an owner. */
+export const ONLY_OWNERS_DECIDE = 'Only an owner can decide approvals; it waits for the owner.';
 
 /** What became of an inbox row; `forget` blanks the stored update (a stranger's words). */
 export interface HandledUpdate {
@@ -85,6 +88,7 @@ export async function handleInboxRow(deps: UpdateHandlerDeps, row: InboxRow): Pr
       } catch (err) {
         // The conversation refused the turn itself (validation): retrying cannot help.
         if (err instanceof InvalidEnvelopeError) return { status: 'skipped', detail: `the conversation refused the turn: ${err.message}` };
+        if (err instanceof MessageIdConflictError) return { status: 'skipped', detail: err.message };
         throw err;
       } finally {
         stopTyping();
@@ -160,7 +164,8 @@ async function handleButtonPress(deps: UpdateHandlerDeps, row: InboxRow, query: 
     await deps.sender.answerCallback(query.id, text);
     return outcome;
   };
-  if (!(await authorization(deps.store, deps.ownerIds, query.from.id))) {
+  const who = await authorization(deps.store, deps.ownerIds, query.from.id);
+  if (!who) {
     return answer('Only the owner can use these buttons.', { status: 'refused', detail: `button pressed by stranger ${query.from.id}`, forget: true });
   }
   const data = query.data ?? '';
@@ -171,6 +176,11 @@ async function handleButtonPress(deps: UpdateHandlerDeps, row: InboxRow, query: 
   const action = button ? parseButtonData(button.data) : undefined;
   if (!button || !action || !chatMatches) {
     return answer('This button has expired.', { status: 'ignored', detail: `unknown or expired button "${data.slice(0, 64)}"` });
+  }
+  // Only owners decide approvals: a paired guest's press changes nothing, and the button stays usable.
+  if (action.kind === 'approval' && who !== 'owner') {
+    deps.logger.warn({ component: 'telegram', approvalId: action.approvalId }, `refused an approval button pressed by paired user ${query.from.id}, who is not an owner`);
+    return answer(ONLY_OWNERS_DECIDE, { status: 'refused', detail: `approval button pressed by paired user ${query.from.id}, not an owner` });
   }
   const pressKey = telegramUpdateKey(deps.botId, row.updateId);
   const used = await deps.store.db

@@ -4,6 +4,7 @@ import { formatError } from '../shared/errors.js';
 import { approvalIdFor, approvalInput, approvalWorkflowId, createApproval, getApproval } from './approvals-store.js';
 import { recordAudit } from './audit.js';
 import { decide } from './gate.js';
+import { sendApprovalRequest } from './notify.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolRegistry } from './registry.js';
 import type { ToolCall, ToolContext, ToolOutcome } from './types.js';
@@ -122,18 +123,7 @@ export class ToolExecutor {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    await this.deps.outbound
-      .send({
-        channel: ctx.chat.channel,
-        chatId: ctx.chat.chatId,
-        text: `Approval needed (${approval.id}): ${tool} ${summarize(input)}`,
-        key: `approval-request:${approval.id}`,
-        buttons: [
-          { text: 'Approve', data: `approval:${approval.id}:approve` },
-          { text: 'Deny', data: `approval:${approval.id}:deny` },
-        ],
-      })
-      .catch((err) => this.deps.logger.warn({ approvalId: id }, `could not send the approval request: ${formatError(err)}`));
+    await sendApprovalRequest(this.deps, { id: approval.id, chat: ctx.chat, summary: `${tool} ${summarize(input)}` });
     return { callId: ctx.callId, tool, status: 'pending-approval', approvalId: approval.id };
   }
 

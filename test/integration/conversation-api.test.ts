@@ -95,13 +95,15 @@ describe.each(testDialects())('chat HTTP API on $name', (dialect) => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
-  it('returns the same reply and turn for a repeated messageId and starts no new turn', async () => {
+  it('returns the same reply and turn for a repeated messageId and starts no new turn (other text: 409)', async () => {
     const chat = newChat();
     const first = await mycel.api(`/api/chats/${chat}/messages`, { body: { text: 'hello?', messageId: 'same-1' } });
+    const changed = await mycel.api(`/api/chats/${chat}/messages`, { body: { text: 'hello? (resent)', messageId: 'same-1' } });
+    expect([changed.status, changed.body.turn]).toEqual([409, first.body.turn]);
     const again = await fetch(`${mycel.url}/api/chats/${chat}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: 'hello? (resent)', messageId: 'same-1' }),
+      body: JSON.stringify({ text: 'hello?', messageId: 'same-1' }),
     });
     expect(again.status).toBe(200);
     expect(again.headers.get('x-mycel-duplicate')).toBe('true');

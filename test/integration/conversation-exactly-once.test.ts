@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ChatClient, type ChatLine } from '../../src/cli/chat-client.js';
 import { submitTurn } from '../../src/conversation/ingress.js';
+import { webMessageKey } from '../../src/conversation/dedupe.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
 import { countersQuery, type ConversationCounters } from '../../src/workflows/conversation.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
@@ -14,7 +15,7 @@ import { startTestMycel, type TestMycel } from '../support/harness.js';
 const newChat = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 function envelope(chatId: string, id: string, text = `message ${id}`, sequence: number | null = null): Envelope {
-  return { v: ENVELOPE_VERSION, channel: 'web', chatId, userId: 'tester', updateId: `web:api:${id}`, sequence, requestId: `r-${id}-${randomBytes(2).toString('hex')}`, text, receivedAt: new Date().toISOString() };
+  return { v: ENVELOPE_VERSION, channel: 'web', chatId, userId: 'tester', updateId: webMessageKey(chatId, id), sequence, requestId: `r-${id}-${randomBytes(2).toString('hex')}`, text, receivedAt: new Date().toISOString() };
 }
 
 async function counters(mycel: TestMycel, chatId: string): Promise<ConversationCounters> {
@@ -58,9 +59,11 @@ describe('exactly-once turns', () => {
     const before = metric((await mycel.api('/metrics')).body, 'mycel_duplicates_dropped_total', 'channel="web"');
     const first = await post(chat, '/start', 'a1');
     const second = await post(chat, '/start', 'a1');
-    const third = await post(chat, 'changed text, same id', 'a1');
+    const third = await post(chat, '/start', 'a1');
+    const changed = await post(chat, 'changed text, same id', 'a1');
     expect(second.body).toEqual(first.body);
     expect(third.body).toEqual(first.body);
+    expect([changed.status, changed.body.turn]).toEqual([409, first.body.turn]);
     const state = await eventually(() => counters(mycel, chat), (c) => c.duplicatesDropped === 2);
     expect(state).toMatchObject({ turns: 1, duplicatesDropped: 2 });
     expect((await mycel.api(`/api/chats/${chat}/messages`)).body).toHaveLength(2);
@@ -108,7 +111,7 @@ describe('exactly-once turns', () => {
     expect(state.turns).toBe(7);
 
     // Through the API (durable record) …
-    for (let i = 1; i <= 7; i += 1) expect((await post(chat, 'again', `d${i}`)).body).toEqual(firsts[i - 1]);
+    for (let i = 1; i <= 7; i += 1) expect((await post(chat, `/start ${i}`, `d${i}`)).body).toEqual(firsts[i - 1]);
     // … and straight to the workflow (no store): the keys carried across runs catch them.
     for (let i = 1; i <= 7; i += 1) {
       const repeat = await submitTurn(mycel.proc.client!, { taskQueue: taskQueue() }, envelope(chat, `d${i}`));
@@ -190,7 +193,7 @@ describe('exactly-once across a worker restart', () => {
       // Repeats after the restart, through the gateway (durable record) and straight to the
       // workflow the new worker replayed (no store).
       expect((await gateway.api(`/api/chats/${chat}/messages`, { body: { text: '/start', messageId: 'r1' } })).body).toEqual(first.body);
-      expect((await gateway.api(`/api/chats/${chat}/messages`, { body: { text: 'again', messageId: 'r2' } })).body).toEqual(answered.body);
+      expect((await gateway.api(`/api/chats/${chat}/messages`, { body: { text: 'sent while the worker is down', messageId: 'r2' } })).body).toEqual(answered.body);
       const direct = await submitTurn(gateway.proc.client!, { taskQueue }, envelope(chat, 'r1', '/start'));
       expect(direct).toMatchObject({ reply: first.body.reply, turn: 1, duplicate: true });
       // The gateway's event stream sees lines the worker (another process part) writes.

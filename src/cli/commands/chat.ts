@@ -81,7 +81,7 @@ async function runChat(ctx: CliContext, options: ChatOptions): Promise<void> {
   let queue = Promise.resolve();
   const handle = async (text: string) => {
     const messageId = ChatClient.newMessageId();
-    ownKeys.push(ChatClient.lineKeyPrefix(messageId));
+    ownKeys.push(ChatClient.lineKeyPrefix(parsed.data, messageId));
     try {
       const { reply } = await client.send(text, messageId);
       print(interactive ? `${label({ role: 'assistant' })}${reply}` : reply);

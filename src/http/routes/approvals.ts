@@ -41,7 +41,10 @@ const listRoute = createRoute({
   path: '/api/approvals',
   summary: 'Tool calls waiting for the owner (pending only unless ?status= says otherwise)',
   request: { query: z.object({ status: z.enum(['pending', 'approved', 'denied', 'expired', 'all']).optional() }) },
-  responses: { 200: { description: 'approvals, oldest first', content: { 'application/json': { schema: z.array(ApprovalSchema) } } } },
+  responses: {
+    200: { description: 'approvals, oldest first', content: { 'application/json': { schema: z.array(ApprovalSchema) } } },
+    400: { description: 'a bad query value (status, limit)', content: { 'application/json': { schema: ErrorSchema } } },
+  },
 });
 
 const decideRoute = createRoute({
@@ -65,7 +68,10 @@ const auditRoute = createRoute({
   path: '/api/audit',
   summary: 'The audit trail of tool calls, newest first (secrets redacted)',
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), chatId: z.string().optional() }) },
-  responses: { 200: { description: 'audit records', content: { 'application/json': { schema: z.array(AuditSchema) } } } },
+  responses: {
+    200: { description: 'audit records', content: { 'application/json': { schema: z.array(AuditSchema) } } },
+    400: { description: 'a bad query value (limit, filters)', content: { 'application/json': { schema: ErrorSchema } } },
+  },
 });
 
 /** Approvals and audit (**contract** routes). */

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { InvalidEnvelopeError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
+import { webMessageKey } from '../../conversation/dedupe.js';
+import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
+import { databaseOutage } from '../outage-response.js';
 import type { HttpDeps } from '../context.js';
+import { isDatabaseOutage } from '../../storage/outage.js';
 
 /**
  * The chat API (**contract**): send a message and get the reply, read the transcript, and
@@ -21,6 +24,8 @@ export const EVENT_KEEPALIVE_MS = 15_000;
 export const MAX_EVENT_STREAMS = 200;
 /** Most recent lines an event stream may replay first (`?history=`). */
 export const MAX_EVENT_HISTORY = 200;
+/** Seconds a client is asked to wait before resending a message Temporal could not take. */
+export const TEMPORAL_RETRY_AFTER_SECONDS = 5;
 /** Longest client-chosen message id. */
 export const MAX_MESSAGE_ID_CHARS = 128;
 
@@ -42,9 +47,13 @@ const SendMessageSchema = z
       .max(MAX_MESSAGE_ID_CHARS, `messageId is longer than ${MAX_MESSAGE_ID_CHARS} characters`)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'messageId may contain only letters, digits, "_", ".", ":" and "-"')
       .optional()
-      .openapi({ description: 'Idempotency key: the same messageId again returns the same reply and starts no new turn.' }),
+      .openapi({ description: 'Idempotency key, unique within the chat: the same messageId again with the same text returns the same reply and starts no new turn; with other text it is refused with 409.' }),
   })
   .openapi('SendMessage');
+
+const MessageIdConflictSchema = z
+  .object({ error: z.string(), hint: z.string().optional(), turn: z.number().int().openapi({ description: 'the turn that answered the first message with this messageId' }) })
+  .openapi('MessageIdConflict');
 
 const ReplySchema = z.object({ reply: z.string(), turn: z.number().int() }).openapi('Reply');
 
@@ -87,8 +96,12 @@ const sendRoute = createRoute({
   responses: {
     200: { description: 'the reply and the turn number (the first ones, for a repeated messageId)', content: { 'application/json': { schema: ReplySchema } } },
     400: { description: 'bad JSON, or text missing, empty or too long; nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
+    409: {
+      description: 'the messageId was used before in this chat for a different text; nothing was stored, and `turn` is the turn that answered the first one',
+      content: { 'application/json': { schema: MessageIdConflictSchema } },
+    },
     413: { description: 'body larger than the limit', content: { 'application/json': { schema: ErrorSchema } } },
-    503: { description: 'Temporal could not take the message', content: { 'application/json': { schema: ErrorSchema } } },
+    503: { description: 'the database or Temporal is unavailable; nothing was stored; retry after `Retry-After` seconds', content: { 'application/json': { schema: ErrorSchema } } },
     504: { description: 'no reply in time; the turn goes on and its reply will appear in the transcript', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
@@ -104,6 +117,7 @@ const listRoute = createRoute({
   responses: {
     200: { description: 'transcript lines; reminder deliveries have kind "reminder"', content: { 'application/json': { schema: z.array(MessageSchema) } } },
     400: { description: 'bad chat id or limit', content: { 'application/json': { schema: ErrorSchema } } },
+    503: { description: 'the database is unavailable; retry after `Retry-After` seconds', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
 
@@ -138,11 +152,6 @@ function eventData(line: TranscriptLine): string {
   return JSON.stringify({ id, role, text, at, kind, turn, key });
 }
 
-/** The idempotency key of a web message: `web:api:<messageId>`. */
-export function webUpdateId(messageId: string): string {
-  return `web:api:${messageId}`;
-}
-
 export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   let openStreams = 0;
 
@@ -155,7 +164,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       channel: 'web',
       chatId,
       userId: 'web',
-      updateId: webUpdateId(messageId ?? requestId),
+      updateId: webMessageKey(chatId, messageId ?? requestId),
       sequence: null,
       requestId,
       text,
@@ -171,8 +180,16 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       return c.json({ reply: result.reply, turn: result.turn }, 200);
     } catch (err) {
       if (err instanceof InvalidEnvelopeError) return c.json({ error: err.message }, 400);
+      if (err instanceof MessageIdConflictError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}), turn: err.turn }, 409);
       if (err instanceof TurnTimeoutError) return c.json({ error: `${err.message} ${err.hint ?? ''}`.trim() }, 504);
-      return c.json({ error: formatError(err) }, 503);
+      if (isDatabaseOutage(err)) return databaseOutage(c, deps, err) as never;
+      // Temporal could not take it: the detail (addresses included) goes to the log only.
+      deps.logger.warn({ chatId }, `the message could not be taken: ${formatError(err)}`);
+      return c.json(
+        { error: 'the conversation could not take the message: Temporal is unavailable; nothing was stored', hint: 'retry shortly; if it lasts, check that Temporal and a worker run (/readyz, `mycel doctor`)' },
+        503,
+        { 'retry-after': String(TEMPORAL_RETRY_AFTER_SECONDS) },
+      );
     }
   });
 

@@ -102,7 +102,10 @@ const listRoute = createRoute({
       limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
     }),
   },
-  responses: { 200: { description: 'facts', content: { 'application/json': { schema: z.array(MemorySchema) } } } },
+  responses: {
+    200: { description: 'facts', content: { 'application/json': { schema: z.array(MemorySchema) } } },
+    400: { description: 'a bad chat id or query value', content: { 'application/json': { schema: ErrorSchema } } },
+  },
 });
 
 const createRouteDef = createRoute({
@@ -143,6 +146,7 @@ const deleteRoute = createRoute({
   request: { params: chatParams.extend({ id: z.string().min(1).max(64) }), query: z.object(channelQuery) },
   responses: {
     200: { description: 'deleted', content: { 'application/json': { schema: z.object({ id: z.string(), deleted: z.literal(true) }) } } },
+    400: { description: 'a bad chat id or fact id', content: { 'application/json': { schema: ErrorSchema } } },
     404: { description: 'no such fact in this chat', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
@@ -163,7 +167,10 @@ const questionsRoute = createRoute({
   path: '/api/chats/{chatId}/memory-questions',
   summary: 'Questions about facts that disagree (pending unless ?status= says otherwise)',
   request: { params: chatParams, query: z.object({ ...channelQuery, status: z.enum(['pending', 'answered', 'expired', 'all']).optional() }) },
-  responses: { 200: { description: 'questions, oldest first', content: { 'application/json': { schema: z.array(QuestionSchema) } } } },
+  responses: {
+    200: { description: 'questions, oldest first', content: { 'application/json': { schema: z.array(QuestionSchema) } } },
+    400: { description: 'a bad chat id or query value', content: { 'application/json': { schema: ErrorSchema } } },
+  },
 });
 
 const answerRoute = createRoute({
@@ -188,7 +195,10 @@ const deletionsRoute = createRoute({
   path: '/api/chats/{chatId}/memory-deletions',
   summary: 'The deletion audit of the chat, newest first: who deleted which fact id when (never the text)',
   request: { params: chatParams, query: z.object({ ...channelQuery, limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).optional() }) },
-  responses: { 200: { description: 'deletions', content: { 'application/json': { schema: z.array(DeletionSchema) } } } },
+  responses: {
+    200: { description: 'deletions', content: { 'application/json': { schema: z.array(DeletionSchema) } } },
+    400: { description: 'a bad chat id or query value', content: { 'application/json': { schema: ErrorSchema } } },
+  },
 });
 
 /** Memories of a chat (**contract**: list and delete), plus search, create, questions and the deletion audit. */

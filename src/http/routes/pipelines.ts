@@ -90,7 +90,10 @@ const pipelineRunsRoute = createRoute({
   path: '/api/pipelines/{id}/runs',
   summary: 'Recent runs of one pipeline, newest first',
   request: { params: pipelineIdParam, query: limitQuery },
-  responses: { 200: { description: 'runs', content: { 'application/json': { schema: z.array(RunSchema) } } } },
+  responses: {
+    200: { description: 'runs', content: { 'application/json': { schema: z.array(RunSchema) } } },
+    400: { description: 'a bad path or query value', content: { 'application/json': { schema: ErrorSchema } } },
+  },
 });
 
 const runsRoute = createRoute({
@@ -98,7 +101,10 @@ const runsRoute = createRoute({
   path: '/api/pipeline-runs',
   summary: 'Recent runs of every pipeline, newest first',
   request: { query: limitQuery.extend({ pipelineId: z.string().optional() }) },
-  responses: { 200: { description: 'runs', content: { 'application/json': { schema: z.array(RunSchema) } } } },
+  responses: {
+    200: { description: 'runs', content: { 'application/json': { schema: z.array(RunSchema) } } },
+    400: { description: 'a bad query value', content: { 'application/json': { schema: ErrorSchema } } },
+  },
 });
 
 const runRoute = createRoute({
@@ -108,6 +114,7 @@ const runRoute = createRoute({
   request: { params: z.object({ runId: z.string().min(1).max(256) }) },
   responses: {
     200: { description: 'the run', content: { 'application/json': { schema: RunDetailSchema } } },
+    400: { description: 'a bad run id', content: { 'application/json': { schema: ErrorSchema } } },
     404: { description: 'unknown run', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });

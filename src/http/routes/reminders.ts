@@ -52,6 +52,7 @@ const cancelRoute = createRoute({
   request: { params: reminderParams, query: channelQuery },
   responses: {
     200: json(ReminderSchema, 'the cancelled reminder'),
+    400: json(ErrorSchema, 'a bad chat id or reminder id'),
     404: json(ErrorSchema, 'no such reminder in this chat'),
     409: json(ErrorSchema, 'already delivered or cancelled'),
   },

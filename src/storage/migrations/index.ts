@@ -1,6 +1,7 @@
 import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
 import conversation from './0002_conversation.js';
+import conversationChatKeys from './0002_conversation_chat_keys.js';
 import promises from './0003_promises.js';
 import memory from './0004_memory.js';
 import memorySearchTuning from './0004_memory_search_tuning.js';
@@ -16,6 +17,7 @@ import tools from './0007_tools.js';
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
   '0002_conversation': conversation,
+  '0002_conversation_chat_keys': conversationChatKeys,
   '0003_promises': promises,
   '0004_memory': memory,
   '0004_memory_search_tuning': memorySearchTuning,
