@@ -15,7 +15,7 @@ import { connectClient, connectWorker, targetFromConfig } from '../temporal/clie
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
-import { toolRuntime } from '../tools/runtime.js';
+import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
 import { workerHealthComponent } from '../metrics/metrics-server.js';
@@ -146,12 +146,14 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
 
   if (parts.worker) {
     let running: Promise<void> | undefined;
+    let workerDeps: ActivityDeps | undefined;
     components.push({
       name: 'worker',
       async start() {
         const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
-        const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
-        // Loads and validates the tools policy (writing safe defaults on first start).
+        const deps: ActivityDeps = workerDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
+        // Loads and validates the tools policy (writing safe defaults on first start) and the
+        // MCP servers file, and starts connecting to those servers.
         toolRuntime(deps);
         registerTelegramSender(proc);
         const worker = await createWorker({
@@ -171,6 +173,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       async stop() {
         if (proc.worker && proc.worker.getState() === 'RUNNING') proc.worker.shutdown();
         await running?.catch(() => undefined);
+        if (workerDeps) await closeToolRuntime(workerDeps);
       },
     });
   }
