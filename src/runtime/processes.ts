@@ -50,6 +50,8 @@ export interface MycelProcess {
   client?: Client;
   connection?: Connection;
   worker?: Worker;
+  /** What the worker's activities were built with (its tools, MCP servers included, hang off it). */
+  workerDeps?: ActivityDeps;
   http?: RunningHttpServer;
 }
 
@@ -151,7 +153,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       name: 'worker',
       async start() {
         const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
-        const deps: ActivityDeps = workerDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
+        const deps: ActivityDeps = workerDeps = proc.workerDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
         // Loads and validates the tools policy (writing safe defaults on first start) and the
         // MCP servers file, and starts connecting to those servers.
         toolRuntime(deps);
