@@ -10,6 +10,7 @@ import { registerDeployCommands } from './commands/deploy.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
+import { registerMcpListCommand } from './commands/mcp.js';
 
 export function buildProgram(ctx: CliContext = createCliContext()): Command {
   const program = new Command('mycel')
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerDoctorCommand(program, ctx);
   registerBackupCommands(program, ctx);
   registerDeployCommands(program, ctx);
+  registerMcpListCommand(program, ctx);
   return program;
 }
 

@@ -74,6 +74,8 @@ export class McpConnection {
     readonly config: McpServerConfig,
     private readonly logger?: Logger,
     private readonly connectTimeoutMs = DEFAULT_MCP_CONNECT_TIMEOUT_MS,
+    /** Start the server again when it dies (false for one-off checks). */
+    private readonly restart = true,
   ) {}
 
   get name(): string {
@@ -163,6 +165,11 @@ export class McpConnection {
     if (this.stopping) return;
     this.attempts += 1;
     this.lastError = this.describeDeath(err instanceof Error ? err.message : String(err));
+    if (!this.restart) {
+      this.state = 'failed';
+      this.notify();
+      return;
+    }
     this.state = this.attempts >= MCP_FAILED_AFTER_ATTEMPTS ? 'failed' : 'restarting';
     const delay = Math.min(MCP_RESTART_MAX_DELAY_MS, MCP_RESTART_INITIAL_DELAY_MS * 2 ** (this.attempts - 1));
     this.logger?.warn({ mcpServer: this.name, attempt: this.attempts, delayMs: delay }, `MCP server not available, starting it again: ${this.lastError}`);
