@@ -16,12 +16,12 @@ export function registerMcpListCommand(program: Command, ctx: CliContext): void 
     .action(async (opts: { json?: boolean }) => {
       const config = ctx.config();
       const probes = await probeMcpServers(config.mcpConfigPath, config.toolsPolicyPath);
+      if (probes.some((p) => p.state === 'failed')) process.exitCode = 1;
       if (opts.json) return ctx.out(JSON.stringify(probes, null, 2));
       if (!probes.length) return ctx.out(`No MCP servers are configured (${config.mcpConfigPath} does not list any).`);
       for (const p of probes) {
         ctx.out(`${p.name}  ${p.transport}  ${p.state}${p.latencyMs !== undefined ? `  ${p.latencyMs} ms` : ''}${p.error ? `  ${p.error}` : ''}`);
         for (const t of p.tools) ctx.out(`  mcp.${p.name}.${t.name}  [${t.policy}]  ${t.description}`);
       }
-      if (probes.some((p) => p.state === 'failed')) process.exitCode = 1;
     });
 }
