@@ -113,6 +113,15 @@ describe('MCP servers as tools', () => {
     expect(audit[1]).toMatchObject({ input: { message: 'hello over stdio' } });
   });
 
+  it('redacts secrets in the arguments and the result it audits', async () => {
+    const c = chat();
+    const secret = `api_key=${SECRET}`;
+    expect(await say(c, `/mcp everything echo {"message":"${secret}"}`)).toBe(`Echo: ${secret}`);
+    const audit = await mcpAudit(c);
+    expect(audit[0]).toMatchObject({ tool: 'mcp.everything.echo', decision: 'allowed' });
+    expect(JSON.stringify(audit)).not.toContain(SECRET);
+  });
+
   it('an ask call waits for approval, then runs once and posts its result to the chat', async () => {
     const c = chat();
     const target = path.join(shared, 'note.txt');
