@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.js';
+import { formatMcpOutput, isMcpOutput } from '../mcp/client/result.js';
 import { getApproval, settleApproval } from '../tools/approvals-store.js';
 import { recordAudit } from '../tools/audit.js';
 import { summarize } from '../tools/executor.js';
@@ -67,6 +68,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
 }
 
 function formatOutput(output: unknown): string {
+  if (isMcpOutput(output)) return formatMcpOutput(output);
   if (output && typeof output === 'object' && 'output' in output && typeof (output as { output: unknown }).output === 'string') {
     const shell = output as { output: string; exitCode: number | null; truncated?: boolean };
     return `${shell.output.trimEnd() || '(no output)'}${shell.truncated ? '\n… (output truncated)' : ''}${shell.exitCode ? `\n(exit code ${shell.exitCode})` : ''}`;

@@ -35,18 +35,14 @@ export interface DeliverReplyRequest {
 }
 
 const brains = new WeakMap<ActivityDeps, Brain>();
-const offeredTools = new WeakMap<ActivityDeps, ToolInfo[]>();
-
-/** The tools offered to the brain, with their JSON Schemas (computed once per worker). */
+/**
+ * The tools offered to the brain, with their JSON Schemas. Read at each step: the tools of
+ * MCP servers come and go (the registry keeps the built-in tools' schemas computed once).
+ */
 function toolsFor(deps: ActivityDeps): ToolInfo[] {
-  let infos = offeredTools.get(deps);
-  if (!infos) {
-    const { registry } = toolRuntime(deps);
-    const offered = new Set(registry.list().filter((t) => t.forModel !== false).map((t) => t.id));
-    infos = registry.info().filter((t) => offered.has(t.id));
-    offeredTools.set(deps, infos);
-  }
-  return infos;
+  const { registry } = toolRuntime(deps);
+  const offered = new Set(registry.list().filter((t) => t.forModel !== false).map((t) => t.id));
+  return registry.info().filter((t) => offered.has(t.id));
 }
 
 /** The worker's brain, chosen once from MYCEL_MODEL. */

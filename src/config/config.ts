@@ -105,6 +105,7 @@ export const envSchema = z.object({
     'accepted form: comma-separated numeric Telegram user ids, for example 12345,67890',
   ),
   MYCEL_TOOLS_POLICY: optionalString,
+  MYCEL_MCP_CONFIG: optionalString,
   MYCEL_PIPELINES: optionalString,
   MYCEL_PIPELINE_PARALLELISM: positiveInt(100),
   MYCEL_TIMEZONE: optionalString.refine(
@@ -214,6 +215,8 @@ export interface MycelConfig {
     ownerIds: number[];
   };
   toolsPolicyPath: string;
+  /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
+  mcpConfigPath: string;
   pipelinesPath: string;
   /** Most tasks of one pipeline run running at once, unless the pipeline says otherwise. */
   pipelineParallelism: number;
@@ -302,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         .map(Number),
     },
     toolsPolicyPath: path.resolve(cwd, e.MYCEL_TOOLS_POLICY ?? path.join(dataDir, 'tools-policy.json')),
+    mcpConfigPath: path.resolve(cwd, e.MYCEL_MCP_CONFIG ?? path.join(dataDir, 'mcp.json')),
     pipelinesPath: path.resolve(cwd, e.MYCEL_PIPELINES ?? path.join(dataDir, 'pipelines')),
     pipelineParallelism: Math.min(e.MYCEL_PIPELINE_PARALLELISM, 1_000),
     timeZone: e.MYCEL_TIMEZONE ?? 'UTC',
@@ -340,6 +344,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['TELEGRAM_WEBHOOK_SECRET', '(none)', 'secret token Telegram sends with each webhook call'],
   ['MYCEL_OWNER_TELEGRAM_IDS', '(none)', 'comma-separated Telegram user ids allowed to talk'],
   ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
+  ['MYCEL_MCP_CONFIG', '<data dir>/mcp.json', 'MCP servers whose tools Mycel may call (mcpServers format)'],
   ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],
   ['MYCEL_PIPELINE_PARALLELISM', '100', 'most tasks of one pipeline run at once (at most 1000)'],
   ['MYCEL_MEMORY_MIN_CONFIDENCE', '0.7', 'least confidence (0-1) a fact proposed by the model needs to be stored'],

@@ -15,7 +15,7 @@ import { connectClient, connectWorker, targetFromConfig } from '../temporal/clie
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
-import { toolRuntime } from '../tools/runtime.js';
+import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
 import { workerHealthComponent } from '../metrics/metrics-server.js';
@@ -53,6 +53,8 @@ export interface MycelProcess {
   client?: Client;
   connection?: Connection;
   worker?: Worker;
+  /** What the worker's activities were built with (its tools, MCP servers included, hang off it). */
+  workerDeps?: ActivityDeps;
   http?: RunningHttpServer;
 }
 
@@ -150,12 +152,14 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
 
   if (parts.worker) {
     let running: Promise<void> | undefined;
+    let workerDeps: ActivityDeps | undefined;
     components.push({
       name: 'worker',
       async start() {
         const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
-        const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound, ownPorts: proc.ownPorts };
-        // Loads and validates the tools policy (writing safe defaults on first start).
+        const deps: ActivityDeps = workerDeps = proc.workerDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound, ownPorts: proc.ownPorts };
+        // Loads and validates the tools policy (writing safe defaults on first start) and the
+        // MCP servers file, and starts connecting to those servers.
         toolRuntime(deps);
         registerTelegramSender(proc);
         const worker = await createWorker({
@@ -175,6 +179,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       async stop() {
         if (proc.worker && proc.worker.getState() === 'RUNNING') proc.worker.shutdown();
         await running?.catch(() => undefined);
+        if (workerDeps) await closeToolRuntime(workerDeps);
       },
     });
   }

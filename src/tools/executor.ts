@@ -2,15 +2,21 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/deps.js';
 import { formatError } from '../shared/errors.js';
 import { approvalIdFor, approvalInput, approvalWorkflowId, createApproval, getApproval } from './approvals-store.js';
-import { recordAudit } from './audit.js';
+import { MAX_AUDIT_OUTCOME_CHARS, recordAudit } from './audit.js';
+import { redactValue } from '../shared/redact.js';
 import { decide } from './gate.js';
 import { sendApprovalRequest } from './notify.js';
 import type { PolicyProvider } from './policy-provider.js';
 import type { ToolRegistry } from './registry.js';
-import type { ToolCall, ToolContext, ToolOutcome } from './types.js';
+import type { ToolCall, ToolContext, ToolDefinition, ToolOutcome } from './types.js';
 
 /** Longest text of a tool's output kept in an outcome summary. */
 export const MAX_OUTCOME_SUMMARY_CHARS = 500;
+
+/** The outcome of an audit record whose call started and has not finished (or never will). */
+const RUNNING = 'running';
+/** Why a call found `running` under its id on a retry is reported, not run again. */
+export const NOT_RUN_AGAIN = 'the worker stopped while the call ran, so it may have had its effect; it was not run again';
 
 /** What an approval workflow is started with. */
 export interface ApprovalWorkflowInput {
@@ -64,6 +70,7 @@ export class ToolExecutor {
     if (decision.cls === 'forbid') return this.refuse(call, ctx, decision.reason);
     if (decision.cls === 'ask') return this.requestApproval(call.tool, parsed.data, ctx, policy.approvalTimeoutSeconds);
 
+    if (tool.atMostOnce) return this.runAtMostOnce(tool, parsed.data, ctx);
     const started = performance.now();
     try {
       const output = await tool.run(parsed.data, ctx);
@@ -97,6 +104,50 @@ export class ToolExecutor {
         ? { callId: ctx.callId, tool: tool.id, status: 'refused', error: message.slice('refused: '.length) }
         : { callId: ctx.callId, tool: tool.id, status: 'error', error: message };
     }
+  }
+
+  /**
+   * Runs an allowed call of a tool that must not run twice (an MCP tool not annotated
+   * idempotent): the `allowed` audit record is written as `running` before the call and
+   * completed after it, so a retried activity finds the call's id and reports what became
+   * of it instead of sending it again.
+   */
+  private async runAtMostOnce(tool: ToolDefinition, input: unknown, ctx: ToolContext): Promise<ToolOutcome> {
+    const existing = await this.deps.store.db
+      .selectFrom('tool_audit')
+      .select(['outcome'])
+      .where('call_id', '=', ctx.callId)
+      .where('decision', '=', 'allowed')
+      .executeTakeFirst();
+    if (existing) {
+      if (existing.outcome === RUNNING) return { callId: ctx.callId, tool: tool.id, status: 'error', error: NOT_RUN_AGAIN };
+      return existing.outcome.startsWith('error: ')
+        ? { callId: ctx.callId, tool: tool.id, status: 'error', error: existing.outcome.slice('error: '.length) }
+        : { callId: ctx.callId, tool: tool.id, status: 'ok', output: existing.outcome };
+    }
+    const base = { callId: ctx.callId, channel: ctx.chat.channel, chatId: ctx.chat.chatId, tool: tool.id, decision: 'allowed' as const, input, decidedBy: 'policy' };
+    await recordAudit(this.deps.store, { ...base, outcome: RUNNING });
+    const started = performance.now();
+    let outcome: ToolOutcome;
+    try {
+      outcome = { callId: ctx.callId, tool: tool.id, status: 'ok', output: await tool.run(input, ctx) };
+    } catch (err) {
+      outcome = { callId: ctx.callId, tool: tool.id, status: 'error', error: formatError(err) };
+    }
+    await this.completeAudit(ctx.callId, 'allowed', outcome, performance.now() - started);
+    return outcome;
+  }
+
+  private async completeAudit(callId: string, decision: 'allowed' | 'approved', outcome: ToolOutcome, durationMs: number): Promise<void> {
+    await this.deps.store.db
+      .updateTable('tool_audit')
+      .set({
+        outcome: String(redactValue(outcome.status === 'ok' ? summarize(outcome.output) : `error: ${outcome.error}`)).slice(0, MAX_AUDIT_OUTCOME_CHARS),
+        duration_ms: Math.round(durationMs),
+      })
+      .where('call_id', '=', callId)
+      .where('decision', '=', decision)
+      .execute();
   }
 
   private async requestApproval(tool: string, input: unknown, ctx: ToolContext, timeoutSeconds: number): Promise<ToolOutcome> {
@@ -143,18 +194,18 @@ export class ToolExecutor {
       .where('decision', '=', 'approved')
       .executeTakeFirst();
     if (existing) {
-      const done = existing.outcome !== 'running';
+      const done = existing.outcome !== RUNNING;
       return {
         callId: row.call_id,
         tool: approval.tool,
         status: done ? 'ok' : 'error',
         output: done ? existing.outcome : undefined,
-        error: done ? undefined : 'the worker stopped while the approved call ran; it was not run again',
+        error: done ? undefined : NOT_RUN_AGAIN,
       };
     }
     const tool = this.registry.get(approval.tool);
     const base = { callId: row.call_id, channel: approval.channel, chatId: approval.chatId, tool: approval.tool, decision: 'approved' as const, input, decidedBy: approval.decidedBy ?? 'owner' };
-    await recordAudit(this.deps.store, { ...base, outcome: 'running' });
+    await recordAudit(this.deps.store, { ...base, outcome: RUNNING });
     const started = performance.now();
     let outcome: ToolOutcome;
     try {
@@ -172,12 +223,7 @@ export class ToolExecutor {
     } catch (err) {
       outcome = { callId: row.call_id, tool: approval.tool, status: 'error', error: formatError(err) };
     }
-    await this.deps.store.db
-      .updateTable('tool_audit')
-      .set({ outcome: outcome.status === 'ok' ? summarize(outcome.output) : `error: ${outcome.error}`, duration_ms: Math.round(performance.now() - started) })
-      .where('call_id', '=', row.call_id)
-      .where('decision', '=', 'approved')
-      .execute();
+    await this.completeAudit(row.call_id, 'approved', outcome, performance.now() - started);
     return outcome;
   }
 }

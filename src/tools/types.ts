@@ -35,6 +35,13 @@ export interface ToolDefinition<I = unknown, O = unknown> {
   policy: PolicyClass;
   /** Offered to the model brain (default true). */
   forModel?: boolean;
+  /** The input's JSON Schema when the tool brings its own (MCP tools); else derived from `input`. */
+  inputJsonSchema?: Record<string, unknown>;
+  /**
+   * Run at most once per call id (MCP tools not annotated idempotent): the call is recorded
+   * as running before it starts, so a retried activity reports it instead of sending it again.
+   */
+  atMostOnce?: boolean;
   run(input: I, ctx: ToolContext): Promise<O>;
 }
 

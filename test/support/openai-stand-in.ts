@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
  * non-streaming), with scripted behaviour so tests can drive the model brain end to end
  * over real HTTP:
  * - a user message mentioning "time zone" and a city → a tool call `chat_timezone`,
+ * - a user message "echo <words> through mcp" → a call of the first offered tool whose name ends
+ *   in `_echo` (an MCP echo tool, `mcp_<server>_echo`) with `{ message: <words> }`,
  * - a tool result as the last message → a text answer quoting the result,
  * - anything else → `You said: <text>`.
  * Every request body is kept for assertions.
@@ -40,6 +42,14 @@ function answer(body: StandIn['requests'][number]) {
         content: null,
         tool_calls: [{ id: `call_${city}`, type: 'function', function: { name: 'chat_timezone', arguments: JSON.stringify({ timeZone: CITY_ZONES[city] }) } }],
       },
+      'tool_calls',
+    );
+  }
+  const echo = /echo (.+) through mcp/i.exec(text);
+  const echoTool = body.tools?.map((t) => t.function?.name as string).find((name) => /^mcp_.+_echo$/.test(name ?? ''));
+  if (echo && echoTool) {
+    return completion(
+      { content: null, tool_calls: [{ id: 'call_mcp_echo', type: 'function', function: { name: echoTool, arguments: JSON.stringify({ message: echo[1] }) } }] },
       'tool_calls',
     );
   }

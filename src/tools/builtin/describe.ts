@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ownEntry, toolPolicy, type ToolsPolicy } from '../policy.js';
+import { ownEntry, type ToolsPolicy } from '../policy.js';
 import type { ToolRegistry } from '../registry.js';
 import { defineTool } from '../types.js';
+import { toolClass } from '../gate.js';
 
 /** `tools.describe`: the tools of this chat and what the policy says of each (for `/tools`). */
 export function describeTool(getPolicy: () => ToolsPolicy, registry: () => ToolRegistry) {
@@ -19,7 +20,7 @@ export function describeTool(getPolicy: () => ToolsPolicy, registry: () => ToolR
         tools: registry()
           .list()
           .filter((t) => t.id !== 'tools.describe')
-          .map((t) => ({ id: t.id, description: t.description, policy: t.id === 'shell' ? 'per command' : toolPolicy(policy, t.id) ?? t.policy })),
+          .map((t) => ({ id: t.id, description: t.description, policy: t.id === 'shell' ? 'per command' : toolClass(policy, t) })),
         commands: {
           allow: commands.filter(([c, p]) => p === 'allow' && c !== '*').map(([c]) => c),
           ask: commands.filter(([c, p]) => p === 'ask' && c !== '*').map(([c]) => c),

@@ -6,6 +6,7 @@ import { reminderCommands, reminderPhrases } from './reminders.js';
 import { pipelineCommands } from './pipelines.js';
 import { memoryCommands, memoryPhrases } from './memory.js';
 import { toolCommands } from './tools.js';
+import { mcpCommands } from './mcp.js';
 
 /**
  * Every command and phrasing of the offline brain. Each capability contributes a module
@@ -17,6 +18,7 @@ export function offlineCommands(): OfflineCommand[] {
   list.push(...reminderCommands());
   list.push(...conversationCommands());
   list.push(...toolCommands());
+  list.push(...mcpCommands());
   list.push(...pipelineCommands());
   list.push(...memoryCommands());
   // Keep last: placeholders for contract commands that no module provides yet.
