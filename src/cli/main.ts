@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, type CliContext } from './context.js';
+import { loadEnvFile } from './env-file.js';
 import { registerApprovalCommands } from './commands/approvals.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerPairingCommands } from './commands/pairing.js';
@@ -34,6 +35,13 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
 
 /** Runs the CLI; prints errors as message + hint (no stack) and sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
+  try {
+    loadEnvFile();
+  } catch (err) {
+    process.stderr.write(`error: ${formatError(err)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const program = buildProgram();
   program.exitOverride();
   try {

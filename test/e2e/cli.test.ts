@@ -1,0 +1,43 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/shared/paths.js';
+
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'mycel.js');
+
+/** Runs `node bin/mycel.js …` in `cwd` with a clean Mycel environment; never throws on a non-zero exit. */
+async function mycel(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MYCEL_|TELEGRAM_|TEMPORAL_)/.test(k)));
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: options.cwd ?? PACKAGE_ROOT, env: { ...env, ...options.env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the mycel command', () => {
+  it('reads .env from the working directory; variables already set win', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-dotenv-'));
+    writeFileSync(path.join(dir, '.env'), '# settings\nTEMPORAL_NAMESPACE=from-dotenv\nMYCEL_TASK_QUEUE=queue-from-dotenv\nMYCEL_MODEL=openai:from-dotenv\n');
+    const run = await mycel(['deploy', 'compose', '--stdout'], { cwd: dir, env: { MYCEL_MODEL: 'ollama:from-env' } });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/TEMPORAL_NAMESPACE: "?from-dotenv/);
+    expect(run.stdout).toMatch(/MYCEL_TASK_QUEUE: "?queue-from-dotenv/);
+    expect(run.stdout).toMatch(/MYCEL_MODEL: "?ollama:from-env/);
+    expect(run.stdout).not.toMatch(/openai:from-dotenv/);
+  });
+
+  it('names a bad value that came from .env', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-dotenv-'));
+    writeFileSync(path.join(dir, '.env'), 'MYCEL_HTTP_PORT=not-a-port\n');
+    const run = await mycel(['deploy', 'compose', '--stdout'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/MYCEL_HTTP_PORT \(got "not-a-port"\)/);
+  });
+});
