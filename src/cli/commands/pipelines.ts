@@ -21,6 +21,7 @@ import { createPipelineRuntime } from '../../pipelines/runtime.js';
 import { findDefinition, getRun, listDefinitions, listRuns } from '../../pipelines/store.js';
 import { startProcess, type MycelProcess } from '../../runtime/processes.js';
 import { readRuntimeInfo } from '../../runtime/runtime-file.js';
+import { compareVersions, toVersion, type PipelineVersion } from '../../pipelines/version.js';
 import { MycelError, formatError } from '../../shared/errors.js';
 import type { Store } from '../../storage/database.js';
 import type { CliContext } from '../context.js';
@@ -50,7 +51,7 @@ async function openEngine(config: MycelConfig, logger: Logger, store: Store, say
 }
 
 /** The version (and shape) to run: the highest one in the pipeline files, else the highest the database knows. */
-async function resolveTarget(config: MycelConfig, store: Store, id: string, version: number | undefined, warn: (line: string) => void) {
+async function resolveTarget(config: MycelConfig, store: Store, id: string, version: PipelineVersion | undefined, warn: (line: string) => void) {
   const runtime = createPipelineRuntime({ target: config.pipelinesPath, store });
   const report = await runtime.ready;
   for (const line of describeLoadErrors(report)) warn(`warning: pipeline file not loaded: ${line}`);
@@ -64,6 +65,14 @@ async function resolveTarget(config: MycelConfig, store: Store, id: string, vers
     `There is no pipeline "${id}"${version !== undefined ? ` version ${version}` : ''}.`,
     ids.length ? `known pipelines: ${ids.join(', ')} (see \`mycel pipelines list\`)` : `put a pipeline file in ${config.pipelinesPath} (MYCEL_PIPELINES); see docs/pipelines.md`,
   );
+}
+
+/** `--version`: a whole number from 1 or a non-empty text, as in the pipeline's file. */
+function versionOption(text: string | undefined): PipelineVersion | undefined {
+  if (text === undefined) return undefined;
+  const version = toVersion(text);
+  if (version === undefined) throw new MycelError('PIPELINE_INPUT_INVALID', `--version must be a whole number from 1 up or a non-empty text, got "${text}".`);
+  return version;
 }
 
 function plural(n: number, word: string): string {
@@ -80,8 +89,7 @@ function progressLine(t: PipelineProgress['tasks'][number], duration?: number | 
 async function runCommand(ctx: CliContext, id: string, opts: { input?: string; version?: string }): Promise<void> {
   const config = ctx.config();
   const input = parseRunInput(opts.input);
-  const version = opts.version === undefined ? undefined : Number(opts.version);
-  if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new MycelError('PIPELINE_INPUT_INVALID', `--version must be a whole number from 1 up, got "${opts.version}".`);
+  const version = versionOption(opts.version);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const store = await openInstanceDatabase(config);
   let engine: Engine | undefined;
@@ -159,7 +167,7 @@ async function listCommand(ctx: CliContext, opts: { json?: boolean; limit: strin
       return {
         id: pid,
         version: latest?.pipeline.version ?? def?.version,
-        versions: [...new Set([...loaded.map((e) => e.pipeline.version), ...definitions.filter((d) => d.id === pid).map((d) => d.version)])].sort((a, b) => a - b),
+        versions: [...new Set([...loaded.map((e) => e.pipeline.version), ...definitions.filter((d) => d.id === pid).map((d) => d.version)])].sort(compareVersions),
         tasks: latest?.pipeline.spec.tasks.length ?? def?.tasks.length ?? 0,
         description: latest?.pipeline.description ?? def?.description ?? undefined,
         source: latest?.source ?? def?.source ?? undefined,
@@ -194,7 +202,7 @@ async function scheduleCommand(ctx: CliContext, id: string, cron: string, opts: 
   const input = parseRunInput(opts.input);
   const store = await openInstanceDatabase(config);
   try {
-    const target = await resolveTarget(config, store, id, opts.version ? Number(opts.version) : undefined, (l) => process.stderr.write(`${l}\n`));
+    const target = await resolveTarget(config, store, id, versionOption(opts.version), (l) => process.stderr.write(`${l}\n`));
     const { client, connection } = await connectInstanceTemporal(config);
     try {
       const s = await schedulePipeline(client, { pipelineId: id, version: target.version, shape: target.shape, cron, timeZone: opts.timezone ?? config.timeZone, input, taskQueue: config.temporal.taskQueue });
