@@ -40,4 +40,17 @@ describe('the mycel command', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/MYCEL_HTTP_PORT \(got "not-a-port"\)/);
   });
+
+  it.each(['--help', 'pipelines --help'])('stops quietly when the reader goes away: mycel %s | head', async (command) => {
+    const args = command.split(' ');
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the first write, as with `| head` or `| true`.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
 });
