@@ -11,6 +11,7 @@ import { registerDeployCommands } from './commands/deploy.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
+import { registerInitCommand } from './commands/init.js';
 
 export function buildProgram(ctx: CliContext = createCliContext()): Command {
   const program = new Command('mycel')
@@ -19,9 +20,10 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      `\nGetting started:\n  npx mycel start            start everything, then open the URL it prints\n  npx mycel <command> --help what a command does\n` +
+      `\nGetting started:\n  npx mycel init             optional: a Telegram bot, its owner and a model, written to ./.env\n  npx mycel start            start everything, then open the URL it prints\n  npx mycel <command> --help what a command does\n` +
         `\nConfiguration (environment variables):\n${CONFIG_VARIABLES.map(([n, d, m]) => `  ${n.padEnd(26)} ${m} [default: ${d}]`).join('\n')}\n`,
     );
+  registerInitCommand(program, ctx);
   registerRunCommands(program, ctx);
   registerChatCommand(program, ctx);
   registerApprovalCommands(program, ctx);

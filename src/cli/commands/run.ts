@@ -1,6 +1,14 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { GATEWAY_PARTS, START_PARTS, WORKER_PARTS, startProcess, type MycelProcess, type ProcessParts } from '../../runtime/processes.js';
 import type { CliContext } from '../context.js';
+import { ENV_FILE_NAME } from '../env-file.js';
+
+/** No .env here, no bot and no model in the environment: a first run that `mycel init` would help. */
+export function looksUnconfigured(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): boolean {
+  return !existsSync(path.join(cwd, ENV_FILE_NAME)) && !env.TELEGRAM_BOT_TOKEN?.trim() && !env.MYCEL_MODEL?.trim();
+}
 
 async function runUntilSignal(ctx: CliContext, parts: ProcessParts, label: string): Promise<void> {
   const config = ctx.config();
@@ -64,7 +72,10 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         '  MYCEL_HTTP_PORT=9000 npx mycel start',
       ].join('\n'),
     )
-    .action(() => runUntilSignal(ctx, START_PARTS, 'start'));
+    .action(() => {
+      if (looksUnconfigured()) ctx.out('No .env here and nothing configured: `npx mycel init` sets up a Telegram bot and a model (starting with the defaults now).');
+      return runUntilSignal(ctx, START_PARTS, 'start');
+    });
 
   program
     .command('worker')
