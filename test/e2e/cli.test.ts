@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
@@ -52,5 +53,22 @@ describe('the mycel command', () => {
     expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+
+  it.each(['--help', 'pipelines --help', 'start --help', 'doctor --help', 'init --help'])('mycel %s loads the command table only, not what the commands run', async (command) => {
+    const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'mycel-modules-')), 'modules.txt');
+    writeFileSync(log, '');
+    const hook = pathToFileURL(path.join(PACKAGE_ROOT, 'test', 'support', 'module-log-hook.mjs')).href;
+    const register = `data:text/javascript,import{register}from'node:module';register(${JSON.stringify(hook)})`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', register, BIN, ...command.split(' ')], {
+      cwd: PACKAGE_ROOT,
+      env: { ...process.env, MYCEL_TEST_MODULE_LOG: log },
+    });
+    expect(stdout).toMatch(/Usage: mycel/);
+    const loaded = readFileSync(log, 'utf8').split('\n');
+    expect(loaded.some((url) => url.includes('/node_modules/commander/'))).toBe(true);
+    for (const heavy of ['@temporalio/', 'grammy', '/node_modules/ai/', 'kysely', '@libsql/', '/pg/', 'hono', '@clack/']) {
+      expect(loaded.filter((url) => url.includes(heavy)), heavy).toEqual([]);
+    }
   });
 });

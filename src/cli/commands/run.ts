@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { GATEWAY_PARTS, START_PARTS, WORKER_PARTS, startProcess, type MycelProcess, type ProcessParts } from '../../runtime/processes.js';
+import type { MycelProcess } from '../../runtime/processes.js';
 import type { CliContext } from '../context.js';
 import { ENV_FILE_NAME } from '../env-file.js';
 
@@ -10,8 +10,11 @@ export function looksUnconfigured(env: NodeJS.ProcessEnv = process.env, cwd = pr
   return !existsSync(path.join(cwd, ENV_FILE_NAME)) && !env.TELEGRAM_BOT_TOKEN?.trim() && !env.MYCEL_MODEL?.trim();
 }
 
-async function runUntilSignal(ctx: CliContext, parts: ProcessParts, label: string): Promise<void> {
+async function runUntilSignal(ctx: CliContext, label: 'start' | 'worker' | 'gateway'): Promise<void> {
   const config = ctx.config();
+  // Loaded when a process runs, so `--help` does not pay for the Temporal SDK and the rest.
+  const { GATEWAY_PARTS, START_PARTS, WORKER_PARTS, startProcess } = await import('../../runtime/processes.js');
+  const parts = { start: START_PARTS, worker: WORKER_PARTS, gateway: GATEWAY_PARTS }[label];
   const logger = ctx.logger();
   const started = performance.now();
   // A signal that arrives while starting is held until start-up completes, then stops everything
@@ -74,7 +77,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     )
     .action(() => {
       if (looksUnconfigured()) ctx.out('No .env here and nothing configured: `npx mycel init` sets up a Telegram bot and a model (starting with the defaults now).');
-      return runUntilSignal(ctx, START_PARTS, 'start');
+      return runUntilSignal(ctx, 'start');
     });
 
   program
@@ -91,7 +94,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         '  TEMPORAL_ADDRESS=127.0.0.1:7233 MYCEL_DATABASE_URL=postgres://mycel:secret@db:5432/mycel npx mycel worker',
       ].join('\n'),
     )
-    .action(() => runUntilSignal(ctx, WORKER_PARTS, 'worker'));
+    .action(() => runUntilSignal(ctx, 'worker'));
 
   program
     .command('gateway')
@@ -107,5 +110,5 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         '  TEMPORAL_ADDRESS=127.0.0.1:7233 MYCEL_HTTP_HOST=0.0.0.0 MYCEL_API_TOKEN=<long random> npx mycel gateway',
       ].join('\n'),
     )
-    .action(() => runUntilSignal(ctx, GATEWAY_PARTS, 'gateway'));
+    .action(() => runUntilSignal(ctx, 'gateway'));
 }
