@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'mycel.js');
@@ -70,5 +70,22 @@ describe('the mycel command', () => {
     for (const heavy of ['@temporalio/', 'grammy', '/node_modules/ai/', 'kysely', '@libsql/', '/pg/', 'hono', '@clack/']) {
       expect(loaded.filter((url) => url.includes(heavy)), heavy).toEqual([]);
     }
+  });
+
+  it('pipelines run keeps its JSON log lines out of the terminal unless MYCEL_LOG_LEVEL asks for them', async () => {
+    const run = async (extra: Record<string, string>) => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-oneshot-'));
+      return mycel(['pipelines', 'run', 'diamond', '--input', JSON.stringify({ dir: dataDir })], {
+        env: { MYCEL_DATA_DIR: dataDir, MYCEL_PIPELINES: path.join(PACKAGE_ROOT, 'test', 'fixtures', 'pipelines'), MYCEL_TEMPORAL_BIN: inject('temporalBinary'), ...extra },
+      });
+    };
+    const quiet = await run({});
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toMatch(/✓ d succeeded/);
+    expect(quiet.stderr).toMatch(/starting an embedded Temporal server/);
+    expect(quiet.stderr).not.toMatch(/"level"/);
+    const verbose = await run({ MYCEL_LOG_LEVEL: 'info' });
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toMatch(/"level":"info".*embedded Temporal is ready/);
   });
 });

@@ -20,8 +20,7 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       ].join('\n'),
     )
     .action(async (opts: { json?: boolean }) => {
-      const [{ createLogger }, { runDoctor }, { renderTable }, { flushTracing, installTracing }] = await Promise.all([
-        import('../../logging/logger.js'),
+      const [{ runDoctor }, { renderTable }, { flushTracing, installTracing }] = await Promise.all([
         import('../../operations/doctor/doctor.js'),
         import('../../operations/doctor/report.js'),
         import('../../telemetry/tracing.js'),
@@ -29,7 +28,7 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       const config = ctx.config();
       // Progress lines of the server and worker (and the planned failures of the retry stage)
       // would drown the table: errors only, unless MYCEL_LOG_LEVEL asks for more.
-      const logger = createLogger({ level: process.env.MYCEL_LOG_LEVEL ? config.logLevel : 'error' });
+      const logger = ctx.commandLogger();
       // With OTLP configured, the validation workflow is traced like any other work.
       installTracing(config, logger);
       const interactive = !opts.json && Boolean(process.stderr.isTTY);

@@ -95,7 +95,7 @@ export async function runCommand(ctx: CliContext, id: string, opts: { input?: st
   let engine: Engine | undefined;
   try {
     const target = await resolveTarget(config, store, id, version, say);
-    engine = await openEngine(config, ctx.logger(), store, say);
+    engine = await openEngine(config, ctx.commandLogger(), store, say);
     const { runId, handle } = await startPipelineRun(engine.client, {
       pipelineId: id,
       version: target.version,
