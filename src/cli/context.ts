@@ -6,16 +6,28 @@ import { MycelError } from '../shared/errors.js';
 export interface CliContext {
   config(): MycelConfig;
   logger(): Logger;
+  /**
+   * The logger of a one-shot command (`pipelines run`, `doctor`, …): errors only, so what a
+   * person reads is not drowned in JSON lines, unless MYCEL_LOG_LEVEL asks for more.
+   */
+  commandLogger(): Logger;
   /** Output for a person or a script (stdout). */
   out(line: string): void;
+}
+
+/** A one-shot command logs errors only unless MYCEL_LOG_LEVEL is set. */
+export function commandLogLevel(env: NodeJS.ProcessEnv, configured: string): string {
+  return env.MYCEL_LOG_LEVEL?.trim() ? configured : 'error';
 }
 
 export function createCliContext(): CliContext {
   let config: MycelConfig | undefined;
   let logger: Logger | undefined;
+  let commandLogger: Logger | undefined;
   return {
     config: () => (config ??= loadConfig()),
     logger: () => (logger ??= createLogger({ level: (config ??= loadConfig()).logLevel })),
+    commandLogger: () => (commandLogger ??= createLogger({ level: commandLogLevel(process.env, (config ??= loadConfig()).logLevel) })),
     out: (line) => process.stdout.write(`${line}\n`),
   };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, type CliContext } from './context.js';
+import { loadEnvFile } from './env-file.js';
 import { registerApprovalCommands } from './commands/approvals.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerPairingCommands } from './commands/pairing.js';
@@ -11,6 +12,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerRunCommands } from './commands/run.js';
+import { registerInitCommand } from './commands/init.js';
 
 export function buildProgram(ctx: CliContext = createCliContext()): Command {
   const program = new Command('mycel')
@@ -19,9 +21,10 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      `\nGetting started:\n  npx mycel start            start everything, then open the URL it prints\n  npx mycel <command> --help what a command does\n` +
+      `\nGetting started:\n  npx mycel init             optional: a Telegram bot, its owner and a model, written to ./.env\n  npx mycel start            start everything, then open the URL it prints\n  npx mycel <command> --help what a command does\n` +
         `\nConfiguration (environment variables):\n${CONFIG_VARIABLES.map(([n, d, m]) => `  ${n.padEnd(26)} ${m} [default: ${d}]`).join('\n')}\n`,
     );
+  registerInitCommand(program, ctx);
   registerRunCommands(program, ctx);
   registerChatCommand(program, ctx);
   registerApprovalCommands(program, ctx);
@@ -36,6 +39,13 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
 
 /** Runs the CLI; prints errors as message + hint (no stack) and sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
+  try {
+    loadEnvFile();
+  } catch (err) {
+    process.stderr.write(`error: ${formatError(err)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const program = buildProgram();
   program.exitOverride();
   try {

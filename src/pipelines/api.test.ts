@@ -84,7 +84,10 @@ describe('task() and pipeline()', () => {
   it('refuses bad ids, versions, policies and graphs over the size limit', () => {
     expect(errorOf(() => task({ id: 'has space' }, () => 1)).message).toMatch(/task id "has space" is not valid/);
     const a = task({ id: 'a' }, () => 1);
-    expect(errorOf(() => pipeline({ id: 'v', version: 0, tasks: [a] })).message).toMatch(/version must be a whole number/);
+    expect(errorOf(() => pipeline({ id: 'v', version: 0, tasks: [a] })).message).toMatch(/version must be a whole number from 1 up or a non-empty text/);
+    expect(errorOf(() => pipeline({ id: 'v', version: 1.5, tasks: [a] })).code).toBe('PIPELINE_INVALID');
+    expect(errorOf(() => pipeline({ id: 'v', version: '  ', tasks: [a] })).code).toBe('PIPELINE_INVALID');
+    expect(errorOf(() => pipeline({ id: 'v', version: 'x'.repeat(65), tasks: [a] })).code).toBe('PIPELINE_INVALID');
     expect(errorOf(() => task({ id: 'r', retry: { attempts: 0 } }, () => 1)).message).toMatch(/retry.attempts/);
     expect(errorOf(() => task({ id: 't', timeout: 'soon' }, () => 1)).message).toMatch(/timeout must be a positive duration/);
     const many = Array.from({ length: MAX_PIPELINE_TASKS + 1 }, (_, i) => task({ id: `t${i}` }, () => i));
@@ -98,6 +101,37 @@ describe('task() and pipeline()', () => {
     expect(durationMs('1.5s', 'x')).toBe(1500);
     expect(durationMs('2m', 'x')).toBe(120_000);
     expect(durationMs(250, 'x')).toBe(250);
+  });
+});
+
+describe('pipeline versions', () => {
+  const a = task({ id: 'a' }, () => 1);
+
+  it('accepts a whole number or a non-empty text; text that is a whole number is that number', () => {
+    expect(pipeline({ id: 'n', version: 3, tasks: [a] }).version).toBe(3);
+    expect(pipeline({ id: 'n', version: '1', tasks: [a] }).version).toBe(1);
+    const dated = pipeline({ id: 'n', version: '2026-06-01', tasks: [a] });
+    expect(dated.version).toBe('2026-06-01');
+    expect(dated.spec.version).toBe('2026-06-01');
+    expect(pipeline({ id: 'n', version: ' beta ', tasks: [a] }).version).toBe('beta');
+  });
+
+  it('orders versions as people read them', () => {
+    const registry = new PipelineRegistry();
+    for (const version of ['2026-01-02', '2026-06-01', '2025-12-31']) registry.register(pipeline({ id: 'd', version, tasks: [a] }));
+    for (const version of [2, 10, '9']) registry.register(pipeline({ id: 'n', version, tasks: [a] }));
+    expect(registry.latest('d')?.pipeline.version).toBe('2026-06-01');
+    expect(registry.latest('n')?.pipeline.version).toBe(10);
+    expect(registry.list().map((e) => `${e.pipeline.id}@${e.pipeline.version}`)).toEqual(['d@2025-12-31', 'd@2026-01-02', 'd@2026-06-01', 'n@2', 'n@9', 'n@10']);
+    expect(registry.get('n', 9)).toBeDefined();
+  });
+
+  it('names a text version in the shape-change error without doing arithmetic on it', () => {
+    const registry = new PipelineRegistry();
+    registry.register(pipeline({ id: 't', version: '2026-06-01', tasks: [a] }), 'one.ts');
+    const err = errorOf(() => registry.register(pipeline({ id: 't', version: '2026-06-01', tasks: [a, task({ id: 'b' }, () => 2)] }), 'two.ts'));
+    expect(err.message).toMatch(/version 2026-06-01 is already defined/);
+    expect(err.hint).toMatch(/give it a new version/);
   });
 });
 

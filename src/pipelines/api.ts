@@ -18,6 +18,7 @@ import {
   type TaskSpec,
 } from './dag.js';
 import type { JsonObject, JsonValue } from './json.js';
+import type { PipelineVersion } from './version.js';
 
 export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
 
@@ -50,7 +51,7 @@ export interface TaskContext<Parents = Record<string, JsonValue>> {
    * the one listed later in `dependsOn` wins.
    */
   readonly context: JsonObject;
-  readonly pipeline: { readonly id: string; readonly version: number };
+  readonly pipeline: { readonly id: string; readonly version: PipelineVersion };
   /** The run's id (its Temporal workflow id). */
   readonly runId: string;
   readonly taskId: string;
@@ -179,7 +180,7 @@ export function task<const Id extends string, const Deps extends readonly Depend
 export interface Pipeline {
   readonly kind: 'mycel.pipeline';
   readonly id: string;
-  readonly version: number;
+  readonly version: PipelineVersion;
   readonly description: string | undefined;
   readonly spec: PipelineSpec;
   readonly tasks: ReadonlyMap<string, AnyTask>;
@@ -188,8 +189,11 @@ export interface Pipeline {
 export interface PipelineOptions {
   /** Unique among pipelines: letters, digits, `_`, `.`, `-`. */
   id: string;
-  /** A whole number from 1; raise it whenever tasks, dependencies or policies change. */
-  version: number;
+  /**
+   * A whole number from 1 or a non-empty text (`'2026-06-01'`); text that is a whole number is
+   * that number. Change it whenever tasks, dependencies or policies change.
+   */
+  version: number | string;
   tasks: readonly AnyTask[];
   /** Most tasks of one run running at once (default MYCEL_PIPELINE_PARALLELISM, 100). */
   parallelism?: number;

@@ -20,6 +20,7 @@ import {
   type PipelineRunResult,
   type RunTrigger,
 } from './run-types.js';
+import type { PipelineVersion } from './version.js';
 
 /**
  * Starting, following and scheduling pipeline runs: what the CLI, the HTTP API, the chat
@@ -64,7 +65,7 @@ export function newRunKey(now = new Date()): string {
 
 export interface StartRunOptions {
   pipelineId: string;
-  version: number;
+  version: PipelineVersion;
   shape?: string | undefined;
   input: JsonObject;
   trigger: RunTrigger;
@@ -125,7 +126,7 @@ export function scheduleIdOf(pipelineId: string): string {
 export interface PipelineSchedule {
   scheduleId: string;
   pipelineId: string;
-  version: number | undefined;
+  version: PipelineVersion | undefined;
   cron: string[];
   timeZone: string | undefined;
   paused: boolean;
@@ -140,7 +141,7 @@ export interface PipelineSchedule {
  */
 export async function schedulePipeline(
   client: Client,
-  options: { pipelineId: string; version: number; shape?: string | undefined; cron: string; timeZone?: string | undefined; input: JsonObject; taskQueue: string },
+  options: { pipelineId: string; version: PipelineVersion; shape?: string | undefined; cron: string; timeZone?: string | undefined; input: JsonObject; taskQueue: string },
 ): Promise<PipelineSchedule> {
   const scheduleId = scheduleIdOf(options.pipelineId);
   const args: PipelineRunInput = { pipelineId: options.pipelineId, version: options.version, shape: options.shape, input: checkRunInput(options.input), trigger: 'schedule' };

@@ -4,6 +4,7 @@
  * I/O, no clock, no randomness, so the same events always give the same decisions.
  */
 import { MycelError } from '../shared/errors.js';
+import { MAX_VERSION_CHARS, toVersion, type PipelineVersion } from './version.js';
 
 /** Largest number of tasks in one pipeline. Keeps a run far below Temporal's limits (see docs/pipelines.md). */
 export const MAX_PIPELINE_TASKS = 1_000;
@@ -48,7 +49,7 @@ export interface TaskSpec {
 /** A pipeline as data; the same spec always has the same shape fingerprint. */
 export interface PipelineSpec {
   id: string;
-  version: number;
+  version: PipelineVersion;
   /** Most tasks running at once (undefined: the worker's default). */
   parallelism?: number | undefined;
   /** Tasks in a topological order (parents before children, ties in declaration order). */
@@ -137,9 +138,15 @@ export function topologicalOrder<T extends { id: string; dependsOn: readonly str
  */
 export function validateSpec(spec: PipelineSpec): PipelineSpec {
   checkId('pipeline', spec.id);
-  if (!Number.isInteger(spec.version) || spec.version < 1) {
-    throw invalid(spec.id, `version must be a whole number from 1 up, got ${JSON.stringify(spec.version)}.`, 'start at version: 1 and add 1 whenever the shape of the pipeline changes');
+  const version = toVersion(spec.version);
+  if (version === undefined) {
+    throw invalid(
+      spec.id,
+      `version must be a whole number from 1 up or a non-empty text of at most ${MAX_VERSION_CHARS} characters, got ${JSON.stringify(spec.version)}.`,
+      "start at version: 1 (or a date such as version: '2026-06-01') and change it whenever the shape of the pipeline changes",
+    );
   }
+  spec = { ...spec, version };
   if (!Array.isArray(spec.tasks) || spec.tasks.length === 0) throw invalid(spec.id, 'it has no tasks.', 'list its tasks: pipeline({ id, version, tasks: [a, b] })');
   if (spec.tasks.length > MAX_PIPELINE_TASKS) {
     throw new MycelError(

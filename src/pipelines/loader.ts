@@ -5,6 +5,7 @@ import { tsImport } from 'tsx/esm/api';
 import { formatError, MycelError } from '../shared/errors.js';
 import { isPipeline, pipeline, task, type Pipeline } from './api.js';
 import { shapeOf, type PipelineRegistry, type RegisteredPipeline } from './registry.js';
+import type { PipelineVersion } from './version.js';
 
 /** File names a pipeline folder may hold (**contract**). */
 export const PIPELINE_FILE_PATTERN = /^(?!.*\.d\.ts$)(?!.*\.test\.[cm]?[jt]s$)[^.].*\.(ts|js|mjs)$/;
@@ -23,7 +24,7 @@ export interface LoadError {
 export interface LoadReport {
   /** Files read. */
   files: string[];
-  loaded: Array<{ file: string; id: string; version: number; shape: string }>;
+  loaded: Array<{ file: string; id: string; version: PipelineVersion; shape: string }>;
   errors: LoadError[];
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MycelError } from '../shared/errors.js';
 import type { Pipeline } from './api.js';
 import { shapeText, type PipelineSpec } from './dag.js';
+import { compareVersions, type PipelineVersion } from './version.js';
 
 /** Fingerprint of a pipeline's shape (tasks, dependencies, policies), not of its code. */
 export function shapeOf(spec: PipelineSpec): string {
@@ -23,7 +24,7 @@ export interface RegisteredPipeline {
 export class PipelineRegistry {
   private readonly byKey = new Map<string, RegisteredPipeline>();
 
-  private static key(id: string, version: number): string {
+  private static key(id: string, version: PipelineVersion): string {
     return `${id}@${version}`;
   }
 
@@ -40,7 +41,7 @@ export class PipelineRegistry {
     return entry;
   }
 
-  get(id: string, version: number): RegisteredPipeline | undefined {
+  get(id: string, version: PipelineVersion): RegisteredPipeline | undefined {
     return this.byKey.get(PipelineRegistry.key(id, version));
   }
 
@@ -48,7 +49,7 @@ export class PipelineRegistry {
   latest(id: string): RegisteredPipeline | undefined {
     let best: RegisteredPipeline | undefined;
     for (const entry of this.byKey.values()) {
-      if (entry.pipeline.id === id && (!best || entry.pipeline.version > best.pipeline.version)) best = entry;
+      if (entry.pipeline.id === id && (!best || compareVersions(entry.pipeline.version, best.pipeline.version) > 0)) best = entry;
     }
     return best;
   }
@@ -56,15 +57,15 @@ export class PipelineRegistry {
   /** Every loaded pipeline version, by id then version. */
   list(): RegisteredPipeline[] {
     return [...this.byKey.values()].sort((a, b) =>
-      a.pipeline.id === b.pipeline.id ? a.pipeline.version - b.pipeline.version : a.pipeline.id < b.pipeline.id ? -1 : 1,
+      a.pipeline.id === b.pipeline.id ? compareVersions(a.pipeline.version, b.pipeline.version) : a.pipeline.id < b.pipeline.id ? -1 : 1,
     );
   }
 }
 
-export function shapeChanged(id: string, version: number, before: string, now: string): MycelError {
+export function shapeChanged(id: string, version: PipelineVersion, before: string, now: string): MycelError {
   return new MycelError(
     'PIPELINE_SHAPE_CHANGED',
     `Pipeline "${id}" version ${version} is already defined with another shape (${before}); ${now} changes its tasks, dependencies or policies without a new version.`,
-    `raise its version to ${version + 1}: runs of version ${version} keep the shape they started with`,
+    `${typeof version === 'number' ? `raise its version to ${version + 1}` : 'give it a new version'}: runs of version ${version} keep the shape they started with`,
   );
 }

@@ -4,6 +4,7 @@
  */
 import type { PipelineSpec, TaskStatus } from './dag.js';
 import type { JsonObject, JsonValue } from './json.js';
+import type { PipelineVersion } from './version.js';
 
 /** Outputs up to this size travel inline through the workflow; larger ones are passed by reference. */
 export const MAX_INLINE_OUTPUT_BYTES = 8 * 1024;
@@ -34,7 +35,7 @@ export type RunTrigger = 'cli' | 'api' | 'chat' | 'schedule' | 'test' | 'bench' 
 /** The pipeline workflow's input. The workflow id carries the version: `pipeline-<id>-v<version>-<key>`. */
 export interface PipelineRunInput {
   pipelineId: string;
-  version: number;
+  version: PipelineVersion;
   /** Shape the starter saw; the worker refuses to run another shape under this version. */
   shape?: string | undefined;
   input: JsonObject;
@@ -53,7 +54,7 @@ export type ParentInput = { id: string; output: JsonValue } | { id: string; stor
 export interface TaskActivityInput {
   runId: string;
   pipelineId: string;
-  version: number;
+  version: PipelineVersion;
   taskId: string;
   /** The run input, or null when it is read from the run's row. */
   input: JsonObject | null;
@@ -82,7 +83,7 @@ export interface TaskSummary {
 export interface PipelineRunResult {
   runId: string;
   pipelineId: string;
-  version: number;
+  version: PipelineVersion;
   status: 'succeeded' | 'failed';
   /** Outputs of the tasks that succeeded, by task id (large ones as references). */
   outputs: Record<string, JsonValue | OutputRef>;
@@ -105,6 +106,6 @@ export const PIPELINE_NOT_JSON = 'PipelineValueNotJson';
 export const PIPELINE_NOT_LOADED = 'PipelineNotLoaded';
 
 /** The workflow id of a run: the version is part of the run's identity. */
-export function pipelineRunId(pipelineId: string, version: number, key: string): string {
+export function pipelineRunId(pipelineId: string, version: PipelineVersion, key: string): string {
   return `pipeline-${pipelineId}-v${version}-${key}`;
 }

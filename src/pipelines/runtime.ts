@@ -5,6 +5,7 @@ import { describeLoadErrors, loadPipelines, type LoadReport } from './loader.js'
 import { PipelineRegistry, type RegisteredPipeline } from './registry.js';
 import { recordDefinition } from './store.js';
 import type { Store } from '../storage/database.js';
+import type { PipelineVersion } from './version.js';
 
 /** What a process knows of its pipelines: the registry, the last load report, and how to reload. */
 export interface PipelineRuntime {
@@ -15,7 +16,7 @@ export interface PipelineRuntime {
   /** Reads the files again: new versions are added, loaded ones kept (runs in flight finish on theirs). */
   reload(): Promise<LoadReport>;
   /** A loaded version, reloading the files once when it is not known yet. */
-  find(id: string, version: number): Promise<RegisteredPipeline | undefined>;
+  find(id: string, version: PipelineVersion): Promise<RegisteredPipeline | undefined>;
   /** Default parallelism of a run (MYCEL_PIPELINE_PARALLELISM). */
   parallelism: number;
 }

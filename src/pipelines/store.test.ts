@@ -59,4 +59,19 @@ describe.each(testDialects())('pipeline history on $name', (dialect) => {
     expect((await listRuns(store)).map((r) => r.runId)).toEqual(['r2', 'r1']);
     expect((await listRuns(store, { pipelineId: 'nope' })).length).toBe(0);
   });
+
+  it('keeps text versions beside whole numbers, newest first, and finds runs by them', async () => {
+    for (const version of ['2026-01-02', '2026-06-01', 10, 9]) {
+      const p = pipeline({ id: 'dated', version, tasks: [a] });
+      await recordDefinition(store, { spec: p.spec, shape: shapeOf(p.spec) });
+    }
+    const dated = (await listDefinitions(store)).filter((d) => d.id === 'dated');
+    expect(dated.map((d) => d.version)).toEqual(['2026-06-01', '2026-01-02', 10, 9]);
+    await beginRun(store, { runId: 'rd', pipelineId: 'dated', version: '2026-06-01', trigger: 'test', input: {}, startedAt: '2025-01-01T00:00:00.000Z' });
+    await beginRun(store, { runId: 'rn', pipelineId: 'dated', version: 10, trigger: 'test', input: {}, startedAt: '2025-01-01T00:00:01.000Z' });
+    expect((await getRun(store, 'rd'))?.version).toBe('2026-06-01');
+    // Its definition is found by the text version: the running run lists its pending task.
+    expect((await getRun(store, 'rd'))?.tasks.map((t) => [t.taskId, t.status])).toEqual([['a', 'pending']]);
+    expect((await listRuns(store, { pipelineId: 'dated' })).map((r) => [r.runId, r.version])).toEqual([['rn', 10], ['rd', '2026-06-01']]);
+  });
 });

@@ -3,6 +3,7 @@ import type { Store } from '../storage/database.js';
 import type { PipelineRunsTable, PipelineTaskRunsTable } from '../storage/schema.js';
 import type { PipelineSpec, TaskStatus } from './dag.js';
 import { shapeChanged } from './registry.js';
+import { compareVersions, storedVersion, type PipelineVersion } from './version.js';
 
 /**
  * Run history and definitions of pipelines, in SQLite or PostgreSQL through one query
@@ -13,7 +14,7 @@ export type RunStatus = PipelineRunsTable['status'];
 
 export interface PipelineDefinitionView {
   id: string;
-  version: number;
+  version: PipelineVersion;
   shape: string;
   description: string | null;
   source: string | null;
@@ -35,7 +36,7 @@ export interface TaskRunView {
 export interface RunView {
   runId: string;
   pipelineId: string;
-  version: number;
+  version: PipelineVersion;
   status: RunStatus;
   trigger: string;
   input: unknown;
@@ -100,12 +101,13 @@ export async function recordDefinition(
 
 /** Every known pipeline version, newest version first within each id. */
 export async function listDefinitions(store: Store): Promise<PipelineDefinitionView[]> {
-  const rows = await store.db.selectFrom('pipeline_definitions').selectAll().orderBy('pipeline_id').orderBy('version', 'desc').execute();
+  const rows = await store.db.selectFrom('pipeline_definitions').selectAll().execute();
+  rows.sort((a, b) => (a.pipeline_id === b.pipeline_id ? compareVersions(storedVersion(b.version), storedVersion(a.version)) : a.pipeline_id < b.pipeline_id ? -1 : 1));
   return rows.map((r) => {
     const spec = JSON.parse(r.spec) as PipelineSpec;
     return {
       id: r.pipeline_id,
-      version: r.version,
+      version: storedVersion(r.version),
       shape: r.shape,
       description: r.description,
       source: r.source,
@@ -117,12 +119,12 @@ export async function listDefinitions(store: Store): Promise<PipelineDefinitionV
 }
 
 /** The highest known version of a pipeline (or the given one). */
-export async function findDefinition(store: Store, id: string, version?: number): Promise<PipelineDefinitionView | undefined> {
+export async function findDefinition(store: Store, id: string, version?: PipelineVersion): Promise<PipelineDefinitionView | undefined> {
   return (await listDefinitions(store)).find((d) => d.id === id && (version === undefined || d.version === version));
 }
 
 /** Inserts the run's row when it starts (a retry finds it and changes nothing). */
-export async function beginRun(store: Store, run: { runId: string; pipelineId: string; version: number; trigger: string; input: unknown; startedAt: string }): Promise<void> {
+export async function beginRun(store: Store, run: { runId: string; pipelineId: string; version: PipelineVersion; trigger: string; input: unknown; startedAt: string }): Promise<void> {
   await store.db
     .insertInto('pipeline_runs')
     .values({
@@ -244,7 +246,7 @@ function runView(r: PipelineRunsTable): RunView {
   return {
     runId: r.run_id,
     pipelineId: r.pipeline_id,
-    version: r.version,
+    version: storedVersion(r.version),
     status: r.status,
     trigger: r.trigger,
     input: parse(r.input),

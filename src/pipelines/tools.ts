@@ -7,6 +7,7 @@ import { runResult, startPipelineRun } from './client.js';
 import { resolveOutputs } from './outputs.js';
 import type { PipelineRunResult } from './run-types.js';
 import { pipelineRuntime } from './runtime.js';
+import type { PipelineVersion } from './version.js';
 
 /** How long `pipeline.run` waits for a run to finish before answering that it is still running. */
 export const PIPELINE_TOOL_WAIT_MS = 20_000;
@@ -15,7 +16,7 @@ export const PIPELINE_TOOL_WAIT_MS = 20_000;
 export interface PipelineToolOutput {
   runId: string;
   pipelineId: string;
-  version: number;
+  version: PipelineVersion;
   status: 'running' | 'succeeded' | 'failed';
   outputs?: Record<string, unknown>;
   failedTask?: string | undefined;

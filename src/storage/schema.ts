@@ -96,7 +96,8 @@ export interface ConversationTables {
 
 export interface PipelineDefinitionsTable {
   pipeline_id: string;
-  version: number;
+  /** A whole number, or text (PostgreSQL stores every version as text). */
+  version: number | string;
   /** Fingerprint of the tasks, dependencies and policies: refused if it changes under the same version. */
   shape: string;
   /** JSON of the PipelineSpec. */
@@ -110,7 +111,8 @@ export interface PipelineDefinitionsTable {
 export interface PipelineRunsTable {
   run_id: string;
   pipeline_id: string;
-  version: number;
+  /** A whole number, or text (PostgreSQL stores every version as text). */
+  version: number | string;
   status: 'running' | 'succeeded' | 'failed';
   trigger: string;
   /** JSON of the run input. */

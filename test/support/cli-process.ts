@@ -26,6 +26,8 @@ export interface SpawnOptions {
   dataDir?: string;
   env?: Record<string, string>;
   args?: string[];
+  /** Working directory (default: the package root). */
+  cwd?: string;
   /** Lead a process group of its own, so a test can signal the group as a terminal's Ctrl-C does. */
   detached?: boolean;
 }
@@ -42,7 +44,7 @@ export function tempDataDir(prefix = 'mycel-e2e-'): string {
 export async function spawnMycel(options: SpawnOptions = {}): Promise<MycelCli> {
   const dataDir = options.dataDir ?? tempDataDir();
   const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), ...(options.args ?? ['start'])], {
-    cwd: PACKAGE_ROOT,
+    cwd: options.cwd ?? PACKAGE_ROOT,
     env: {
       ...process.env,
       MYCEL_DATA_DIR: dataDir,

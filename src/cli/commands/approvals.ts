@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { decideApproval } from '../../tools/approvals.js';
-import { listApprovals } from '../../tools/approvals-store.js';
-import { listAudit } from '../../tools/audit.js';
 import type { CliContext } from '../context.js';
-import { connectInstanceTemporal, openInstanceDatabase } from '../instance.js';
 
 function short(value: unknown, max = 60): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -12,6 +8,8 @@ function short(value: unknown, max = 60): string {
 
 async function decide(ctx: CliContext, id: string, decision: 'approve' | 'deny'): Promise<void> {
   const config = ctx.config();
+  const { connectInstanceTemporal, openInstanceDatabase } = await import('../instance.js');
+  const { decideApproval } = await import('../../tools/approvals.js');
   const store = await openInstanceDatabase(config);
   try {
     const { client, connection } = await connectInstanceTemporal(config);
@@ -35,6 +33,8 @@ export function registerApprovalCommands(program: Command, ctx: CliContext): voi
     .option('--all', 'include decided and expired ones')
     .option('--json', 'print JSON')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
+      const { openInstanceDatabase } = await import('../instance.js');
+      const { listApprovals } = await import('../../tools/approvals-store.js');
       const store = await openInstanceDatabase(ctx.config());
       try {
         const list = await listApprovals(store, opts.all ? 'all' : 'pending');
@@ -61,6 +61,8 @@ export function registerApprovalCommands(program: Command, ctx: CliContext): voi
     .option('--chat <chatId>', 'only this chat')
     .option('--json', 'print JSON')
     .action(async (opts: { limit: string; chat?: string; json?: boolean }) => {
+      const { openInstanceDatabase } = await import('../instance.js');
+      const { listAudit } = await import('../../tools/audit.js');
       const store = await openInstanceDatabase(ctx.config());
       try {
         const records = await listAudit(store, { limit: Number(opts.limit) || 50, chatId: opts.chat });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createBackup, restoreBackup } from '../../operations/backup.js';
 import type { CliContext } from '../context.js';
 
 function size(bytes: number): string {
@@ -18,6 +17,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
         'PostgreSQL and external Temporal setups are backed up with their own tools (see docs/runbook.md).',
     )
     .action(async (file: string) => {
+      const { createBackup } = await import('../../operations/backup.js');
       const started = performance.now();
       const result = await createBackup(ctx.config(), file);
       const ms = Math.round(performance.now() - started);
@@ -29,6 +29,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .description('restore the embedded default from a backup file')
     .addHelpText('after', '\nRefuses while Mycel runs on the data dir. The files it replaces are kept in <data dir>/pre-restore-<time>/.')
     .action(async (file: string) => {
+      const { restoreBackup } = await import('../../operations/backup.js');
       const config = ctx.config();
       const result = await restoreBackup(config, file);
       ctx.out(`Restored ${result.manifest.contents.join(', ')} from a backup of ${result.manifest.createdAt} into ${config.dataDir}.`);

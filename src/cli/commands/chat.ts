@@ -1,10 +1,8 @@
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import { chatIdSchema } from '../../shared/envelope.js';
 import { MycelError, formatError } from '../../shared/errors.js';
-import { ChatClient, type ChatLine } from '../chat-client.js';
+import type { ChatLine } from '../chat-client.js';
 import type { CliContext } from '../context.js';
-import { instanceHttpUrl } from '../instance.js';
 
 /** The chat `mycel chat` talks in unless `--chat` says otherwise. */
 export const DEFAULT_TERMINAL_CHAT = 'terminal';
@@ -40,6 +38,7 @@ export function registerChatCommand(program: Command, ctx: CliContext): void {
 }
 
 async function runChat(ctx: CliContext, options: ChatOptions): Promise<void> {
+  const [{ chatIdSchema }, { ChatClient }, { instanceHttpUrl }] = await Promise.all([import('../../shared/envelope.js'), import('../chat-client.js'), import('../instance.js')]);
   const parsed = chatIdSchema.safeParse(options.chat);
   if (!parsed.success) throw new MycelError('CHAT_ID_INVALID', `--chat "${options.chat}": ${parsed.error.issues[0]?.message}`, 'use letters, digits, "_", ".", ":" and "-"');
   const interactive = Boolean(process.stdin.isTTY);

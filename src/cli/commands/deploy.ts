@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { renderCompose, writeComposeDeployment } from '../../operations/compose.js';
 import type { CliContext } from '../context.js';
 
 /** `mycel deploy compose`: the split deployment's compose file, from the current configuration. */
@@ -17,7 +16,8 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
         'health check. Namespace, task queue, model, Telegram mode and the like come from the current\n' +
         'configuration; secrets are written as ${VAR} references for a .env file, never inlined.',
     )
-    .action((opts: { dir: string; force?: boolean; stdout?: boolean }) => {
+    .action(async (opts: { dir: string; force?: boolean; stdout?: boolean }) => {
+      const { renderCompose, writeComposeDeployment } = await import('../../operations/compose.js');
       const config = ctx.config();
       if (opts.stdout) {
         ctx.out(renderCompose(config).trimEnd());

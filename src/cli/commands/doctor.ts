@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../logging/logger.js';
-import { runDoctor } from '../../operations/doctor/doctor.js';
-import { renderTable } from '../../operations/doctor/report.js';
-import { flushTracing, installTracing } from '../../telemetry/tracing.js';
 import type { CliContext } from '../context.js';
 
 /** `mycel doctor [--json]`: validates the deployment; exit code 0 only when every check passes. */
@@ -24,10 +20,15 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       ].join('\n'),
     )
     .action(async (opts: { json?: boolean }) => {
+      const [{ runDoctor }, { renderTable }, { flushTracing, installTracing }] = await Promise.all([
+        import('../../operations/doctor/doctor.js'),
+        import('../../operations/doctor/report.js'),
+        import('../../telemetry/tracing.js'),
+      ]);
       const config = ctx.config();
       // Progress lines of the server and worker (and the planned failures of the retry stage)
       // would drown the table: errors only, unless MYCEL_LOG_LEVEL asks for more.
-      const logger = createLogger({ level: process.env.MYCEL_LOG_LEVEL ? config.logLevel : 'error' });
+      const logger = ctx.commandLogger();
       // With OTLP configured, the validation workflow is traced like any other work.
       installTracing(config, logger);
       const interactive = !opts.json && Boolean(process.stderr.isTTY);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { serveStdio } from '../../mcp/server/stdio.js';
 import type { CliContext } from '../context.js';
 
 /** `mycel mcp serve`: Mycel as a stdio MCP server for desktop MCP hosts. */
@@ -21,5 +20,8 @@ export function registerMcpServeCommand(mcp: Command, ctx: CliContext): void {
         '                            "env": {"MYCEL_DATA_DIR": "/path/to/mycel/.mycel"}}}}',
       ].join('\n'),
     )
-    .action(() => serveStdio(ctx.config(), ctx.logger()));
+    .action(async () => {
+      const { serveStdio } = await import('../../mcp/server/stdio.js');
+      await serveStdio(ctx.config(), ctx.logger());
+    });
 }

@@ -16,7 +16,7 @@ async function run(mcp: unknown, policy: unknown, ...args: string[]): Promise<st
   if (policy) writeFileSync(path.join(dir, 'tools-policy.json'), JSON.stringify(policy));
   const lines: string[] = [];
   const config = loadConfig({ MYCEL_DATA_DIR: dir });
-  const ctx: CliContext = { config: () => config, logger: () => silentLogger(), out: (line) => lines.push(line) };
+  const ctx: CliContext = { config: () => config, logger: () => silentLogger(), commandLogger: () => silentLogger(), out: (line) => lines.push(line) };
   const program = new Command('mycel').exitOverride();
   registerMcpListCommand(program, ctx);
   await program.parseAsync(['node', 'mycel', 'mcp', 'list', ...args]);

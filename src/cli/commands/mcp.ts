@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { probeMcpServers } from '../../mcp/client/probe.js';
 import type { CliContext } from '../context.js';
 import { registerMcpServeCommand } from './mcp-serve.js';
 
@@ -22,6 +21,7 @@ export function registerMcpListCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const config = ctx.config();
+      const { probeMcpServers } = await import('../../mcp/client/probe.js');
       const probes = await probeMcpServers(config.mcpConfigPath, config.toolsPolicyPath);
       if (probes.some((p) => p.state === 'failed')) process.exitCode = 1;
       if (opts.json) return ctx.out(JSON.stringify(probes, null, 2));

@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
-import { approvePairing, listPairings, revokePairing, type Pairing } from '../../telegram/pairing.js';
+import type { Pairing } from '../../telegram/pairing.js';
+import type { Store } from '../../storage/database.js';
+
+const pairingModule = () => import('../../telegram/pairing.js');
 import type { CliContext } from '../context.js';
-import { openInstanceDatabase } from '../instance.js';
 
 function who(p: Pairing): string {
   const name = p.name ?? '';
   return p.username ? `${name} (@${p.username})`.trim() : name || '-';
 }
 
-async function withStore<T>(ctx: CliContext, fn: (store: Awaited<ReturnType<typeof openInstanceDatabase>>) => Promise<T>): Promise<T> {
+async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): Promise<T> {
+  const { openInstanceDatabase } = await import('../instance.js');
   const store = await openInstanceDatabase(ctx.config());
   try {
     return await fn(store);
@@ -31,7 +34,7 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const owners = ctx.config().telegram.ownerIds;
-      const list = await withStore(ctx, listPairings);
+      const list = await withStore(ctx, async (store) => (await pairingModule()).listPairings(store));
       if (opts.json) return ctx.out(JSON.stringify({ owners, pairings: list }, null, 2));
       ctx.out(`Owners (MYCEL_OWNER_TELEGRAM_IDS): ${owners.length ? owners.join(', ') : 'none set'}`);
       if (!list.length) return ctx.out('Nobody else has asked for access yet.');
@@ -45,7 +48,7 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
     .command('approve <code>')
     .description('allow the Telegram user who was given this pairing code')
     .action(async (code: string) => {
-      const approved = await withStore(ctx, (store) => approvePairing(store, code, 'owner (cli)'));
+      const approved = await withStore(ctx, async (store) => (await pairingModule()).approvePairing(store, code, 'owner (cli)'));
       ctx.out(`Approved ${who(approved)} (Telegram user ${approved.userId}); they can talk to the assistant now.`);
     });
 
@@ -53,7 +56,7 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
     .command('revoke <id>')
     .description('revoke a paired Telegram user (by user id, or by their pairing code)')
     .action(async (id: string) => {
-      const revoked = await withStore(ctx, (store) => revokePairing(store, id, 'owner (cli)'));
+      const revoked = await withStore(ctx, async (store) => (await pairingModule()).revokePairing(store, id, 'owner (cli)'));
       ctx.out(`Revoked Telegram user ${revoked.userId} ${who(revoked)}; their messages are no longer read.`);
     });
 }

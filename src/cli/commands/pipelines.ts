@@ -1,225 +1,8 @@
-import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { MycelConfig } from '../../config/config.js';
-import type { Logger } from '../../logging/logger.js';
-import {
-  describeSchedule,
-  listSchedules,
-  parseRunInput,
-  runProgress,
-  runResult,
-  schedulePipeline,
-  SCHEDULE_CATCHUP_WINDOW_MS,
-  startPipelineRun,
-  unschedulePipeline,
-  type PipelineSchedule,
-} from '../../pipelines/client.js';
-import { describeLoadErrors } from '../../pipelines/loader.js';
-import { resolveOutputs } from '../../pipelines/outputs.js';
-import type { PipelineProgress, PipelineRunResult } from '../../pipelines/run-types.js';
-import { createPipelineRuntime } from '../../pipelines/runtime.js';
-import { findDefinition, getRun, listDefinitions, listRuns } from '../../pipelines/store.js';
-import { startProcess, type MycelProcess } from '../../runtime/processes.js';
-import { readRuntimeInfo } from '../../runtime/runtime-file.js';
-import { MycelError, formatError } from '../../shared/errors.js';
-import type { Store } from '../../storage/database.js';
 import type { CliContext } from '../context.js';
-import { connectInstanceTemporal, openInstanceDatabase } from '../instance.js';
 
-/** How often `pipelines run` asks the run for its progress. */
-export const PROGRESS_POLL_MS = 200;
-
-const MARK: Record<string, string> = { succeeded: '✓', failed: '✗', skipped: '–', 'upstream-failed': '✗', running: '…' };
-
-/** Temporal of the running instance, or (when none runs) an embedded server with an in-process worker. */
-interface Engine {
-  client: Client;
-  store: Store;
-  embedded: boolean;
-  close(): Promise<void>;
-}
-
-async function openEngine(config: MycelConfig, logger: Logger, store: Store, say: (line: string) => void): Promise<Engine> {
-  if (config.temporal.address || readRuntimeInfo(config.dataDir)) {
-    const { client, connection } = await connectInstanceTemporal(config);
-    return { client, store, embedded: false, close: () => connection.close() };
-  }
-  say(`No running Mycel on ${config.dataDir}: starting an embedded Temporal server and an in-process worker for this run.`);
-  const proc: MycelProcess = await startProcess(config, logger, { embedded: true, worker: true, gateway: false });
-  return { client: proc.client!, store: proc.store!, embedded: true, close: () => proc.lifecycle.stop() };
-}
-
-/** The version (and shape) to run: the highest one in the pipeline files, else the highest the database knows. */
-async function resolveTarget(config: MycelConfig, store: Store, id: string, version: number | undefined, warn: (line: string) => void) {
-  const runtime = createPipelineRuntime({ target: config.pipelinesPath, store });
-  const report = await runtime.ready;
-  for (const line of describeLoadErrors(report)) warn(`warning: pipeline file not loaded: ${line}`);
-  const local = version === undefined ? runtime.registry.latest(id) : runtime.registry.get(id, version);
-  if (local) return { version: local.pipeline.version, shape: local.shape };
-  const known = await findDefinition(store, id, version);
-  if (known) return { version: known.version, shape: known.shape };
-  const ids = [...new Set([...runtime.registry.list().map((e) => e.pipeline.id), ...(await listDefinitions(store)).map((d) => d.id)])];
-  throw new MycelError(
-    'PIPELINE_NOT_FOUND',
-    `There is no pipeline "${id}"${version !== undefined ? ` version ${version}` : ''}.`,
-    ids.length ? `known pipelines: ${ids.join(', ')} (see \`mycel pipelines list\`)` : `put a pipeline file in ${config.pipelinesPath} (MYCEL_PIPELINES); see docs/pipelines.md`,
-  );
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function progressLine(t: PipelineProgress['tasks'][number], duration?: number | null): string {
-  const extra = t.status === 'failed' ? `: ${t.error}` : t.reason ? ` (${t.reason})` : '';
-  const time = duration != null ? `, ${duration} ms` : '';
-  const attempts = t.attempts ? ` (${plural(t.attempts, 'attempt')}${time})` : '';
-  return `  ${MARK[t.status] ?? ' '} ${t.id} ${t.status}${attempts}${extra}`;
-}
-
-async function runCommand(ctx: CliContext, id: string, opts: { input?: string; version?: string }): Promise<void> {
-  const config = ctx.config();
-  const input = parseRunInput(opts.input);
-  const version = opts.version === undefined ? undefined : Number(opts.version);
-  if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new MycelError('PIPELINE_INPUT_INVALID', `--version must be a whole number from 1 up, got "${opts.version}".`);
-  const say = (line: string) => process.stderr.write(`${line}\n`);
-  const store = await openInstanceDatabase(config);
-  let engine: Engine | undefined;
-  try {
-    const target = await resolveTarget(config, store, id, version, say);
-    engine = await openEngine(config, ctx.logger(), store, say);
-    const { runId, handle } = await startPipelineRun(engine.client, {
-      pipelineId: id,
-      version: target.version,
-      shape: target.shape,
-      input,
-      trigger: 'cli',
-      taskQueue: config.temporal.taskQueue,
-    });
-    ctx.out(`Running pipeline "${id}" version ${target.version} (run ${runId})`);
-    const printed = new Map<string, string>();
-    const print = async (progress: PipelineProgress | undefined) => {
-      if (!progress) return;
-      const changed = progress.tasks.filter((t) => t.status !== 'pending' && printed.get(t.id) !== t.status);
-      if (!changed.length) return;
-      const rows = new Map((await getRun(engine!.store, runId))?.tasks.map((t) => [t.taskId, t.durationMs]) ?? []);
-      for (const t of changed) {
-        printed.set(t.id, t.status);
-        ctx.out(progressLine(t, rows.get(t.id)));
-      }
-    };
-    let result: PipelineRunResult | undefined;
-    const done = runResult(handle).then((r) => (result = r));
-    while (!result) {
-      await Promise.race([done, new Promise((r) => setTimeout(r, PROGRESS_POLL_MS))]);
-      await print(await runProgress(handle));
-    }
-    await print({ status: result.status, tasks: Object.entries(result.tasks).map(([taskId, s]) => ({ id: taskId, ...s })) });
-    if (result.status !== 'succeeded') {
-      const task = result.failedTask ? `task "${result.failedTask}"` : 'the run';
-      const attempts = result.failedTask ? result.tasks[result.failedTask]?.attempts : undefined;
-      throw new MycelError(
-        'PIPELINE_RUN_FAILED',
-        `Pipeline "${id}" failed: ${task} failed${attempts ? ` after ${plural(attempts, 'attempt')}` : ''}: ${result.error ?? 'unknown error'}`,
-        `see the run with \`curl <api>/api/pipeline-runs/${runId}\`, or \`mycel pipelines list\``,
-      );
-    }
-    ctx.out(JSON.stringify(await resolveOutputs(engine.store, result.outputs)));
-  } finally {
-    await engine?.close().catch(() => undefined);
-    await store.close();
-  }
-}
-
-async function listCommand(ctx: CliContext, opts: { json?: boolean; limit: string }): Promise<void> {
-  const config = ctx.config();
-  const store = await openInstanceDatabase(config);
-  try {
-    const runtime = createPipelineRuntime({ target: config.pipelinesPath, store });
-    const report = await runtime.ready;
-    const definitions = await listDefinitions(store);
-    const runs = await listRuns(store, { limit: Number(opts.limit) || 10 });
-    let schedules: PipelineSchedule[] = [];
-    let schedulesNote: string | undefined;
-    try {
-      const { client, connection } = await connectInstanceTemporal(config);
-      try {
-        schedules = await listSchedules(client);
-      } finally {
-        await connection.close();
-      }
-    } catch (err) {
-      schedulesNote = `schedules unavailable: ${formatError(err).split('\n')[0]}`;
-    }
-    const ids = [...new Set([...runtime.registry.list().map((e) => e.pipeline.id), ...definitions.map((d) => d.id)])].sort();
-    const pipelines = ids.map((pid) => {
-      const loaded = runtime.registry.list().filter((e) => e.pipeline.id === pid);
-      const latest = runtime.registry.latest(pid);
-      const def = definitions.find((d) => d.id === pid);
-      return {
-        id: pid,
-        version: latest?.pipeline.version ?? def?.version,
-        versions: [...new Set([...loaded.map((e) => e.pipeline.version), ...definitions.filter((d) => d.id === pid).map((d) => d.version)])].sort((a, b) => a - b),
-        tasks: latest?.pipeline.spec.tasks.length ?? def?.tasks.length ?? 0,
-        description: latest?.pipeline.description ?? def?.description ?? undefined,
-        source: latest?.source ?? def?.source ?? undefined,
-        schedule: schedules.find((s) => s.pipelineId === pid),
-      };
-    });
-    if (opts.json) {
-      ctx.out(JSON.stringify({ pipelines, runs, loadErrors: report.errors, ...(schedulesNote ? { note: schedulesNote } : {}) }, null, 2));
-      return;
-    }
-    ctx.out(`Pipelines (${config.pipelinesPath}):`);
-    if (!pipelines.length) ctx.out('  none yet: put a .ts, .js or .mjs file there (see docs/pipelines.md)');
-    for (const p of pipelines) {
-      const schedule = p.schedule ? `  schedule "${p.schedule.cron.join(', ')}" v${p.schedule.version}${p.schedule.paused ? ' (paused)' : ''}, next ${p.schedule.nextRunAt ?? '—'}` : '';
-      ctx.out(`  ${p.id}  v${p.version} (versions ${p.versions.join(', ')}), ${plural(p.tasks, 'task')}${p.description ? ` — ${p.description}` : ''}${schedule}`);
-    }
-    for (const line of describeLoadErrors(report)) ctx.out(`  ✗ not loaded: ${line}`);
-    if (schedulesNote) ctx.out(`  (${schedulesNote})`);
-    ctx.out('Recent runs:');
-    if (!runs.length) ctx.out('  none yet: `mycel pipelines run <id>`');
-    for (const r of runs) {
-      const tail = r.status === 'failed' ? `  task ${r.failedTask ?? '?'}: ${r.error ?? ''}` : '';
-      ctx.out(`  ${r.startedAt}  ${r.status.padEnd(9)} ${r.runId}  (${r.trigger}${r.durationMs != null ? `, ${r.durationMs} ms` : ''})${tail}`);
-    }
-  } finally {
-    await store.close();
-  }
-}
-
-async function scheduleCommand(ctx: CliContext, id: string, cron: string, opts: { input?: string; timezone?: string; version?: string }): Promise<void> {
-  const config = ctx.config();
-  const input = parseRunInput(opts.input);
-  const store = await openInstanceDatabase(config);
-  try {
-    const target = await resolveTarget(config, store, id, opts.version ? Number(opts.version) : undefined, (l) => process.stderr.write(`${l}\n`));
-    const { client, connection } = await connectInstanceTemporal(config);
-    try {
-      const s = await schedulePipeline(client, { pipelineId: id, version: target.version, shape: target.shape, cron, timeZone: opts.timezone ?? config.timeZone, input, taskQueue: config.temporal.taskQueue });
-      ctx.out(`Scheduled "${id}" version ${s.version} on "${cron}" (${s.timeZone ?? 'UTC'}); next run ${s.nextRunAt ?? 'unknown'}.`);
-      ctx.out(`Overlapping runs are skipped; firings missed for up to ${SCHEDULE_CATCHUP_WINDOW_MS / 60_000} minutes (an outage) are caught up.`);
-    } finally {
-      await connection.close();
-    }
-  } finally {
-    await store.close();
-  }
-}
-
-async function unscheduleCommand(ctx: CliContext, id: string): Promise<void> {
-  const { client, connection } = await connectInstanceTemporal(ctx.config());
-  try {
-    const existed = await describeSchedule(client, id);
-    if (!(await unschedulePipeline(client, id))) {
-      throw new MycelError('SCHEDULE_NOT_FOUND', `Pipeline "${id}" has no schedule.`, 'see the schedules with `mycel pipelines list`');
-    }
-    ctx.out(`Removed the schedule of "${id}"${existed?.cron.length ? ` (${existed.cron.join(', ')})` : ''}. Runs in flight finish.`);
-  } finally {
-    await connection.close();
-  }
-}
+/** What the pipeline commands run, loaded only when one of them runs. */
+const actions = () => import('./pipelines-actions.js');
 
 /** `mycel pipelines list|run|schedule|unschedule` (**contract**: list and run). */
 export function registerPipelineCommands(program: Command, ctx: CliContext): void {
@@ -236,23 +19,23 @@ export function registerPipelineCommands(program: Command, ctx: CliContext): voi
     .description('list pipelines (and files that failed to load), schedules and recent runs')
     .option('--json', 'print JSON')
     .option('-n, --limit <n>', 'how many recent runs', '10')
-    .action((opts: { json?: boolean; limit: string }) => listCommand(ctx, opts));
+    .action(async (opts: { json?: boolean; limit: string }) => (await actions()).listCommand(ctx, opts));
   pipelines
     .command('run <id>')
     .description('run a pipeline now, printing progress task by task and, on its last line, the outputs as JSON; exit 1 naming the failed task')
     .option('--input <json>', 'the run input, a JSON object', '{}')
     .option('--version <n>', 'run this version (default: the highest loaded)')
     .addHelpText('after', '\nWithout a running Mycel (no TEMPORAL_ADDRESS, no runtime.json), starts an embedded Temporal server and an in-process worker for the run.')
-    .action((id: string, opts: { input?: string; version?: string }) => runCommand(ctx, id, opts));
+    .action(async (id: string, opts: { input?: string; version?: string }) => (await actions()).runCommand(ctx, id, opts));
   pipelines
     .command('schedule <id> <cron>')
     .description('run a pipeline on a cron schedule (Temporal Schedule; overlaps skipped, 5-minute catch-up); replaces its previous schedule')
     .option('--input <json>', 'the input of each run, a JSON object', '{}')
     .option('--timezone <tz>', 'IANA time zone of the cron expression (default MYCEL_TIMEZONE)')
     .option('--version <n>', 'pin this version (default: the highest loaded)')
-    .action((id: string, cron: string, opts: { input?: string; timezone?: string; version?: string }) => scheduleCommand(ctx, id, cron, opts));
+    .action(async (id: string, cron: string, opts: { input?: string; timezone?: string; version?: string }) => (await actions()).scheduleCommand(ctx, id, cron, opts));
   pipelines
     .command('unschedule <id>')
     .description("remove a pipeline's schedule")
-    .action((id: string) => unscheduleCommand(ctx, id));
+    .action(async (id: string) => (await actions()).unscheduleCommand(ctx, id));
 }

@@ -1,9 +1,20 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { GATEWAY_PARTS, START_PARTS, WORKER_PARTS, startProcess, type MycelProcess, type ProcessParts } from '../../runtime/processes.js';
+import type { MycelProcess } from '../../runtime/processes.js';
 import type { CliContext } from '../context.js';
+import { ENV_FILE_NAME } from '../env-file.js';
 
-async function runUntilSignal(ctx: CliContext, parts: ProcessParts, label: string): Promise<void> {
+/** No .env here, no bot and no model in the environment: a first run that `mycel init` would help. */
+export function looksUnconfigured(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): boolean {
+  return !existsSync(path.join(cwd, ENV_FILE_NAME)) && !env.TELEGRAM_BOT_TOKEN?.trim() && !env.MYCEL_MODEL?.trim();
+}
+
+async function runUntilSignal(ctx: CliContext, label: 'start' | 'worker' | 'gateway'): Promise<void> {
   const config = ctx.config();
+  // Loaded when a process runs, so `--help` does not pay for the Temporal SDK and the rest.
+  const { GATEWAY_PARTS, START_PARTS, WORKER_PARTS, startProcess } = await import('../../runtime/processes.js');
+  const parts = { start: START_PARTS, worker: WORKER_PARTS, gateway: GATEWAY_PARTS }[label];
   const logger = ctx.logger();
   const started = performance.now();
   // A signal that arrives while starting is held until start-up completes, then stops everything
@@ -64,7 +75,10 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         '  MYCEL_HTTP_PORT=9000 npx mycel start',
       ].join('\n'),
     )
-    .action(() => runUntilSignal(ctx, START_PARTS, 'start'));
+    .action(() => {
+      if (looksUnconfigured()) ctx.out('No .env here and nothing configured: `npx mycel init` sets up a Telegram bot and a model (starting with the defaults now).');
+      return runUntilSignal(ctx, 'start');
+    });
 
   program
     .command('worker')
@@ -80,7 +94,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         '  TEMPORAL_ADDRESS=127.0.0.1:7233 MYCEL_DATABASE_URL=postgres://mycel:secret@db:5432/mycel npx mycel worker',
       ].join('\n'),
     )
-    .action(() => runUntilSignal(ctx, WORKER_PARTS, 'worker'));
+    .action(() => runUntilSignal(ctx, 'worker'));
 
   program
     .command('gateway')
@@ -96,5 +110,5 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         '  TEMPORAL_ADDRESS=127.0.0.1:7233 MYCEL_HTTP_HOST=0.0.0.0 MYCEL_API_TOKEN=<long random> npx mycel gateway',
       ].join('\n'),
     )
-    .action(() => runUntilSignal(ctx, GATEWAY_PARTS, 'gateway'));
+    .action(() => runUntilSignal(ctx, 'gateway'));
 }

@@ -3,6 +3,10 @@ import { listSchedules, runProgress, startPipelineRun, type PipelineSchedule } f
 import { findDefinition, getRun, listDefinitions, listRuns } from '../../pipelines/store.js';
 import { MycelError, formatError } from '../../shared/errors.js';
 import type { HttpDeps } from '../context.js';
+import { compareVersions, toVersion } from '../../pipelines/version.js';
+
+/** A pipeline version: a whole number from 1 or a non-empty text. */
+const VersionSchema = z.union([z.number().int(), z.string()]);
 
 const ErrorSchema = z.object({ error: z.string() }).openapi('Error');
 
@@ -11,15 +15,15 @@ const TaskStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 's
 const PipelineSchema = z
   .object({
     id: z.string(),
-    version: z.number().int(),
-    versions: z.array(z.number().int()),
+    version: VersionSchema,
+    versions: z.array(VersionSchema),
     description: z.string().nullable(),
     source: z.string().nullable(),
     tasks: z.array(z.object({ id: z.string(), dependsOn: z.array(z.string()), conditional: z.boolean() })),
     /** The schedule's cron expressions (shortcut of schedule.cron), or null when unscheduled. */
     cron: z.array(z.string()).nullable(),
     schedule: z
-      .object({ cron: z.array(z.string()), version: z.number().int().nullable(), timeZone: z.string().nullable(), paused: z.boolean(), nextRunAt: z.string().nullable() })
+      .object({ cron: z.array(z.string()), version: VersionSchema.nullable(), timeZone: z.string().nullable(), paused: z.boolean(), nextRunAt: z.string().nullable() })
       .nullable(),
   })
   .openapi('Pipeline');
@@ -28,7 +32,7 @@ const RunSchema = z
   .object({
     runId: z.string(),
     pipelineId: z.string(),
-    version: z.number().int(),
+    version: VersionSchema,
     status: z.enum(['running', 'succeeded', 'failed']),
     trigger: z.string(),
     input: z.unknown(),
@@ -55,7 +59,7 @@ const RunDetailSchema = RunSchema.extend({
   ),
 }).openapi('PipelineRunDetail');
 
-const StartedSchema = z.object({ runId: z.string(), pipelineId: z.string(), version: z.number().int(), status: z.literal('running') }).openapi('PipelineRunStarted');
+const StartedSchema = z.object({ runId: z.string(), pipelineId: z.string(), version: VersionSchema, status: z.literal('running') }).openapi('PipelineRunStarted');
 
 const pipelineIdParam = z.object({ id: z.string().min(1).max(64) });
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).optional() });
@@ -74,7 +78,7 @@ const startRoute = createRoute({
   request: {
     params: pipelineIdParam,
     body: {
-      content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), version: z.number().int().min(1).optional() }) } },
+      content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), version: z.union([z.number().int().min(1), z.string().min(1)]).optional() }) } },
       required: false,
     },
   },
@@ -137,7 +141,7 @@ export function registerPipelineRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       return {
         id,
         version: latest.version,
-        versions: versions.map((d) => d.version).sort((a, b) => a - b),
+        versions: versions.map((d) => d.version).sort(compareVersions),
         description: latest.description,
         source: latest.source,
         tasks: latest.tasks,
@@ -151,7 +155,7 @@ export function registerPipelineRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   app.openapi(startRoute, async (c) => {
     const { id } = c.req.valid('param');
     const body = (c.req.header('content-type')?.includes('application/json') ? c.req.valid('json') : undefined) ?? {};
-    const def = await findDefinition(deps.store, id, body.version);
+    const def = await findDefinition(deps.store, id, body.version === undefined ? undefined : (toVersion(body.version) ?? String(body.version)));
     if (!def) return c.json({ error: `there is no pipeline "${id}"${body.version ? ` version ${body.version}` : ''}` }, 404);
     try {
       const { runId } = await startPipelineRun(deps.temporal, {

@@ -7,6 +7,7 @@ import memory from './0004_memory.js';
 import memorySearchTuning from './0004_memory_search_tuning.js';
 import telegram from './0005_telegram.js';
 import pipelines from './0006_pipelines.js';
+import pipelineTextVersions from './0006_pipelines_text_versions.js';
 import tools from './0007_tools.js';
 
 /**
@@ -23,5 +24,6 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0004_memory_search_tuning': memorySearchTuning,
   '0005_telegram': telegram,
   '0006_pipelines': pipelines,
+  '0006_pipelines_text_versions': pipelineTextVersions,
   '0007_tools': tools,
 };
