@@ -9,7 +9,6 @@ export type PipelineVersion = number | string;
 export const MAX_VERSION_CHARS = 64;
 
 const WHOLE_NUMBER = /^\d+$/;
-// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The version a value names, or undefined when it is none (0, a fraction, empty text, …). */
