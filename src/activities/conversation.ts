@@ -25,6 +25,10 @@ export interface RecordTurnRequest {
   reply: string;
   receivedAt: string;
   repliedAt: string;
+  /** Scheduled turns: the kind of the reply line and of the request line, and how late it ran. */
+  kind?: string | undefined;
+  userKind?: string | undefined;
+  lateMs?: number | undefined;
 }
 
 export interface DeliverReplyRequest {
@@ -105,8 +109,8 @@ export function createConversationActivities(deps: ActivityDeps) {
         const chat = { channel: request.channel, chatId: request.chatId };
         await deps.store.db.transaction().execute(async (trx) => {
           const q = { db: trx };
-          await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt });
-          await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt });
+          await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
+          await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
           await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt });
         });
         if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {

@@ -9,6 +9,7 @@ import {
   conversationWorkflow,
   duplicateDroppedSignal,
   turnUpdate,
+  type ScheduledTurn,
   type TurnReply,
 } from '../workflows/conversation.js';
 import { findTurnRecord } from './dedupe.js';
@@ -36,6 +37,8 @@ export interface SubmitTurnOptions {
   /** True when the brain is the offline brain: its steps run as local activities (faster). */
   localBrain?: boolean;
   timeoutMs?: number;
+  /** Marks a turn that a scheduled promise runs (see TurnOptions.scheduled). */
+  scheduled?: ScheduledTurn;
 }
 
 export interface SubmittedTurn {
@@ -202,7 +205,7 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
   });
   try {
     const reply: TurnReply = await client.workflow.executeUpdateWithStart(turnUpdate, {
-      args: [message, { localBrain: options.localBrain ?? false }],
+      args: [message, { localBrain: options.localBrain ?? false, ...(options.scheduled ? { scheduled: options.scheduled } : {}) }],
       updateId: message.updateId,
       startWorkflowOperation: start,
     });

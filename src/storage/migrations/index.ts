@@ -2,6 +2,7 @@ import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
 import conversation from './0002_conversation.js';
 import promises from './0003_promises.js';
+import promisesScheduled from './0003_promises_scheduled.js';
 import memory from './0004_memory.js';
 import memorySearchTuning from './0004_memory_search_tuning.js';
 import telegram from './0005_telegram.js';
@@ -17,6 +18,7 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
   '0002_conversation': conversation,
   '0003_promises': promises,
+  '0003_promises_scheduled': promisesScheduled,
   '0004_memory': memory,
   '0004_memory_search_tuning': memorySearchTuning,
   '0005_telegram': telegram,
