@@ -3,6 +3,7 @@ import { CONFIG_VARIABLES } from '../config/config.js';
 import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, type CliContext } from './context.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerPromiseCommands } from './commands/promises.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerBackupCommands } from './commands/backup.js';
@@ -24,6 +25,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerRunCommands(program, ctx);
   registerChatCommand(program, ctx);
   registerApprovalCommands(program, ctx);
+  registerPromiseCommands(program, ctx);
   registerPairingCommands(program, ctx);
   registerPipelineCommands(program, ctx);
   registerDoctorCommand(program, ctx);
