@@ -226,6 +226,38 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
   }
 }
 
+/**
+ * Hands a turn to its chat's conversation and returns once the workflow has accepted it (not
+ * when it is answered): for scheduled work, whose occurrence activity must not hold an
+ * activity slot while the turn's own tool activities wait for one. Idempotent on the
+ * envelope's `updateId` like `submitTurn`: a turn already recorded, or already accepted in
+ * this run, is not started again. Returns whether it was already recorded.
+ */
+export async function acceptTurn(client: Client, options: SubmitTurnOptions, envelope: Envelope): Promise<{ recorded: boolean }> {
+  const message = parseEnvelope(envelope);
+  if (options.store && (await findTurnRecord(options.store, message.updateId))) return { recorded: true };
+  const workflowId = conversationWorkflowId(message.channel, message.chatId);
+  const start = new WithStartWorkflowOperation(conversationWorkflow, {
+    workflowId,
+    taskQueue: options.taskQueue,
+    args: [{ channel: message.channel, chatId: message.chatId, ...(options.turnsPerRun ? { turnsPerRun: options.turnsPerRun } : {}) }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  try {
+    await client.workflow.startUpdateWithStart(turnUpdate, {
+      args: [message, { localBrain: options.localBrain ?? false, ...(options.scheduled ? { scheduled: options.scheduled } : {}) }],
+      updateId: message.updateId,
+      startWorkflowOperation: start,
+      waitForStage: 'ACCEPTED',
+    });
+    return { recorded: false };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new InvalidEnvelopeError(err.cause instanceof Error ? err.cause.message : err.message);
+    if (err instanceof MycelError) throw err;
+    throw new MycelError('TURN_FAILED', `The conversation ${workflowId} could not take the message: ${formatError(err)}`, 'check that Temporal is reachable (see /readyz)', { cause: err });
+  }
+}
+
 /** Counts a repeat that ingress answered itself, in the metrics and in the workflow's counters. */
 function dropped(client: Client, options: SubmitTurnOptions, message: Envelope, result: SubmittedTurn, tellWorkflow: boolean): SubmittedTurn {
   options.metrics?.duplicatesDropped.inc({ channel: message.channel });

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { MycelConfig } from '../config/config.js';
-import { submitTurn, turnOptionsFromConfig } from '../conversation/ingress.js';
+import { acceptTurn, turnOptionsFromConfig } from '../conversation/ingress.js';
+import type { ScheduledTurn } from '../workflows/conversation.js';
+import type { Store } from '../storage/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
@@ -23,8 +25,6 @@ import { DELIVERY_EARLY_TOLERANCE_MS } from './delivery.js';
 export const SCHEDULED_KIND = 'scheduled';
 /** Prefix of the turn key of a scheduled occurrence (an approval's call id starts with it too). */
 export const SCHEDULED_TURN_PREFIX = 'scheduled:';
-/** How long one occurrence waits for its turn's reply before the activity retries. */
-export const SCHEDULED_TURN_TIMEOUT_MS = 4 * 60_000;
 
 export interface ScheduledRunDeps extends DeliveryDeps {
   temporal: Client;
@@ -46,15 +46,15 @@ async function runTurn(deps: ScheduledRunDeps, promise: PromiseRecord, key: stri
   const said = [late && !note ? late.note : undefined, note].filter(Boolean).join(' ') || undefined;
   await deps.atStage?.('after-record', key);
   const turnKey = scheduledTurnKey(key);
-  const turn = await submitTurn(
+  // Returns once the conversation accepted the turn: the turn's record completes the delivery.
+  const { recorded } = await acceptTurn(
     deps.temporal,
     {
       ...turnOptionsFromConfig(deps.config),
       store: deps.store,
       metrics: deps.metrics,
       logger: deps.logger,
-      timeoutMs: SCHEDULED_TURN_TIMEOUT_MS,
-      scheduled: { kind: SCHEDULED_KIND, promiseId: promise.id, ...(late ? { lateMs: late.lateMs } : {}), ...(said ? { note: said } : {}) },
+      scheduled: { kind: SCHEDULED_KIND, promiseId: promise.id, deliveryKey: key, dueAt, ...(late ? { lateMs: late.lateMs } : {}), ...(said ? { note: said } : {}) },
     },
     {
       v: ENVELOPE_VERSION,
@@ -68,11 +68,8 @@ async function runTurn(deps: ScheduledRunDeps, promise: PromiseRecord, key: stri
       receivedAt: now().toISOString(),
     },
   );
-  const delayMs = await completeDelivery(deps.store, { key, promiseId: promise.id, dueAt, at: now(), note: said });
-  if (delayMs !== undefined) {
-    deps.metrics.promiseDeliveryDelay.observe({ channel: promise.chat.channel }, delayMs / 1000);
-    deps.logger.info({ promiseId: promise.id, key, chatId: promise.chat.chatId, delayMs, turn: turn.turn }, 'scheduled promise ran');
-  }
+  if (recorded) await completeDelivery(deps.store, { key, promiseId: promise.id, dueAt, at: now(), note: said });
+  const delayMs = Math.max(0, now().getTime() - Date.parse(dueAt));
   return { status: 'delivered', key, dueAt, delayMs };
 }
 
@@ -105,4 +102,19 @@ export async function runScheduledOccurrence(deps: ScheduledRunDeps, promiseId: 
   const settled = await settleUnrun(deps, promise, key, occurrence, plan, SCHEDULED_KIND);
   if (settled) return settled;
   return runTurn(deps, promise, key, occurrence, plan.note, attempt);
+}
+
+/**
+ * Completes a scheduled occurrence's delivery record when its turn is recorded (called by the
+ * conversation's recordTurn activity; idempotent): its delay is the time of the reply.
+ */
+export async function completeScheduledDelivery(deps: { store: Store; metrics: Metrics; logger: Logger }, scheduled: ScheduledTurn, repliedAt: string): Promise<void> {
+  if (!scheduled.deliveryKey || !scheduled.dueAt) return;
+  const promise = await getPromise(deps.store, scheduled.promiseId);
+  if (!promise) return;
+  const delayMs = await completeDelivery(deps.store, { key: scheduled.deliveryKey, promiseId: scheduled.promiseId, dueAt: scheduled.dueAt, at: new Date(repliedAt), note: scheduled.note });
+  if (delayMs !== undefined) {
+    deps.metrics.promiseDeliveryDelay.observe({ channel: promise.chat.channel }, delayMs / 1000);
+    deps.logger.info({ promiseId: promise.id, key: scheduled.deliveryKey, chatId: promise.chat.chatId, delayMs }, 'scheduled promise ran');
+  }
 }

@@ -117,6 +117,9 @@ export interface TurnOptions {
 export interface ScheduledTurn {
   kind: 'scheduled';
   promiseId: string;
+  /** The promise's delivery record this turn completes (with the turn record). */
+  deliveryKey?: string;
+  dueAt?: string;
   lateMs?: number;
   note?: string;
 }
@@ -296,7 +299,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       reply,
       receivedAt: envelope.receivedAt,
       repliedAt,
-      ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs } : {}),
+      ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs, scheduled } : {}),
     });
     // Model turns only (the offline brain has no model to ask); commands carry no facts.
     const extract = !scheduled && patched('memory-extraction') && !envelope.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);

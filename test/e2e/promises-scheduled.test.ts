@@ -110,3 +110,29 @@ describe('a scheduled command due while Mycel is stopped', () => {
     await expect(mycelCli(dataDir, 'promises', 'cancel', recurring.id)).rejects.toThrow(/already cancelled/);
   }, 420_000);
 });
+
+describe('a recurring schedule across a restart of Mycel and its embedded Temporal server', () => {
+  it('runs every occurrence once: none doubled, none skipped without a word', async () => {
+    const dataDir = newDataDir();
+    running = await spawnMycel({ dataDir });
+    const chat = 'recurring-restart';
+    const { id } = await schedule(running, chat, 'every 1 minutes', '/sh echo tick');
+    const first = running;
+    await waitFor(async () => ((await scheduledLines(first, chat)).length >= 1 ? true : undefined), 120_000, 'the first occurrence');
+    expect((await running.stop('SIGTERM')).code).toBe(0);
+    running = await spawnMycel({ dataDir });
+    const second = running;
+    await waitFor(async () => ((await scheduledLines(second, chat)).length >= 3 ? true : undefined), 200_000, 'two more occurrences');
+    await new Promise((r) => setTimeout(r, 2_000));
+    const ledger = (await running.api(`/api/promises?chatId=${chat}`)).body as Array<{ id: string; deliveries: Array<{ dueAt: string; outcome: string }> }>;
+    const deliveries = ledger.find((p) => p.id === id)!.deliveries;
+    const due = deliveries.map((d) => Date.parse(d.dueAt));
+    // One record per minute, consecutive: nothing doubled, nothing skipped.
+    expect(new Set(due).size).toBe(due.length);
+    for (let i = 1; i < due.length; i++) expect(due[i]! - due[i - 1]!).toBe(60_000);
+    const lines = await scheduledLines(running, chat);
+    // Every occurrence that ran posted once; one that was covered or skipped says so in a line of its own run.
+    expect(lines.length).toBe(deliveries.filter((d) => d.outcome === 'delivered' || d.outcome === 'skipped').length);
+    expect(deliveries.filter((d) => d.outcome === 'delivered').length).toBeGreaterThanOrEqual(3);
+  }, 480_000);
+});

@@ -82,7 +82,11 @@ describe('scheduled work', () => {
     expect(await handle.result()).toBe('delivered');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await lines(chat)).toHaveLength(1);
-    const deliveries = await listDeliveries(mycel.proc.store!, id);
+    // The turn's record completes the delivery record, right after the transcript line.
+    const deliveries = await waitFor(async () => {
+      const found = await listDeliveries(mycel.proc.store!, id);
+      return found.every((d) => d.completed_at) ? found : undefined;
+    }, 10_000, 'the completed delivery record');
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ outcome: 'delivered', completed_at: expect.any(String) });
     await checkAndRecordHistory(handle, 'promise-scheduled');
@@ -154,7 +158,10 @@ describe('scheduled work', () => {
     }, 40_000, 'the second occurrence');
     expect(ticks.map((l) => l.text.trim())).toEqual(['tick', 'tick']);
 
-    const ledger = await mycel.api(`/api/promises?chatId=${chat}`);
+    const ledger = await waitFor(async () => {
+      const res = await mycel.api(`/api/promises?chatId=${chat}`);
+      return res.body[0]?.deliveries?.filter((d: { outcome: string }) => d.outcome === 'delivered').length === 2 ? res : undefined;
+    }, 10_000, 'both deliveries completed in the ledger');
     expect(ledger.status).toBe(200);
     expect(ledger.body).toEqual([
       expect.objectContaining({ id, chatId: chat, channel: 'web', kind: 'scheduled', text: '/sh echo tick', status: 'pending', recurrence: 'every 30 minutes', dueAt: expect.any(String) }),
