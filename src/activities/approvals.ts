@@ -6,6 +6,7 @@ import { summarize } from '../tools/executor.js';
 import { toolRuntime } from '../tools/runtime.js';
 import { postToChat } from '../tools/notify.js';
 import { approvalInput } from '../tools/approvals-store.js';
+import { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../promises/scheduled-run.js';
 
 /** Activities of the approval workflow. */
 export function createApprovalActivities(deps: ActivityDeps) {
@@ -31,6 +32,16 @@ export function createApprovalActivities(deps: ActivityDeps) {
     return approval;
   }
 
+  /**
+   * The transcript kind of an approval's outcome: a call made by a scheduled promise's turn
+   * (its call id starts with the turn key `scheduled:…`) posts its result as `scheduled`,
+   * so the result of scheduled work follows its approval.
+   */
+  async function outcomeKind(approvalId: string): Promise<string> {
+    const row = await deps.store.db.selectFrom('tool_approvals').select('call_id').where('id', '=', approvalId).executeTakeFirst();
+    return row?.call_id.startsWith(SCHEDULED_TURN_PREFIX) ? SCHEDULED_KIND : 'approval';
+  }
+
   return {
     /** After the wait: expires the approval if nobody decided; returns the decision that stands. */
     async settleAfterWait(approvalId: string): Promise<'approved' | 'denied' | 'expired'> {
@@ -47,12 +58,12 @@ export function createApprovalActivities(deps: ActivityDeps) {
         outcome.status === 'ok'
           ? `Approved ${approval.id} (${approval.tool}):\n${formatOutput(outcome.output)}`
           : `Approved ${approval.id} (${approval.tool}), but it failed: ${outcome.error}`;
-      await postToChat(deps, { channel: approval.channel, chatId: approval.chatId }, text, `approval-outcome:${approvalId}`);
+      await postToChat(deps, { channel: approval.channel, chatId: approval.chatId }, text, `approval-outcome:${approvalId}`, await outcomeKind(approvalId));
     },
 
     async announceDenial(approvalId: string): Promise<void> {
       const approval = await auditDecision(approvalId, 'denied', 'denied by the owner; nothing ran');
-      await postToChat(deps, { channel: approval.channel, chatId: approval.chatId }, `Denied ${approval.id} (${approval.tool}): nothing was run.`, `approval-outcome:${approvalId}`);
+      await postToChat(deps, { channel: approval.channel, chatId: approval.chatId }, `Denied ${approval.id} (${approval.tool}): nothing was run.`, `approval-outcome:${approvalId}`, await outcomeKind(approvalId));
     },
 
     async announceExpiry(approvalId: string): Promise<void> {
@@ -62,6 +73,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
         { channel: approval.channel, chatId: approval.chatId },
         `The approval ${approval.id} (${approval.tool}) expired without a decision: nothing was run.`,
         `approval-outcome:${approvalId}`,
+        await outcomeKind(approvalId),
       );
     },
   };

@@ -11,6 +11,8 @@ import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
 import { toolRuntime } from '../tools/runtime.js';
 import type { ActivityDeps } from './deps.js';
+import type { ScheduledTurn } from '../workflows/conversation.js';
+import { completeScheduledDelivery } from '../promises/scheduled-run.js';
 
 /** What the workflow sends for one brain step; the activity adds the chat's context. */
 export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'>;
@@ -25,6 +27,12 @@ export interface RecordTurnRequest {
   reply: string;
   receivedAt: string;
   repliedAt: string;
+  /** Scheduled turns: the kind of the reply line and of the request line, and how late it ran. */
+  kind?: string | undefined;
+  userKind?: string | undefined;
+  lateMs?: number | undefined;
+  /** A scheduled promise's turn: its delivery record is completed once the turn is recorded. */
+  scheduled?: ScheduledTurn | undefined;
 }
 
 export interface DeliverReplyRequest {
@@ -101,10 +109,11 @@ export function createConversationActivities(deps: ActivityDeps) {
         const chat = { channel: request.channel, chatId: request.chatId };
         await deps.store.db.transaction().execute(async (trx) => {
           const q = { db: trx };
-          await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt });
-          await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt });
+          await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
+          await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
           await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.userText });
         });
+        if (request.scheduled) await completeScheduledDelivery(deps, request.scheduled, request.repliedAt);
         if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
           const pruned = await pruneTurnRecords(deps.store);
           if (pruned) deps.logger.debug({ pruned }, 'pruned expired dedupe records');

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { deliverOccurrence, deliverOneOff, type DeliveryDeps, type DeliveryOutcome, type DeliveryStage } from '../promises/delivery.js';
+import { runScheduledOccurrence, runScheduledOnce, type ScheduledRunDeps } from '../promises/scheduled-run.js';
 
 /** How often a delivery run as a regular activity tells the server it is alive. */
 export const DELIVERY_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -50,7 +51,16 @@ export function createPromiseActivities(deps: ActivityDeps, env: NodeJS.ProcessE
     logger: deps.logger,
     atStage: testPause(deps, env),
   };
+  const scheduled: ScheduledRunDeps = { ...delivery, temporal: deps.temporal, config: deps.config, metrics: deps.metrics, logger: deps.logger };
   return {
+    /** Runs a one-off scheduled promise as a turn of its chat (idempotent on the promise id). */
+    async runScheduledPromise(promiseId: string): Promise<DeliveryOutcome> {
+      return withHeartbeat(() => runScheduledOnce(scheduled, promiseId, Context.current().info.attempt));
+    },
+    /** Runs one occurrence of a recurring scheduled promise as a turn of its chat (idempotent on id + occurrence). */
+    async runScheduledOccurrence(promiseId: string, occurrence: string): Promise<DeliveryOutcome> {
+      return withHeartbeat(() => runScheduledOccurrence(scheduled, promiseId, occurrence, Context.current().info.attempt));
+    },
     /** Delivers a one-off promise whose timer fired (records first; idempotent on the promise id). */
     async deliverPromise(promiseId: string): Promise<DeliveryOutcome> {
       return withHeartbeat(() => deliverOneOff(delivery, promiseId));

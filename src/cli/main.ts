@@ -4,6 +4,7 @@ import { formatError, MycelError } from '../shared/errors.js';
 import { createCliContext, type CliContext } from './context.js';
 import { loadEnvFile } from './env-file.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerPromiseCommands } from './commands/promises.js';
 import { registerChatCommand } from './commands/chat.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerBackupCommands } from './commands/backup.js';
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext = createCliContext()): Command {
   registerRunCommands(program, ctx);
   registerChatCommand(program, ctx);
   registerApprovalCommands(program, ctx);
+  registerPromiseCommands(program, ctx);
   registerPairingCommands(program, ctx);
   registerPipelineCommands(program, ctx);
   registerDoctorCommand(program, ctx);

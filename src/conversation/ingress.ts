@@ -9,6 +9,7 @@ import {
   conversationWorkflow,
   duplicateDroppedSignal,
   turnUpdate,
+  type ScheduledTurn,
   type TurnReply,
 } from '../workflows/conversation.js';
 import { findTurnRecord, sameTurnText } from './dedupe.js';
@@ -36,6 +37,8 @@ export interface SubmitTurnOptions {
   /** True when the brain is the offline brain: its steps run as local activities (faster). */
   localBrain?: boolean;
   timeoutMs?: number;
+  /** Marks a turn that a scheduled promise runs (see TurnOptions.scheduled). */
+  scheduled?: ScheduledTurn;
 }
 
 export interface SubmittedTurn {
@@ -221,7 +224,7 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
   });
   try {
     const reply: TurnReply = await client.workflow.executeUpdateWithStart(turnUpdate, {
-      args: [message, { localBrain: options.localBrain ?? false }],
+      args: [message, { localBrain: options.localBrain ?? false, ...(options.scheduled ? { scheduled: options.scheduled } : {}) }],
       updateId: message.updateId,
       startWorkflowOperation: start,
     });
@@ -237,6 +240,38 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
       const cause = err.cause instanceof Error ? err.cause.message : err.message;
       throw new InvalidEnvelopeError(cause);
     }
+    if (err instanceof MycelError) throw err;
+    throw new MycelError('TURN_FAILED', `The conversation ${workflowId} could not take the message: ${formatError(err)}`, 'check that Temporal is reachable (see /readyz)', { cause: err });
+  }
+}
+
+/**
+ * Hands a turn to its chat's conversation and returns once the workflow has accepted it (not
+ * when it is answered): for scheduled work, whose occurrence activity must not hold an
+ * activity slot while the turn's own tool activities wait for one. Idempotent on the
+ * envelope's `updateId` like `submitTurn`: a turn already recorded, or already accepted in
+ * this run, is not started again. Returns whether it was already recorded.
+ */
+export async function acceptTurn(client: Client, options: SubmitTurnOptions, envelope: Envelope): Promise<{ recorded: boolean }> {
+  const message = parseEnvelope(envelope);
+  if (options.store && (await findTurnRecord(options.store, message.updateId))) return { recorded: true };
+  const workflowId = conversationWorkflowId(message.channel, message.chatId);
+  const start = new WithStartWorkflowOperation(conversationWorkflow, {
+    workflowId,
+    taskQueue: options.taskQueue,
+    args: [{ channel: message.channel, chatId: message.chatId, ...(options.turnsPerRun ? { turnsPerRun: options.turnsPerRun } : {}) }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  try {
+    await client.workflow.startUpdateWithStart(turnUpdate, {
+      args: [message, { localBrain: options.localBrain ?? false, ...(options.scheduled ? { scheduled: options.scheduled } : {}) }],
+      updateId: message.updateId,
+      startWorkflowOperation: start,
+      waitForStage: 'ACCEPTED',
+    });
+    return { recorded: false };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new InvalidEnvelopeError(err.cause instanceof Error ? err.cause.message : err.message);
     if (err instanceof MycelError) throw err;
     throw new MycelError('TURN_FAILED', `The conversation ${workflowId} could not take the message: ${formatError(err)}`, 'check that Temporal is reachable (see /readyz)', { cause: err });
   }

@@ -39,6 +39,8 @@ export interface AppendMessageInput {
   turn?: number | undefined;
   /** ISO-8601 UTC time of the line (default: now). */
   at?: string | undefined;
+  /** A promise delivered late (more than 60 s): by how much. */
+  lateMs?: number | undefined;
 }
 
 /** A stored line; `id` grows monotonically across the whole table. */
@@ -52,6 +54,7 @@ export interface TranscriptLine {
   key?: string;
   turn?: number;
   at: string;
+  lateMs?: number;
 }
 
 export type AppendedMessage = TranscriptLine & {
@@ -70,6 +73,7 @@ function toLine(row: Selectable<MessagesTable>): TranscriptLine {
     ...(row.key != null ? { key: row.key } : {}),
     ...(row.turn != null ? { turn: Number(row.turn) } : {}),
     at: row.at,
+    ...(row.late_ms != null ? { lateMs: Number(row.late_ms) } : {}),
   };
 }
 
@@ -96,6 +100,7 @@ export async function appendMessage(store: Queryable, input: AppendMessageInput)
     key: input.key ?? null,
     turn: input.turn ?? null,
     at: input.at ?? new Date().toISOString(),
+    late_ms: input.lateMs ?? null,
   };
   const inserted = await store.db
     .insertInto('messages')

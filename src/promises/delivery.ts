@@ -4,15 +4,17 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { MycelError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
+import { lateness } from './lateness.js';
+import { recordOccurrence, type OccurrencePlan } from './occurrences.js';
 import { nextOccurrence } from './recurrence.js';
 import {
   advanceRecurring,
   claimOneOff,
   completeDelivery,
   deliveryKeyFor,
-  getDelivery,
   getPromise,
   recordDelivery,
+  setCoveredUntil,
   type PromiseRecord,
 } from './store.js';
 
@@ -51,6 +53,8 @@ export interface DeliveryDeps {
 export type DeliveryOutcome =
   | { status: 'delivered'; key: string; dueAt: string; delayMs: number | undefined }
   | { status: 'cancelled' }
+  /** A recurring occurrence that did not run: covered by a catch-up run, or skipped (and said so). */
+  | { status: 'covered' | 'skipped'; key: string }
   /** Not due yet (snoozed after the timer was set): the workflow sleeps again until `dueAt`. */
   | { status: 'not-due'; dueAt: string };
 
@@ -72,16 +76,18 @@ async function load(deps: DeliveryDeps, id: string): Promise<PromiseRecord> {
   return promise;
 }
 
-/** Steps 2–4, for a delivery already recorded under `key`. */
-async function send(deps: DeliveryDeps, promise: PromiseRecord, key: string, dueAt: string): Promise<DeliveryOutcome> {
+/** Steps 2–4, for a delivery already recorded under `key`. `note` says what was missed. */
+async function send(deps: DeliveryDeps, promise: PromiseRecord, key: string, dueAt: string, note?: string): Promise<DeliveryOutcome> {
   const now = deps.now ?? (() => new Date());
   const messageKey = `promise:${key}`;
   await deps.atStage?.('after-record', key);
-  const text = reminderText(promise.text);
-  await appendMessage(deps.store, { channel: promise.chat.channel, chatId: promise.chat.chatId, role: 'assistant', text, kind: REMINDER_KIND, key: messageKey });
+  const late = await lateness(deps.store, dueAt, now());
+  const said = note ?? late?.note;
+  const text = said ? `${reminderText(promise.text)}\n${said}` : reminderText(promise.text);
+  await appendMessage(deps.store, { channel: promise.chat.channel, chatId: promise.chat.chatId, role: 'assistant', text, kind: REMINDER_KIND, key: messageKey, lateMs: late?.lateMs });
   await deps.atStage?.('after-append', key);
   await deps.outbound.send({ channel: promise.chat.channel, chatId: promise.chat.chatId, text, key: messageKey });
-  const delayMs = await completeDelivery(deps.store, { key, promiseId: promise.id, dueAt, at: now() });
+  const delayMs = await completeDelivery(deps.store, { key, promiseId: promise.id, dueAt, at: now(), note: said });
   if (delayMs !== undefined) {
     deps.metrics.promiseDeliveryDelay.observe({ channel: promise.chat.channel }, delayMs / 1000);
     deps.logger.info({ promiseId: promise.id, key, chatId: promise.chat.chatId, delayMs }, 'promise delivered');
@@ -107,11 +113,41 @@ export async function deliverOccurrence(deps: DeliveryDeps, promiseId: string, o
   const now = deps.now ?? (() => new Date());
   const promise = await load(deps, promiseId);
   const key = deliveryKeyFor(promiseId, occurrence);
-  const recorded = await recordDelivery(deps.store, { key, promiseId, dueAt: occurrence, at: now(), requirePending: true });
-  if (!recorded && !(await getDelivery(deps.store, key))) return { status: 'cancelled' };
-  if (promise.recurrence) {
-    const after = new Date(Math.max(now().getTime(), Date.parse(occurrence)));
-    await advanceRecurring(deps.store, promiseId, nextOccurrence(promise.recurrence, after), now());
+  const plan = await recordOccurrence(deps.store, promise, key, occurrence, now());
+  if (!plan) return { status: 'cancelled' };
+  await advanceAfter(deps, promise, occurrence);
+  const settled = await settleUnrun(deps, promise, key, occurrence, plan, REMINDER_KIND);
+  if (settled) return settled;
+  return send(deps, promise, key, occurrence, plan.note);
+}
+
+/** Moves a recurring promise's `dueAt` past this occurrence. */
+export async function advanceAfter(deps: DeliveryDeps, promise: PromiseRecord, occurrence: string): Promise<void> {
+  if (!promise.recurrence) return;
+  const now = deps.now ?? (() => new Date());
+  const after = new Date(Math.max(now().getTime(), Date.parse(occurrence)));
+  await advanceRecurring(deps.store, promise.id, nextOccurrence(promise.recurrence, after), now());
+}
+
+/**
+ * An occurrence (already recorded under `key`) that does not run: covered by an earlier
+ * catch-up run (nothing to say, that run said it), or skipped under catch-up `skip` (the
+ * chat is told how many were skipped). Marks later occurrences covered for a catch-up run.
+ * Returns the outcome when it did not run, undefined when it should.
+ */
+export async function settleUnrun(deps: DeliveryDeps, promise: PromiseRecord, key: string, occurrence: string, plan: OccurrencePlan, kind: string): Promise<DeliveryOutcome | undefined> {
+  const now = deps.now ?? (() => new Date());
+  if (plan.action === 'run') {
+    if (plan.coverUntil) await setCoveredUntil(deps.store, promise.id, plan.coverUntil);
+    return undefined;
   }
-  return send(deps, promise, key, occurrence);
+  if (plan.action === 'skip') {
+    const messageKey = `promise:${key}`;
+    const late = await lateness(deps.store, occurrence, now());
+    await appendMessage(deps.store, { channel: promise.chat.channel, chatId: promise.chat.chatId, role: 'assistant', text: plan.note, kind, key: messageKey, lateMs: late?.lateMs });
+    await deps.outbound.send({ channel: promise.chat.channel, chatId: promise.chat.chatId, text: plan.note, key: messageKey });
+    await setCoveredUntil(deps.store, promise.id, now().toISOString());
+  }
+  await completeDelivery(deps.store, { key, promiseId: promise.id, dueAt: occurrence, at: now(), outcome: plan.action === 'skip' ? 'skipped' : 'covered', note: plan.note });
+  return { status: plan.action === 'skip' ? 'skipped' : 'covered', key };
 }

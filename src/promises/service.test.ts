@@ -104,7 +104,7 @@ describe.each(testDialects())('the promise service on $name', (dialect) => {
         id: promise.workflowId,
         args: {
           spec: { calendars: [{ hour: 8, minute: 0, dayOfWeek: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] }], timezone: 'Europe/Berlin' },
-          policies: { overlap: 'ALLOW_ALL', catchupWindow: '1 hour' },
+          policies: { overlap: 'BUFFER_ONE', catchupWindow: '30 days' },
         },
       },
     ]);

@@ -20,6 +20,8 @@ import {
   promiseIdFor,
   promiseWorkflowId,
   reschedulePending,
+  type CatchUp,
+  type PromiseKind,
   type PromiseRecord,
   type PromiseStatus,
 } from './store.js';
@@ -32,10 +34,23 @@ import type { ParsedWhen } from './when.js';
  */
 
 /**
- * How long a missed occurrence of a recurring promise may still fire after Mycel was down
- * at its time (Temporal's default would replay up to a year of missed occurrences).
+ * Catch-up window of a recurring promise with catch-up `once` (the default): after an outage
+ * up to this long, the first missed occurrence fires and runs once for all that were missed.
+ * With the overlap policy BUFFER_ONE, Temporal starts that one and buffers one more (which
+ * finds itself covered); the rest are dropped by Temporal and counted by the run.
  */
-export const RECURRING_CATCHUP_WINDOW = '1 hour';
+export const CATCHUP_ONCE_WINDOW = '30 days';
+/**
+ * Catch-up window with catch-up `skip`: an occurrence may still fire this late (a Temporal
+ * restart of a few seconds); later ones do not fire, and the next occurrence says how many
+ * were skipped.
+ */
+export const CATCHUP_SKIP_WINDOW = '1 minute';
+
+/** The Schedule policies that carry out a promise's catch-up policy. */
+export function schedulePolicies(catchUp: CatchUp): { overlap: 'BUFFER_ONE' | 'SKIP'; catchupWindow: string } {
+  return catchUp === 'skip' ? { overlap: 'SKIP', catchupWindow: CATCHUP_SKIP_WINDOW } : { overlap: 'BUFFER_ONE', catchupWindow: CATCHUP_ONCE_WINDOW };
+}
 
 /**
  * Workflow task timeout of promise workflows. The delivery runs as a local activity inside a
@@ -90,10 +105,16 @@ export interface PromiseView {
   deliveredAt: string | null;
   cancelledAt: string | null;
   deliveries: number;
+  /** `reminder` or `scheduled` (the text runs as a turn of the chat). */
+  kind: PromiseKind;
+  /** Recurring promises: `once` or `skip`; null for a one-off. */
+  catchUp: CatchUp | null;
 }
 
 export function promiseView(p: PromiseRecord): PromiseView {
   return {
+    kind: p.kind,
+    catchUp: p.recurrence ? p.catchUp : null,
     id: p.id,
     text: p.text,
     dueAt: p.dueAt,
@@ -116,6 +137,9 @@ export interface CreatePromiseRequest {
   /** The tool call that asks for it: the promise id is derived from `callId`. */
   source: { callId: string; turnKey: string; workflowId?: string | undefined };
   now: Date;
+  /** `scheduled`: `text` is a chat command or a request that runs as a turn at each due time. */
+  kind?: PromiseKind;
+  catchUp?: CatchUp | undefined;
 }
 
 /**
@@ -137,6 +161,8 @@ export async function createPromise(deps: PromiseServiceDeps, req: CreatePromise
     sourceTurn: req.source.turnKey,
     sourceWorkflowId: req.source.workflowId,
     createdAt: req.now.toISOString(),
+    kind: req.kind ?? 'reminder',
+    catchUp: req.catchUp,
   });
   if (record.sourceCallId !== req.source.callId) {
     throw new MycelError('PROMISE_ID_COLLISION', `The promise id ${id} is already taken by another request.`, 'send the request again');
@@ -168,11 +194,11 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
       await deps.temporal.workflow.start<typeof promiseWorkflow>('promiseWorkflow', {
         workflowId: promise.workflowId,
         taskQueue,
-        args: [{ promiseId: promise.id, dueAt: promise.dueAt } satisfies PromiseWorkflowInput],
+        args: [{ promiseId: promise.id, dueAt: promise.dueAt, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies PromiseWorkflowInput],
         // Never run a finished promise's workflow again under the same id.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowTaskTimeout: PROMISE_WORKFLOW_TASK_TIMEOUT,
-        staticSummary: `reminder ${promise.id}: ${promise.text.slice(0, 80)}`,
+        staticSummary: `${promise.kind} ${promise.id}: ${promise.text.slice(0, 80)}`,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -188,10 +214,10 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
         workflowType: 'recurringPromiseWorkflow' as unknown as typeof recurringPromiseWorkflow,
         workflowId: promise.workflowId,
         taskQueue,
-        args: [{ promiseId: promise.id } satisfies RecurringPromiseWorkflowInput],
+        args: [{ promiseId: promise.id, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies RecurringPromiseWorkflowInput],
         workflowTaskTimeout: PROMISE_WORKFLOW_TASK_TIMEOUT,
       },
-      policies: { overlap: 'ALLOW_ALL', catchupWindow: RECURRING_CATCHUP_WINDOW },
+      policies: schedulePolicies(promise.catchUp),
       memo: { promiseId: promise.id, chatId: promise.chat.chatId },
     });
   } catch (err) {

@@ -12,6 +12,10 @@ import type { Recurrence } from './recurrence.js';
  */
 
 export type PromiseStatus = PromisesTable['status'];
+/** `reminder` says its text; `scheduled` runs its text as a turn of the chat. */
+export type PromiseKind = PromisesTable['kind'];
+/** Recurring promises: what happens to occurrences missed while Mycel was down. */
+export type CatchUp = 'once' | 'skip';
 
 /** A promise as the rest of Mycel sees it. */
 export interface PromiseRecord {
@@ -34,6 +38,10 @@ export interface PromiseRecord {
   cancelledAt: string | null;
   cancelledBy: string | null;
   deliveries: number;
+  kind: PromiseKind;
+  /** Recurring promises only (`once` unless the promise says otherwise). */
+  catchUp: CatchUp;
+  coveredUntil: string | null;
 }
 
 const ID_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
@@ -61,7 +69,8 @@ export function deliveryKeyFor(promiseId: string, occurrence?: string): string {
   return occurrence ? `${promiseId}@${occurrence}` : promiseId;
 }
 
-function toRecord(row: Selectable<PromisesTable>): PromiseRecord {
+/** A promises row as the rest of Mycel sees it. */
+export function toRecord(row: Selectable<PromisesTable>): PromiseRecord {
   return {
     id: row.id,
     chat: { channel: row.channel as Channel, chatId: row.chat_id },
@@ -81,6 +90,9 @@ function toRecord(row: Selectable<PromisesTable>): PromiseRecord {
     cancelledAt: row.cancelled_at,
     cancelledBy: row.cancelled_by,
     deliveries: Number(row.deliveries),
+    kind: row.kind ?? 'reminder',
+    catchUp: row.catch_up ?? 'once',
+    coveredUntil: row.covered_until,
   };
 }
 
@@ -97,6 +109,8 @@ export interface NewPromise {
   sourceTurn: string;
   sourceWorkflowId?: string | undefined;
   createdAt: string;
+  kind?: PromiseKind;
+  catchUp?: CatchUp | undefined;
 }
 
 /** Inserts a pending promise, or finds the one with the same id (a retried call). */
@@ -122,6 +136,9 @@ export async function insertPromise(store: Store, p: NewPromise): Promise<{ reco
       delivered_at: null,
       cancelled_at: null,
       cancelled_by: null,
+      kind: p.kind ?? 'reminder',
+      catch_up: p.recurrence ? (p.catchUp ?? 'once') : null,
+      covered_until: null,
     })
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
@@ -248,11 +265,14 @@ export async function getDelivery(store: Store, key: string) {
  * promise's deliveries. Returns the delay when this call completed it, undefined when it
  * was already complete.
  */
-export async function completeDelivery(store: Store, d: { key: string; promiseId: string; dueAt: string; at: Date }): Promise<number | undefined> {
+export async function completeDelivery(
+  store: Store,
+  d: { key: string; promiseId: string; dueAt: string; at: Date; outcome?: DeliveryOutcomeName; note?: string | undefined },
+): Promise<number | undefined> {
   const delayMs = Math.max(0, d.at.getTime() - Date.parse(d.dueAt));
   const result = await store.db
     .updateTable('promise_deliveries')
-    .set({ completed_at: d.at.toISOString(), delay_ms: delayMs })
+    .set({ completed_at: d.at.toISOString(), delay_ms: delayMs, outcome: d.outcome ?? 'delivered', note: d.note ?? null })
     .where('key', '=', d.key)
     .where('completed_at', 'is', null)
     .executeTakeFirst();
@@ -260,11 +280,43 @@ export async function completeDelivery(store: Store, d: { key: string; promiseId
   await store.db
     .updateTable('promises')
     .set((eb) => ({
-      deliveries: eb.selectFrom('promise_deliveries').select((e) => e.fn.countAll<number>().as('n')).where('promise_id', '=', d.promiseId).where('completed_at', 'is not', null),
+      deliveries: eb.selectFrom('promise_deliveries').select((e) => e.fn.countAll<number>().as('n')).where('promise_id', '=', d.promiseId).where('completed_at', 'is not', null).where((w) => w.or([w('outcome', 'is', null), w('outcome', '=', 'delivered')])),
     }))
     .where('id', '=', d.promiseId)
     .execute();
   return Number(result.numUpdatedRows) === 1 ? delayMs : undefined;
+}
+
+/** How a delivery ended: sent, failed, covered by a catch-up run, or skipped (catch-up `skip`). */
+export type DeliveryOutcomeName = 'delivered' | 'failed' | 'covered' | 'skipped';
+
+/** Occurrences of a recurring promise up to `until` were covered by one catch-up run. */
+export async function setCoveredUntil(store: Store, id: string, until: string): Promise<void> {
+  await store.db
+    .updateTable('promises')
+    .set({ covered_until: until })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('covered_until', 'is', null), eb('covered_until', '<', until)]))
+    .execute();
+}
+
+/**
+ * Writes what an occurrence's first attempt decided (run with a note, covered, skipped) into
+ * its delivery record, once: a retry reads it back instead of deciding again.
+ */
+export async function notePlan(store: Store, key: string, plan: { outcome: DeliveryOutcomeName | null; note: string | null }): Promise<void> {
+  await store.db.updateTable('promise_deliveries').set({ outcome: plan.outcome, note: plan.note }).where('key', '=', key).where('completed_at', 'is', null).execute();
+}
+
+/** The latest occurrence of a promise before `before` that has a delivery record (any outcome). */
+export async function lastRecordedOccurrence(store: Store, promiseId: string, before: string): Promise<string | undefined> {
+  const row = await store.db
+    .selectFrom('promise_deliveries')
+    .select((eb) => eb.fn.max('due_at').as('last'))
+    .where('promise_id', '=', promiseId)
+    .where('due_at', '<', before)
+    .executeTakeFirst();
+  return row?.last ? String(row.last) : undefined;
 }
 
 /** A recurring promise's next occurrence (after one fired), while it is pending. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { ActivityDeps } from '../activities/deps.js';
 import { MycelError } from '../shared/errors.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/types.js';
-import { MAX_REMINDER_TEXT_CHARS, describeWhen, parseWhen, type ParsedWhen } from './when.js';
+import { MAX_REMINDER_TEXT_CHARS, MAX_SCHEDULED_WHAT_CHARS, describeWhen, parseWhen, type ParsedWhen } from './when.js';
+import { listLedger } from './ledger.js';
 import { cancelPromise, createPromise, listPromises, promiseView, snoozePromise, type PromiseView } from './service.js';
 
 /**
@@ -103,5 +104,42 @@ export function createPromiseTools(deps: ActivityDeps): ToolDefinition[] {
     },
   });
 
-  return [create, list, cancel, snooze];
+  const schedule = defineTool({
+    id: 'schedule.create',
+    description:
+      "Schedule work in this chat: at the given time (or on a repeating rule) Mycel runs `what` as a turn of this chat — a chat command such as '/sh date' or '/run daily-digest', or a request for you such as 'look at my notes and tell me what matters today' — and posts the result. Use it for 'every morning at 8 tell me …'. Cancel with remind.cancel.",
+    input: z.object({
+      when: whenSchema,
+      what: z.string().trim().min(1).max(MAX_SCHEDULED_WHAT_CHARS).describe('What to run at each due time: a chat command (/sh …, /run …) or a request in words'),
+      catchUp: z.enum(['once', 'skip']).optional().describe('Repeating only: after Mycel was down, run once for all missed occurrences (once, the default) or skip them (skip); either way the chat is told'),
+    }),
+    policy: 'allow',
+    async run(input, ctx): Promise<PromiseToolOutput> {
+      const parsed = parse(deps, input.when, ctx);
+      const { promise, created } = await createPromise(service, {
+        chat: ctx.chat,
+        userId: ctx.userId,
+        text: input.what,
+        parsed,
+        timeZone: ctx.timeZone,
+        source: { callId: ctx.callId, turnKey: ctx.turnKey, workflowId: ctx.workflowId },
+        now: new Date(ctx.now),
+        kind: 'scheduled',
+        catchUp: input.catchUp,
+      });
+      return { ...promiseView(promise), when: describeWhen(parsed, ctx.timeZone), created };
+    },
+  });
+
+  const ledger = defineTool({
+    id: 'promises.list',
+    description: "The promise ledger of this chat: reminders and scheduled work with their deliveries (when, how late, outcome). Pending ones unless status says otherwise.",
+    input: z.object({ status: z.enum(['pending', 'delivered', 'cancelled', 'all']).optional() }),
+    policy: 'allow',
+    async run(input, ctx) {
+      return { timeZone: ctx.timeZone, promises: await listLedger(deps.store, { status: input.status ?? 'all', chatId: ctx.chat.chatId, channel: ctx.chat.channel }) };
+    },
+  });
+
+  return [create, list, cancel, snooze, schedule, ledger];
 }

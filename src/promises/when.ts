@@ -412,6 +412,38 @@ export function parseReminderArgs(args: string, ctx: WhenContext): ReminderReque
   return checkText(cleanText(said.slice(match.length)), when, checked, ctx);
 }
 
+/** Longest `<what>` of a scheduled promise (a chat command or a request for the model). */
+export const MAX_SCHEDULED_WHAT_CHARS = 2_000;
+
+/**
+ * Reads `/schedule <when> <what>`: the time at the start (every form `/remind` takes, the
+ * recurring ones too), then what to run — a chat command (`/sh date`, `/run daily-digest`)
+ * or a request for the model brain.
+ */
+export function parseScheduleArgs(args: string, ctx: WhenContext): ReminderRequest {
+  checkContext(ctx);
+  const said = args.trim().replace(/\s+/g, ' ');
+  const usage = 'Usage: /schedule <when> <what>, for example /schedule every weekday at 8 /sh date, or /schedule tomorrow at 9 summarise my notes.';
+  const match = said ? recognizeAtStart(said, ctx) : undefined;
+  if (!match) {
+    const first = said.split(' ').slice(0, 2).join(' ');
+    return {
+      ok: false,
+      reason: 'unparsable',
+      message: `I could not find a time at the start of "${said || '(nothing)'}"${first ? ` ("${first}" is not one)` : ''}, so I scheduled nothing. ${usage} ${acceptedForms(ctx.timeZone, ctx.horizonDays)}`,
+    };
+  }
+  const when = said.slice(0, match.length).trim();
+  const checked = validate(match.value, ctx, when);
+  if (!checked.ok) return checked;
+  const what = said.slice(match.length).trim().replace(/^[-:,]\s*/, '').trim();
+  if (!what) return { ok: false, reason: 'missing-text', message: `What should run ${when}? ${usage}` };
+  if (what.length > MAX_SCHEDULED_WHAT_CHARS) {
+    return { ok: false, reason: 'text-too-long', message: `What a schedule runs may be at most ${MAX_SCHEDULED_WHAT_CHARS} characters; this has ${what.length}.` };
+  }
+  return { ok: true, when, text: what, parsed: checked };
+}
+
 /** "remind me …", "please remind me …", "can you remind me …", "set a reminder …". */
 const PHRASE = /^(?:(?:hey|ok|okay)[,!]?\s+)?(?:(?:please|pls|could you|can you|would you)\s+)?(?:remind\s+me|set\s+(?:a|me\s+a)\s+reminder|reminder)\b[\s,:]*([\s\S]*?)[\s.!?]*(?:please)?[\s.!?]*$/i;
 

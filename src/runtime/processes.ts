@@ -14,6 +14,7 @@ import { openMigratedDatabase, type Store } from '../storage/database.js';
 import { connectClient, connectWorker, targetFromConfig } from '../temporal/client.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
+import { startHeartbeat } from '../promises/lateness.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
@@ -149,6 +150,22 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       await proc.connection?.close();
     },
   });
+
+  if (parts.worker) {
+    // Lets a late promise say when Mycel was not running (src/promises/lateness.ts).
+    let heartbeat: { stop: () => void } | undefined;
+    components.push({
+      name: 'heartbeat',
+      async start() {
+        const beat = startHeartbeat(proc.store!, 'worker', (err) => logger.warn({ err }, 'could not record the process heartbeat'));
+        heartbeat = beat;
+        await beat.ready;
+      },
+      async stop() {
+        heartbeat?.stop();
+      },
+    });
+  }
 
   if (parts.worker) {
     let running: Promise<void> | undefined;

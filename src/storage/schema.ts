@@ -66,6 +66,8 @@ export interface MessagesTable {
   /** The conversation turn that wrote it (null for lines posted outside a turn). */
   turn: number | null;
   at: string;
+  /** How late a promise's delivery was, when more than 60 s (**contract**: `lateMs`). */
+  late_ms: number | null;
 }
 
 /** Per-chat settings; a missing row means the defaults from the configuration. */
@@ -235,6 +237,12 @@ export interface PromisesTable {
   delivered_at: string | null;
   cancelled_at: string | null;
   cancelled_by: string | null;
+  /** `reminder` (says its text) or `scheduled` (runs its text as a turn of the chat). */
+  kind: 'reminder' | 'scheduled';
+  /** Recurring: what happens to occurrences missed while Mycel was down (`once` by default). */
+  catch_up: 'once' | 'skip' | null;
+  /** Recurring, catch-up `once`: occurrences up to this time were covered by one run. */
+  covered_until: string | null;
   /** How many times it was delivered (1 for a delivered one-off). */
   deliveries: Generated<number>;
 }
@@ -250,11 +258,24 @@ export interface PromiseDeliveriesTable {
   /** Set once the transcript line and the channel message are out. */
   completed_at: string | null;
   delay_ms: number | null;
+  /** `delivered`, `failed`, `covered` (a catch-up run did it), `cancelled`; null while running. */
+  outcome: string | null;
+  /** Why it was late, or how many occurrences it covered or skipped. */
+  note: string | null;
+}
+
+/** One row per Mycel process: when it started and when it was last seen alive. */
+export interface ProcessHeartbeatsTable {
+  id: string;
+  role: string;
+  started_at: string;
+  last_seen_at: string;
 }
 
 export interface PromiseTables {
   promises: PromisesTable;
   promise_deliveries: PromiseDeliveriesTable;
+  process_heartbeats: ProcessHeartbeatsTable;
 }
 
 export interface TelegramInboxTable {

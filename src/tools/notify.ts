@@ -10,9 +10,9 @@ import { approvalButtonData } from '../telegram/callback-data.js';
  * into the transcript, and out through the chat's channel when it pushes. Idempotent on
  * `key`: a retried activity neither stores nor sends the message twice.
  */
-export async function postToChat(deps: ActivityDeps, chat: { channel: string; chatId: string }, text: string, key: string): Promise<void> {
+export async function postToChat(deps: ActivityDeps, chat: { channel: string; chatId: string }, text: string, key: string, kind = 'approval'): Promise<void> {
   const channel = chat.channel as Channel;
-  await appendMessage(deps.store, { channel, chatId: chat.chatId, role: 'assistant', text, kind: 'approval', key });
+  await appendMessage(deps.store, { channel, chatId: chat.chatId, role: 'assistant', text, kind, key });
   await deps.outbound.send({ channel, chatId: chat.chatId, text, key });
 }
 

@@ -105,7 +105,27 @@ export interface TurnOptions {
    * keep regular activities (long calls, retries visible in the history).
    */
   localBrain?: boolean;
+  /**
+   * Set when a scheduled promise runs this turn (not a message typed by a person): the turn's
+   * lines are recorded with `kind` (the reply also carries `lateMs`), `note` (why it is late,
+   * what was missed) goes before the reply, and no memories are extracted from it.
+   */
+  scheduled?: ScheduledTurn;
 }
+
+/** How a scheduled promise's occurrence marks the turn it runs. */
+export interface ScheduledTurn {
+  kind: 'scheduled';
+  promiseId: string;
+  /** The promise's delivery record this turn completes (with the turn record). */
+  deliveryKey?: string;
+  dueAt?: string;
+  lateMs?: number;
+  note?: string;
+}
+
+/** Transcript kind of the person's side of a scheduled turn (the command that ran). */
+export const SCHEDULED_REQUEST_KIND = 'scheduled-request';
 
 /** One message, as a Workflow Update; the Update id is the envelope's `updateId`. */
 // Runs recorded before TurnOptions existed sent the envelope alone: the handler takes `undefined` too.
@@ -264,7 +284,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     counters.turns += 1;
     counters.runTurns += 1;
     const turn = counters.turns;
-    const reply = await think(envelope, key, options);
+    const scheduled = options.scheduled;
+    const thought = await think(envelope, key, options);
+    const reply = scheduled?.note ? `${scheduled.note}\n${thought}` : thought;
     const repliedAt = new Date().toISOString();
     // Runs recorded before this patch wrote the turn with a regular activity.
     const record = patched('local-turn-record') ? localBookkeeping : bookkeeping;
@@ -277,9 +299,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       reply,
       receivedAt: envelope.receivedAt,
       repliedAt,
+      ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs, scheduled } : {}),
     });
     // Model turns only (the offline brain has no model to ask); commands carry no facts.
-    const extract = patched('memory-extraction') && !envelope.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
+    const extract = !scheduled && patched('memory-extraction') && !envelope.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
     if (extract) {
       // Not awaited: the reply does not wait for extraction; Continue-As-New does.
       afterTurn.push(

@@ -18,10 +18,13 @@ export interface PromiseWorkflowInput {
   promiseId: string;
   /** ISO time the promise is due (the row may move it later: snooze). */
   dueAt: string;
+  /** `scheduled`: the promise's text runs as a turn of its chat (absent for a reminder). */
+  kind?: 'scheduled';
 }
 
 export interface RecurringPromiseWorkflowInput {
   promiseId: string;
+  kind?: 'scheduled';
 }
 
 export type PromiseWorkflowState = 'waiting' | 'delivering' | 'delivered' | 'cancelled';
@@ -56,11 +59,28 @@ const remote = proxyActivities<ReturnType<typeof createPromiseActivities>>({
 /** Patch id: deliveries moved from a regular to a local activity. */
 export const LOCAL_DELIVERY_PATCH = 'promise-local-delivery';
 
-function deliverPromise(promiseId: string) {
+/**
+ * A scheduled promise's turn runs as a regular activity: it waits for the chat's
+ * conversation workflow (which may call a model and tools), heartbeating, so a killed
+ * worker's occurrence is retried on the next worker within seconds; the turn key makes the
+ * retry find the turn instead of running it again.
+ */
+const work = proxyActivities<ReturnType<typeof createPromiseActivities>>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['PromiseMissingError'] },
+});
+
+/** Patch id: promises that run their text as a turn of the chat (kind `scheduled`). */
+export const SCHEDULED_WORK_PATCH = 'promise-scheduled-work';
+
+function deliverPromise(promiseId: string, kind: PromiseWorkflowInput['kind']) {
+  if (kind === 'scheduled' && patched(SCHEDULED_WORK_PATCH)) return work.runScheduledPromise(promiseId);
   return patched(LOCAL_DELIVERY_PATCH) ? local.deliverPromise(promiseId) : remote.deliverPromise(promiseId);
 }
 
-function deliverRecurringPromise(promiseId: string, occurrence: string) {
+function deliverRecurringPromise(promiseId: string, occurrence: string, kind: RecurringPromiseWorkflowInput['kind']) {
+  if (kind === 'scheduled' && patched(SCHEDULED_WORK_PATCH)) return work.runScheduledOccurrence(promiseId, occurrence);
   return patched(LOCAL_DELIVERY_PATCH) ? local.deliverRecurringPromise(promiseId, occurrence) : remote.deliverRecurringPromise(promiseId, occurrence);
 }
 
@@ -98,7 +118,7 @@ export async function promiseWorkflow(input: PromiseWorkflowInput): Promise<Prom
     }
     if (cancelled) return (state = 'cancelled');
     state = 'delivering';
-    const outcome = await deliverPromise(input.promiseId);
+    const outcome = await deliverPromise(input.promiseId, input.kind);
     if (outcome.status === 'not-due') {
       dueAt = outcome.dueAt;
       state = 'waiting';
@@ -112,6 +132,6 @@ export async function promiseWorkflow(input: PromiseWorkflowInput): Promise<Prom
 export async function recurringPromiseWorkflow(input: RecurringPromiseWorkflowInput): Promise<PromiseWorkflowState> {
   const info = workflowInfo();
   const scheduled = info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? info.startTime;
-  const outcome = await deliverRecurringPromise(input.promiseId, scheduled.toISOString());
+  const outcome = await deliverRecurringPromise(input.promiseId, scheduled.toISOString(), input.kind);
   return outcome.status === 'cancelled' ? 'cancelled' : 'delivered';
 }

@@ -192,7 +192,9 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     skipUnless(await routeExists('GET', '/api/chats/web-promises/reminders'), 'GET /api/chats/{chatId}/reminders (promises)', skip);
     await mycel.api('/api/chats/web-promises/messages', { body: { text: '/remind in 2h water the plants', messageId: 'web-promises-1' } });
     const page = await openPage('/promises?chat=web-promises');
-    await page.getByText('water the plants').waitFor();
+    await page.getByRole('list', { name: 'Pending reminders' }).getByText('water the plants').waitFor();
+    // The ledger below lists the same promise with its kind and status.
+    await page.getByRole('list', { name: 'Promise ledger' }).getByText('water the plants').waitFor();
     await screenshot(page, 'promises-desktop');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'promises-phone');
@@ -210,6 +212,8 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await page.getByText('Cancelled "water the plants".').waitFor();
     const left = (await mycel.api('/api/chats/web-promises/reminders')).body as Array<{ text: string; status: string }>;
     expect(left.filter((r) => r.text.includes('water the plants') && r.status === 'pending')).toHaveLength(0);
+    // The ledger keeps it, as cancelled.
+    await page.getByRole('list', { name: 'Promise ledger' }).locator('li', { hasText: 'water the plants' }).getByText('cancelled').first().waitFor();
     await closePage(page);
   });
 

@@ -62,7 +62,8 @@ const MessageSchema = z
     role: z.enum(['user', 'assistant']),
     text: z.string(),
     at: z.string().openapi({ description: 'ISO-8601 UTC time' }),
-    kind: z.string().optional().openapi({ description: 'set for lines that are not turn replies, e.g. "reminder"' }),
+    kind: z.string().optional().openapi({ description: 'set for lines that are not turn replies, e.g. "reminder", "scheduled"' }),
+    lateMs: z.number().int().optional().openapi({ description: 'a promise delivered more than 60 s after its due time: how late, in milliseconds' }),
   })
   .openapi('Message');
 
@@ -144,12 +145,12 @@ const eventsRoute = createRoute({
 });
 
 function contractLine(line: TranscriptLine): z.infer<typeof MessageSchema> {
-  return { role: line.role, text: line.text, at: line.at, ...(line.kind ? { kind: line.kind } : {}) };
+  return { role: line.role, text: line.text, at: line.at, ...(line.kind ? { kind: line.kind } : {}), ...(line.lateMs !== undefined ? { lateMs: line.lateMs } : {}) };
 }
 
 function eventData(line: TranscriptLine): string {
-  const { id, role, text, at, kind, turn, key } = line;
-  return JSON.stringify({ id, role, text, at, kind, turn, key });
+  const { id, role, text, at, kind, turn, key, lateMs } = line;
+  return JSON.stringify({ id, role, text, at, kind, turn, key, lateMs });
 }
 
 export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {

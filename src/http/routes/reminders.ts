@@ -5,11 +5,15 @@ import {
   PromiseNotPendingError,
   PromiseNotSnoozableError,
   cancelPromise,
+  createPromise,
   listPromises,
   promiseView,
   snoozePromise,
 } from '../../promises/service.js';
-import { parseWhen } from '../../promises/when.js';
+import { randomUUID } from 'node:crypto';
+import { listLedger } from '../../promises/ledger.js';
+import { MAX_SCHEDULED_WHAT_CHARS, describeWhen, parseWhen } from '../../promises/when.js';
+import { MycelError } from '../../shared/errors.js';
 import { channelSchema, chatIdSchema } from '../../shared/envelope.js';
 import type { HttpDeps } from '../context.js';
 
@@ -27,8 +31,42 @@ const ReminderSchema = z
     deliveredAt: z.string().nullable(),
     cancelledAt: z.string().nullable(),
     deliveries: z.number().int(),
+    kind: z.enum(['reminder', 'scheduled']),
+    catchUp: z.enum(['once', 'skip']).nullable().describe('recurring: what happens to occurrences missed while Mycel was down'),
   })
   .openapi('Reminder');
+
+const ScheduledSchema = ReminderSchema.extend({
+  when: z.string().describe("the due time as the chat reads it, e.g. 'Tue 11 Mar 2025, 09:00 (Europe/Berlin)'"),
+  created: z.boolean().describe('false when the same Idempotency-Key was sent before'),
+}).openapi('ScheduledPromise');
+
+const LedgerDeliverySchema = z
+  .object({
+    at: z.string(),
+    lateMs: z.number().int().describe('how long after its due time it was delivered'),
+    outcome: z.string().describe('delivered, failed, covered (by a catch-up run), skipped (catch-up skip), running'),
+    dueAt: z.string(),
+    note: z.string().optional().describe('why it was late, or what it covered or skipped'),
+  })
+  .openapi('PromiseDelivery');
+
+const LedgerEntrySchema = z
+  .object({
+    id: z.string(),
+    chatId: z.string(),
+    channel: channelSchema,
+    kind: z.enum(['reminder', 'scheduled']),
+    text: z.string(),
+    dueAt: z.string(),
+    status: z.enum(['pending', 'delivered', 'cancelled']),
+    recurrence: z.string().nullable(),
+    catchUp: z.enum(['once', 'skip']).nullable(),
+    createdAt: z.string(),
+    cancelledAt: z.string().nullable(),
+    deliveries: z.array(LedgerDeliverySchema).describe('the most recent deliveries, oldest first'),
+  })
+  .openapi('LedgerEntry');
 
 const chatParams = z.object({ chatId: chatIdSchema });
 const reminderParams = z.object({ chatId: chatIdSchema, id: z.string().min(1).max(32) });
@@ -78,7 +116,50 @@ const snoozeRoute = createRoute({
   },
 });
 
-/** Reminders of a chat: list, cancel (**contract**) and snooze. */
+const scheduleRoute = createRoute({
+  method: 'post',
+  path: '/api/chats/{chatId}/promises',
+  summary: "Schedule work: at each due time `what` runs as a turn of the chat and the result is posted with kind \"scheduled\"",
+  request: {
+    params: chatParams,
+    query: channelQuery,
+    headers: z.object({ 'idempotency-key': z.string().min(1).max(128).optional().describe('the same key again returns the promise it made') }),
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            when: z.string().min(1).max(200).describe("as for /remind: '10m', '17:30', 'tomorrow at 9', 'every weekday at 8', 'every 30 minutes'"),
+            what: z.string().trim().min(1).max(MAX_SCHEDULED_WHAT_CHARS).describe("a chat command ('/sh date', '/run daily-digest') or a request for the model brain"),
+            catchUp: z.enum(['once', 'skip']).optional().describe('recurring: run once for all missed occurrences (default) or skip them'),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: json(ScheduledSchema, 'the scheduled promise'),
+    200: json(ScheduledSchema, 'the promise an earlier request with the same Idempotency-Key made'),
+    400: json(ErrorSchema, 'the time is unparsable, in the past or too far ahead, or what is empty'),
+    503: json(ErrorSchema, 'Temporal is unreachable: nothing was scheduled'),
+  },
+});
+
+const ledgerRoute = createRoute({
+  method: 'get',
+  path: '/api/promises',
+  summary: 'The promise ledger across chats, with each promise\'s deliveries (when, how late, outcome)',
+  request: {
+    query: z.object({
+      status: z.enum(['pending', 'delivered', 'cancelled', 'all']).optional().describe('pending unless given'),
+      chatId: chatIdSchema.optional(),
+      channel: channelSchema.optional(),
+    }),
+  },
+  responses: { 200: json(z.array(LedgerEntrySchema), 'promises, soonest due first'), 400: json(ErrorSchema, 'bad query') },
+});
+
+/** Reminders of a chat: list, cancel (**contract**) and snooze; scheduled work; the ledger. */
 export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   const service = { store: deps.store, temporal: deps.temporal, config: deps.config, logger: deps.logger };
 
@@ -104,6 +185,31 @@ export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       const f = failure(err);
       return c.json(f.body, f.status);
     }
+  });
+
+  app.openapi(scheduleRoute, async (c) => {
+    const { chatId } = c.req.valid('param');
+    const { channel } = c.req.valid('query');
+    const { when, what, catchUp } = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const chat = { channel: channel ?? 'web', chatId } as const;
+    const { timeZone } = await getChatSettings(deps.store, chat, deps.config);
+    const now = new Date();
+    const parsed = parseWhen(when, { now, timeZone, horizonDays: deps.config.promiseHorizonDays });
+    if (!parsed.ok) return c.json({ error: parsed.message }, 400);
+    const callId = `api:${chat.channel}:${chatId}:${key ?? randomUUID()}`;
+    try {
+      const { promise, created } = await createPromise(service, { chat, userId: 'web', text: what, parsed, timeZone, source: { callId, turnKey: callId }, now, kind: 'scheduled', catchUp });
+      return c.json({ ...promiseView(promise), when: describeWhen(parsed, timeZone), created }, created ? 201 : 200);
+    } catch (err) {
+      if (err instanceof MycelError && err.code === 'PROMISE_NOT_ARMED') return c.json({ error: err.message, hint: err.hint }, 503);
+      throw err;
+    }
+  });
+
+  app.openapi(ledgerRoute, async (c) => {
+    const { status, chatId, channel } = c.req.valid('query');
+    return c.json(await listLedger(deps.store, { status: status ?? 'pending', chatId, channel }), 200);
   });
 
   app.openapi(snoozeRoute, async (c) => {

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { apiPath, del, get, post } from '../lib/api.js';
 import { loadCapabilities, type Capabilities } from '../lib/capabilities.js';
 import { chatParam, withChannel, type Channel } from '../lib/chat-param.js';
-import { formatTime, relativeTime } from '../lib/format.js';
+import { formatDuration, formatTime, relativeTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import type { Location } from '../lib/router.js';
 import { ChatSelect } from '../components/chat-select.js';
@@ -19,6 +19,31 @@ export interface Reminder {
   timeZone?: string;
 }
 
+/** One delivery of a promise in the ledger (**contract**: at, lateMs, outcome). */
+export interface LedgerDelivery {
+  at: string;
+  lateMs: number;
+  outcome: string;
+  dueAt?: string;
+  note?: string;
+}
+
+/** A promise in the ledger (**contract**: GET /api/promises). */
+export interface LedgerEntry {
+  id: string;
+  chatId: string;
+  channel: string;
+  kind: 'reminder' | 'scheduled';
+  text: string;
+  dueAt: string;
+  status: string;
+  recurrence: string | null;
+  deliveries: LedgerDelivery[];
+}
+
+const LEDGER = '/api/promises';
+/** A delivery this much after its due time is shown as late (the contract's threshold). */
+const LATE_MS = 60_000;
 const LIST = '/api/chats/{chatId}/reminders';
 const ONE = '/api/chats/{chatId}/reminders/{id}';
 const SNOOZE = '/api/chats/{chatId}/reminders/{id}/snooze';
@@ -38,9 +63,10 @@ export function PromisesPage({ location }: { location: Location }) {
       <h1 id="page-title" tabIndex={-1}>
         Reminders
       </h1>
-      <p class="lead">What Mycel promised to tell you, and when. Each one is durable work that fires once, even across restarts.</p>
+      <p class="lead">What Mycel promised to tell you or to do, and when. Each one is durable work that fires once, even across restarts.</p>
       <ChatSelect value={chatId} channel={channel} onChange={choose} />
       {chatId ? <ReminderList key={`${channel}:${chatId}`} chatId={chatId} channel={channel} /> : <Empty>Choose a chat to see its reminders.</Empty>}
+      <Ledger key={`ledger:${channel}:${chatId ?? ''}`} chatId={chatId} channel={channel} />
     </section>
   );
 }
@@ -133,5 +159,61 @@ function SnoozeControl({ caps, disabled, onSnooze }: { caps: Capabilities; disab
         Snooze
       </button>
     </span>
+  );
+}
+
+function receipt(d: LedgerDelivery): string {
+  const late = d.lateMs > LATE_MS ? `, ${formatDuration(d.lateMs)} late` : '';
+  return `${d.outcome} ${formatTime(d.at)}${late}`;
+}
+
+/** The promise ledger: every promise (of the chosen chat, or of all chats) with its receipts. */
+function Ledger({ chatId, channel }: { chatId: string | undefined; channel: Channel }) {
+  const query = new URLSearchParams({ status: 'all' });
+  if (chatId) {
+    query.set('chatId', chatId);
+    query.set('channel', channel);
+  }
+  const ledger = useResource((signal) => get<LedgerEntry[]>(`${LEDGER}?${query.toString()}`, signal), [chatId, channel], REFRESH_MS);
+  if (isMissing(ledger.error)) return null;
+  return (
+    <section aria-labelledby="ledger-title">
+      <h2 id="ledger-title">Ledger</h2>
+      <p class="lead">Every promise{chatId ? ' of this chat' : ''} with its receipts: pending, delivered (and how late), cancelled, failed, and the recent occurrences of a repeating one.</p>
+      {ledger.error !== undefined && <ErrorNotice error={ledger.error} action="load the ledger" onRetry={ledger.reload} />}
+      {ledger.data === undefined && ledger.loading && <Loading what="the ledger" />}
+      {ledger.data && ledger.data.length === 0 && <Empty>No promises yet.</Empty>}
+      {ledger.data && ledger.data.length > 0 && (
+        <ul class="rows" aria-label="Promise ledger">
+          {ledger.data.map((p) => (
+            <li key={p.id} class="row">
+              <div class="row-main">
+                <p class="row-title">
+                  <span class={`badge ${p.status}`}>{p.status}</span> <span class="badge">{p.kind}</span> {p.text}
+                </p>
+                <p class="row-meta">
+                  {p.status === 'pending' ? (
+                    <>
+                      due <time dateTime={p.dueAt}>{formatTime(p.dueAt)}</time> ({relativeTime(p.dueAt)})
+                    </>
+                  ) : null}
+                  {p.recurrence ? ` · ${p.recurrence}` : ''} · {p.channel}:{p.chatId} · id {p.id}
+                </p>
+                {p.deliveries.length > 0 && (
+                  <ul class="receipts" aria-label={`Deliveries of ${p.id}`}>
+                    {p.deliveries.map((d) => (
+                      <li key={`${d.dueAt ?? d.at}`} class={d.lateMs > LATE_MS ? 'late' : undefined} title={d.note}>
+                        {receipt(d)}
+                        {d.note ? ` — ${d.note}` : ''}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -1,7 +1,9 @@
 import { MAX_PROMISE_HORIZON_DAYS } from '../../../promises/limits.js';
 import type { PromiseView } from '../../../promises/service.js';
 import type { PromiseToolOutput } from '../../../promises/tools.js';
-import { formatInZone, parseReminderArgs, parseReminderPhrase, type ReminderRequest, type WhenContext } from '../../../promises/when.js';
+import type { LedgerEntry } from '../../../promises/ledger.js';
+import { formatDuration } from '../../../promises/lateness.js';
+import { formatInZone, parseReminderArgs, parseReminderPhrase, parseScheduleArgs, type ReminderRequest, type WhenContext } from '../../../promises/when.js';
 import type { BrainInput, BrainStep } from '../../types.js';
 import { call, describeFailure, reply, type OfflineCommand, type OfflinePhrase, type OfflineTurn } from '../command.js';
 
@@ -37,7 +39,7 @@ function renderList(reminders: PromiseView[], timeZone: string): string {
   if (!reminders.length) return 'You have no pending reminders. Set one with /remind <when> <text>, for example /remind 10m stretch.';
   return [
     `Pending reminders (${timeZone}):`,
-    ...reminders.map((r) => `• ${r.id} — ${formatInZone(r.dueAt, timeZone).replace(` (${timeZone})`, '')}${r.recurrence ? ` (${r.recurrence})` : ''} — ${r.text}`),
+    ...reminders.map((r) => `• ${r.id} — ${formatInZone(r.dueAt, timeZone).replace(` (${timeZone})`, '')}${r.recurrence ? ` (${r.recurrence})` : ''} — ${r.kind === 'scheduled' ? `runs: ${r.text}` : r.text}`),
     'Cancel one with /cancel <id>; move one with /snooze <id> <when>.',
   ].join('\n');
 }
@@ -51,6 +53,31 @@ function listReply(turn: OfflineTurn): BrainStep {
 }
 
 const ID = /^r[0-9a-z]{4,16}$/i;
+
+function confirmScheduled(out: PromiseToolOutput): string {
+  const what = out.recurrence ? `${out.recurrence} (${out.timeZone}), next on ${formatInZone(out.dueAt, out.timeZone)}` : formatInZone(out.dueAt, out.timeZone);
+  const catchUp = out.recurrence ? ` If Mycel is down at a due time, it runs ${out.catchUp === 'skip' ? 'none of the missed ones (and says how many it skipped)' : 'once for all missed ones (and says how many)'}.` : '';
+  const manage = out.recurrence ? `Cancel it with /cancel ${out.id}.` : `Cancel it with /cancel ${out.id}, or move it with /snooze ${out.id} 10m.`;
+  return `OK, I'll run "${out.text}" ${what} and post the result here.${catchUp}\nSchedule id: ${out.id}. ${manage}`;
+}
+
+function describeDelivery(d: LedgerEntry['deliveries'][number], timeZone: string): string {
+  const when = formatInZone(d.at, timeZone).replace(` (${timeZone})`, '');
+  const late = d.lateMs > 60_000 ? `, ${formatDuration(d.lateMs)} late` : '';
+  return `${d.outcome} ${when}${late}`;
+}
+
+function renderLedger(entries: LedgerEntry[], timeZone: string): string {
+  if (!entries.length) return 'No promises in this chat yet. Set one with /remind <when> <text> or /schedule <when> <what>.';
+  const lines = [`Promises of this chat (${timeZone}):`];
+  for (const p of entries) {
+    const due = p.status === 'pending' ? `due ${formatInZone(p.dueAt, timeZone).replace(` (${timeZone})`, '')}` : p.status;
+    lines.push(`• ${p.id} [${p.kind}] ${due}${p.recurrence ? ` (${p.recurrence})` : ''} — ${p.text}`);
+    const recent = p.deliveries.slice(-3);
+    if (recent.length) lines.push(`    ${recent.map((d) => describeDelivery(d, timeZone)).join('; ')}`);
+  }
+  return lines.join('\n');
+}
 
 export function reminderCommands(): OfflineCommand[] {
   const remind: OfflineCommand = {
@@ -105,7 +132,37 @@ export function reminderCommands(): OfflineCommand[] {
     },
   };
 
-  return [remind, reminders, cancel, snooze];
+  const schedule: OfflineCommand = {
+    name: 'schedule',
+    usage: '/schedule <when> <what>',
+    example: '/schedule every weekday at 8 /sh date',
+    summary: 'run a command or a request at a time or on a rule, and post the result: /schedule 10m /run daily-digest',
+    run(turn) {
+      if (!turn.args) return reply('Usage: /schedule <when> <what>, for example /schedule every weekday at 8 /sh date, or /schedule tomorrow at 9 /run daily-digest.');
+      const request = parseScheduleArgs(turn.args, whenContext(turn.input));
+      if (!request.ok) return reply(request.message);
+      const outcome = turn.result('schedule.create');
+      if (!outcome) return call({ tool: 'schedule.create', input: { when: request.when, what: request.text } });
+      if (outcome.status !== 'ok') return reply(`I did not schedule that: ${outcome.error ?? describeFailure(outcome)}`);
+      return reply(confirmScheduled(outcome.output as PromiseToolOutput));
+    },
+  };
+
+  const promises: OfflineCommand = {
+    name: 'promises',
+    usage: '/promises',
+    example: '/promises',
+    summary: "this chat's promise ledger: reminders and schedules with their deliveries",
+    run(turn) {
+      const outcome = turn.result('promises.list');
+      if (!outcome) return call({ tool: 'promises.list', input: { status: 'all' } });
+      if (outcome.status !== 'ok') return reply(`I could not read the ledger: ${describeFailure(outcome)}`);
+      const out = outcome.output as { timeZone: string; promises: LedgerEntry[] };
+      return reply(renderLedger(out.promises, out.timeZone));
+    },
+  };
+
+  return [remind, reminders, cancel, snooze, schedule, promises];
 }
 
 const LIST_PHRASE = /^(?:what|which|show|list|see)\b.*\breminders?\b|^my reminders\??$/i;

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+/** Statuses `mycel promises list --status` takes. */
+export const PROMISE_STATUSES = ['pending', 'delivered', 'cancelled', 'all'] as const;
+export type PromiseStatusFilter = (typeof PROMISE_STATUSES)[number];
+
+/** `mycel promises list|cancel <id>`: the promise ledger of the running instance. */
+export function registerPromiseCommands(program: Command, ctx: CliContext): void {
+  const promises = program.command('promises').description('reminders and scheduled work across chats, with their deliveries: list, cancel');
+  promises
+    .command('list')
+    .description('list promises with their recent deliveries (pending ones unless --status says otherwise)')
+    .option('--status <status>', `one of ${PROMISE_STATUSES.join(', ')}`, 'pending')
+    .option('--chat <chatId>', 'only this chat')
+    .option('--json', 'print JSON (the shape of GET /api/promises)')
+    .action(async (opts: { status: string; chat?: string; json?: boolean }) => (await import('./promises-actions.js')).listPromisesAction(ctx, opts));
+  promises
+    .command('cancel <id>')
+    .description('cancel a pending promise (a recurring one stops for good)')
+    .action(async (id: string) => (await import('./promises-actions.js')).cancelPromiseAction(ctx, id));
+}
