@@ -4,6 +4,7 @@ import type { MycelConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../storage/database.js';
+import type { ReplyStreams } from '../conversation/reply-stream.js';
 
 /**
  * What activities may use. The worker passes real clients; a test passes its own.
@@ -18,4 +19,6 @@ export interface ActivityDeps {
   temporal: Client;
   /** Senders of channels that push messages (Telegram); the web channel reads the transcript. */
   outbound: OutboundChannels;
+  /** Where brain steps publish reply parts as they come (absent: nothing is streamed). */
+  replies?: ReplyStreams;
 }

@@ -2,6 +2,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.js';
 import { OutboundChannels } from '../channels/outbound.js';
+import { InProcessReplyStreams, type ReplyStreams } from '../conversation/reply-stream.js';
 import type { MycelConfig } from '../config/config.js';
 import { createHttpApp } from '../http/app.js';
 import type { HttpDeps } from '../http/context.js';
@@ -44,6 +45,8 @@ export interface MycelProcess {
   lifecycle: Lifecycle;
   /** Senders of pushing channels, registered by the components that own them (Telegram). */
   outbound: OutboundChannels;
+  /** Reply parts as brain steps produce them: shared by the worker, the HTTP API and Telegram. */
+  replies: ReplyStreams;
   temporalAddress?: string;
   embedded?: EmbeddedTemporal;
   store?: Store;
@@ -150,7 +153,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       name: 'worker',
       async start() {
         const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
-        const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound };
+        const deps: ActivityDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound, replies: proc.replies };
         // Loads and validates the tools policy (writing safe defaults on first start).
         toolRuntime(deps);
         registerTelegramSender(proc);
@@ -187,6 +190,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
           metrics: proc.metrics,
           store: proc.store!,
           temporal: proc.client!,
+          replies: proc.replies,
           readiness: readinessChecks(proc.client!, proc.store!, config.temporal),
           info: { temporalUiUrl: proc.embedded?.uiUrl, embeddedTemporal: Boolean(proc.embedded) },
         };
@@ -231,6 +235,7 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
     logger,
     metrics: new Metrics(),
     outbound: new OutboundChannels(),
+    replies: new InProcessReplyStreams(),
     lifecycle: new Lifecycle(logger, config.shutdownTimeoutMs),
   };
   await proc.lifecycle.start(buildComponents(proc, parts));
