@@ -108,6 +108,21 @@ export function ChatPage({ chatId }: { chatId: string }) {
     }
   }, [chatId]);
 
+  /** Replies being written, by the message id they answer (from the stream's delta events). */
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const onDraft = useCallback((data: string, reset: boolean) => {
+    let parsed: { text?: unknown; key?: unknown };
+    try {
+      parsed = JSON.parse(data) as typeof parsed;
+    } catch {
+      return;
+    }
+    if (typeof parsed.key !== 'string' || !parsed.key.startsWith('web:api:')) return;
+    const messageId = parsed.key.slice('web:api:'.length);
+    const part = typeof parsed.text === 'string' ? parsed.text : '';
+    setDrafts((d) => ({ ...d, [messageId]: reset ? '' : (d[messageId] ?? '') + part }));
+  }, []);
+
   // Coalesces bursts of events into one fetch of the transcript.
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const scheduleRefresh = useCallback(() => {
@@ -121,6 +136,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
       url: apiPath(EVENTS, { chatId }),
       onEvent: (event) => {
         if (event.event === 'ready') return;
+        if (event.event === 'delta' || event.event === 'reset') return onDraft(event.data, event.event === 'reset');
         const line = event.event === 'message' ? parseLine(event.data) : undefined;
         if (line) setTranscript((t) => (t.some((m) => sameLine(m, line)) ? t : [...t, line]));
         else scheduleRefresh();
@@ -138,7 +154,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
       stream.close();
       clearTimeout(pending.current);
     };
-  }, [chatId, refresh, scheduleRefresh]);
+  }, [chatId, refresh, scheduleRefresh, onDraft]);
 
   useEffect(() => {
     if (mode !== 'polling') return;
@@ -146,8 +162,16 @@ export function ChatPage({ chatId }: { chatId: string }) {
     return () => clearInterval(timer);
   }, [mode, refresh]);
 
-  const updateItem = (messageId: string, change: Partial<OutboxItem> | null) =>
+  const updateItem = (messageId: string, change: Partial<OutboxItem> | null) => {
+    if (change === null || change.state === 'sending') {
+      setDrafts((d) => {
+        if (!(messageId in d)) return d;
+        const { [messageId]: _gone, ...rest } = d;
+        return rest;
+      });
+    }
     setOutbox((items) => (change === null ? items.filter((i) => i.messageId !== messageId) : items.map((i) => (i.messageId === messageId ? { ...i, ...change } : i))));
+  };
 
   /** Sends one outbox item; sends run one after another, in the order they were typed. */
   const deliver = (item: OutboxItem) => {
@@ -238,7 +262,15 @@ export function ChatPage({ chatId }: { chatId: string }) {
               <span class="who">You</span> <span class="when">{item.state === 'sending' ? 'sending…' : 'not sent'}</span>
             </p>
             <p class="msg-text">{item.text}</p>
-            {item.state === 'sending' && <p class="thinking">Mycel is answering…</p>}
+            {item.state === 'sending' && !drafts[item.messageId] && <p class="thinking">Mycel is answering…</p>}
+            {item.state === 'sending' && drafts[item.messageId] && (
+              <div class="msg assistant draft" aria-busy="true" data-draft-for={item.messageId}>
+                <p class="msg-meta">
+                  <span class="who">Mycel</span> <span class="when">writing…</span>
+                </p>
+                <p class="msg-text">{drafts[item.messageId]}</p>
+              </div>
+            )}
             {item.state === 'failed' && item.error && (
               <div class="send-error" role="alert">
                 <p>
