@@ -12,6 +12,7 @@ import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
 import { toolRuntime } from '../tools/runtime.js';
 import type { ActivityDeps } from './deps.js';
+import { meterModelCall } from '../usage/meter.js';
 
 /** What the workflow sends for one brain step; the activity adds the chat's context. */
 export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'>;
@@ -112,7 +113,8 @@ export function createConversationActivities(deps: ActivityDeps) {
           isCommand ? Promise.resolve([]) : recallForTurn(deps, chat, request.envelope.text),
         ]);
         const input: BrainInput = { ...request, memories, timeZone: settings.timeZone, tools: toolsFor(deps) };
-        const listener = stepListener(deps, request.envelope, () => undefined);
+        const metering: Array<Promise<void>> = [];
+        const listener = stepListener(deps, request.envelope, (usage) => metering.push(meterModelCall(deps, chat, 'turn', usage)));
         // A retried attempt starts the reply over: followers drop what the failed one sent.
         if (currentAttempt() > 1) listener.reset();
         try {
@@ -125,11 +127,13 @@ export function createConversationActivities(deps: ActivityDeps) {
             if (listener.draft.text) listener.reset();
             listener.delta(step.text);
           }
+          await Promise.all(metering);
           deps.logger.debug({ brain: brain.id, step: request.step, answer: step.type }, 'brain step');
           return step;
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           if (listener.draft.text) listener.reset();
+          await Promise.all(metering);
           deps.logger.warn({ brain: brain.id, step: request.step }, `brain step failed: ${message}`);
           if (err instanceof MycelError && err.code === 'MODEL_REJECTED') {
             throw ApplicationFailure.create({ message, type: 'BrainRejected', nonRetryable: true });

@@ -79,6 +79,19 @@ export const envSchema = z.object({
     'must be an http(s) URL, for example http://127.0.0.1:11434/v1',
   ),
   MYCEL_MODEL_API_KEY: optionalString,
+  MYCEL_MODEL_DAILY_TOKEN_LIMIT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a positive whole number of tokens (input + output, per UTC day), for example 200000' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  MYCEL_MODEL_PRICES: optionalString,
   TELEGRAM_BOT_TOKEN: optionalString.refine(
     (v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v),
     'accepted form: <bot id>:<secret>, as BotFather gives it',
@@ -185,6 +198,12 @@ export interface MycelConfig {
     ui: boolean;
   };
   model: { id: string; baseUrl: string | undefined; apiKey: string | undefined };
+  usage: {
+    /** Tokens (input + output) per UTC day after which background model work stops; none when undefined. */
+    dailyTokenLimit: number | undefined;
+    /** The price table file (USD per million tokens, by model); no cost is computed without one. */
+    pricesPath: string | undefined;
+  };
   telegram: {
     token: string | undefined;
     apiRoot: string;
@@ -269,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ui: e.MYCEL_TEMPORAL_UI,
     },
     model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY },
+    usage: { dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT, pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT ?? 'https://api.telegram.org',
@@ -312,6 +332,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_MODEL', 'offline', 'offline, openai:<m>, anthropic:<m>, ollama:<m>, openai-compatible:<m>'],
   ['MYCEL_MODEL_BASE_URL', '(provider default)', 'base URL of the model server'],
   ['MYCEL_MODEL_API_KEY', '(none)', 'API key of the model provider'],
+  ['MYCEL_MODEL_DAILY_TOKEN_LIMIT', '(none)', 'tokens per UTC day after which background model work (memory extraction) stops'],
+  ['MYCEL_MODEL_PRICES', '(none)', 'JSON price table (USD per million tokens by model) for cost in /api/usage'],
   ['TELEGRAM_BOT_TOKEN', '(none)', 'enables the Telegram channel'],
   ['TELEGRAM_API_ROOT', 'https://api.telegram.org', 'Bot API root'],
   ['TELEGRAM_MODE', 'polling', 'polling or webhook'],

@@ -6,6 +6,7 @@ import { reminderCommands, reminderPhrases } from './reminders.js';
 import { pipelineCommands } from './pipelines.js';
 import { memoryCommands, memoryPhrases } from './memory.js';
 import { toolCommands } from './tools.js';
+import { usageCommands } from './usage.js';
 
 /**
  * Every command and phrasing of the offline brain. Each capability contributes a module
@@ -19,6 +20,7 @@ export function offlineCommands(): OfflineCommand[] {
   list.push(...toolCommands());
   list.push(...pipelineCommands());
   list.push(...memoryCommands());
+  list.push(...usageCommands());
   // Keep last: placeholders for contract commands that no module provides yet.
   list.push(...pendingCommands(list));
   return list;
