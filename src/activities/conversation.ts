@@ -55,7 +55,7 @@ function toolsFor(deps: ActivityDeps): ToolInfo[] {
 export function brainFor(deps: ActivityDeps): Brain {
   let brain = brains.get(deps);
   if (!brain) {
-    brain = createBrain(deps.config);
+    brain = createBrain(deps.config, deps.logger);
     brains.set(deps, brain);
   }
   return brain;

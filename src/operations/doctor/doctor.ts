@@ -163,7 +163,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
 
     const [database, telegram, model] = await (others ??= otherChecks());
-    checks.push(...database, telegram, model);
+    checks.push(...database, telegram, ...model);
 
     let validation: ValidationRun;
     if (!client) validation = skippedValidation('Temporal is unreachable');
