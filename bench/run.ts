@@ -20,7 +20,7 @@ import { findTemporalBinary } from '../src/temporal/binary.js';
 import { loadWorkflowBundle } from '../src/worker/bundle.js';
 
 /** Section modules, in the order they run. */
-const SECTIONS = ['startup', 'baseline', 'conversation', 'tools', 'memory', 'promises', 'telegram', 'pipelines', 'web'] as const;
+const SECTIONS = ['startup', 'baseline', 'conversation', 'streaming', 'tools', 'memory', 'promises', 'telegram', 'pipelines', 'web'] as const;
 
 interface Section {
   name: string;
