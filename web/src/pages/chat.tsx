@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, apiPath, get, post } from '../lib/api.js';
 import { describeError } from '../lib/errors.js';
@@ -257,12 +258,33 @@ export function ChatPage({ chatId }: { chatId: string }) {
           <Message key={`${m.at}-${i}`} message={m} />
         ))}
         {visibleOutbox.map((item) => (
-          <div key={item.messageId} class={`msg user ${item.state}`} data-message-id={item.messageId}>
-            <p class="msg-meta">
-              <span class="who">You</span> <span class="when">{item.state === 'sending' ? 'sending…' : 'not sent'}</span>
-            </p>
-            <p class="msg-text">{item.text}</p>
-            {item.state === 'sending' && !drafts[item.messageId] && <p class="thinking">Mycel is answering…</p>}
+          <Fragment key={item.messageId}>
+            <div class={`msg user ${item.state}`} data-message-id={item.messageId}>
+              <p class="msg-meta">
+                <span class="who">You</span> <span class="when">{item.state === 'sending' ? 'sending…' : 'not sent'}</span>
+              </p>
+              <p class="msg-text">{item.text}</p>
+              {item.state === 'sending' && !drafts[item.messageId] && <p class="thinking">Mycel is answering…</p>}
+              {item.state === 'failed' && item.error && (
+                <div class="send-error" role="alert">
+                  <p>
+                    <strong>{item.error.title}</strong> {item.error.detail}
+                  </p>
+                  <p class="advice">{item.error.advice}</p>
+                  {item.error.retryable && (
+                    <button type="button" onClick={() => deliver(item)}>
+                      Retry
+                    </button>
+                  )}
+                  <button type="button" class="secondary" onClick={() => edit(item)}>
+                    Edit
+                  </button>
+                  <button type="button" class="secondary" onClick={() => updateItem(item.messageId, null)}>
+                    Discard
+                  </button>
+                </div>
+              )}
+            </div>
             {item.state === 'sending' && drafts[item.messageId] && (
               <div class="msg assistant draft" aria-busy="true" data-draft-for={item.messageId}>
                 <p class="msg-meta">
@@ -271,26 +293,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
                 <p class="msg-text">{drafts[item.messageId]}</p>
               </div>
             )}
-            {item.state === 'failed' && item.error && (
-              <div class="send-error" role="alert">
-                <p>
-                  <strong>{item.error.title}</strong> {item.error.detail}
-                </p>
-                <p class="advice">{item.error.advice}</p>
-                {item.error.retryable && (
-                  <button type="button" onClick={() => deliver(item)}>
-                    Retry
-                  </button>
-                )}
-                <button type="button" class="secondary" onClick={() => edit(item)}>
-                  Edit
-                </button>
-                <button type="button" class="secondary" onClick={() => updateItem(item.messageId, null)}>
-                  Discard
-                </button>
-              </div>
-            )}
-          </div>
+          </Fragment>
         ))}
       </div>
       <form class="composer" onSubmit={send}>
