@@ -1,6 +1,7 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createBrain } from '../brain/factory.js';
-import type { Brain, BrainInput, BrainStep } from '../brain/types.js';
+import type { Brain, BrainInput, BrainStep, ModelUsage, StepListener } from '../brain/types.js';
+import { ReplyDraft, type ReplyStreamEvent } from '../conversation/reply-stream.js';
 import { getChatSettings } from '../conversation/chats.js';
 import { DEDUPE_PRUNE_EVERY_TURNS, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
 import { recallForTurn } from '../conversation/recall.js';
@@ -13,6 +14,7 @@ import { toolRuntime } from '../tools/runtime.js';
 import type { ActivityDeps } from './deps.js';
 import type { ScheduledTurn } from '../workflows/conversation.js';
 import { completeScheduledDelivery } from '../promises/scheduled-run.js';
+import { meterModelCall } from '../usage/meter.js';
 
 /** What the workflow sends for one brain step; the activity adds the chat's context. */
 export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'>;
@@ -57,7 +59,7 @@ function toolsFor(deps: ActivityDeps): ToolInfo[] {
 export function brainFor(deps: ActivityDeps): Brain {
   let brain = brains.get(deps);
   if (!brain) {
-    brain = createBrain(deps.config);
+    brain = createBrain(deps.config, deps.logger);
     brains.set(deps, brain);
   }
   return brain;
@@ -65,6 +67,36 @@ export function brainFor(deps: ActivityDeps): Brain {
 
 function chatOf(envelope: Envelope): ChatRef {
   return { channel: envelope.channel, chatId: envelope.chatId };
+}
+
+/** The attempt of the running activity (1 outside an activity, as in unit tests). */
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * The listener a brain step reports to: reply parts go to the chat's reply stream (never
+ * to the workflow history), usage to `onUsage`. Tracks what it published so the step can
+ * end the stream consistently with its result.
+ */
+function stepListener(deps: ActivityDeps, envelope: Envelope, onUsage: (usage: ModelUsage) => void): StepListener & { draft: ReplyDraft; publish(event: ReplyStreamEvent): void } {
+  const chat = chatOf(envelope);
+  const draft = new ReplyDraft();
+  const publish = (event: ReplyStreamEvent) => {
+    draft.apply(event);
+    deps.replies?.publish({ chat, turnKey: envelope.updateId, event });
+  };
+  return {
+    draft,
+    publish,
+    delta: (text) => publish({ type: 'delta', text }),
+    reset: () => publish({ type: 'reset' }),
+    usage: onUsage,
+  };
 }
 
 /** Activities of the conversation workflow: brain steps, the turn record, reply delivery. */
@@ -85,12 +117,27 @@ export function createConversationActivities(deps: ActivityDeps) {
           isCommand ? Promise.resolve([]) : recallForTurn(deps, chat, request.envelope.text),
         ]);
         const input: BrainInput = { ...request, memories, timeZone: settings.timeZone, tools: toolsFor(deps) };
+        const metering: Array<Promise<void>> = [];
+        const listener = stepListener(deps, request.envelope, (usage) => metering.push(meterModelCall(deps, chat, 'turn', usage)));
+        // A retried attempt starts the reply over: followers drop what the failed one sent.
+        if (currentAttempt() > 1) listener.reset();
         try {
-          const step = await brain.step(input);
+          const step = await brain.step(input, listener);
+          if (step.type === 'tools') {
+            // Text before tool calls is not the reply; the next step streams it.
+            if (listener.draft.text) listener.reset();
+          } else if (!listener.draft.matches(step.text)) {
+            // Nothing streamed (offline brain) or the text was changed after streaming: send it whole.
+            if (listener.draft.text) listener.reset();
+            listener.delta(step.text);
+          }
+          await Promise.all(metering);
           deps.logger.debug({ brain: brain.id, step: request.step, answer: step.type }, 'brain step');
           return step;
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
+          if (listener.draft.text) listener.reset();
+          await Promise.all(metering);
           deps.logger.warn({ brain: brain.id, step: request.step }, `brain step failed: ${message}`);
           if (err instanceof MycelError && err.code === 'MODEL_REJECTED') {
             throw ApplicationFailure.create({ message, type: 'BrainRejected', nonRetryable: true });

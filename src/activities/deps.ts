@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { OwnPorts } from '../runtime/own-ports.js';
 import type { Store } from '../storage/database.js';
+import type { ReplyStreams } from '../conversation/reply-stream.js';
 
 /**
  * What activities may use. The worker passes real clients; a test passes its own.
@@ -21,4 +22,6 @@ export interface ActivityDeps {
   outbound: OutboundChannels;
   /** Ports of this process and its Temporal server, which the http tool never reaches. */
   ownPorts?: OwnPorts;
+  /** Where brain steps publish reply parts as they come (absent: nothing is streamed). */
+  replies?: ReplyStreams;
 }

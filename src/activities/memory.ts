@@ -1,5 +1,7 @@
 import type { LanguageModel } from 'ai';
 import { createLanguageModel } from '../brain/model/provider.js';
+import { usageOf } from '../brain/model/model-brain.js';
+import { backgroundWorkAllowed, meterModelCall } from '../usage/meter.js';
 import { appendMessage } from '../conversation/transcript.js';
 import { extractionSkipped, proposeFacts, storeProposals, type ExtractionRequest, type ExtractionResult } from '../memory/extraction.js';
 import {
@@ -124,8 +126,12 @@ export function createMemoryActivities(deps: ActivityDeps) {
      */
     async extractMemories(request: ExtractionRequest): Promise<ExtractionResult> {
       if (extractionSkipped(deps.config, request.userText)) return { proposed: 0, stored: [], dropped: 0 };
+      const chat = { channel: request.channel, chatId: request.chatId };
+      // Background work: it stops for the day at MYCEL_MODEL_DAILY_TOKEN_LIMIT (turns go on).
+      if (!(await backgroundWorkAllowed(deps, chat, 'memory'))) return { proposed: 0, stored: [], dropped: 0 };
       model ??= createLanguageModel(deps.config.model);
-      const proposals = await proposeFacts(model, request);
+      const metering: Array<Promise<void>> = [];
+      const proposals = await proposeFacts(model, request, undefined, (usage) => metering.push(meterModelCall(deps, chat, 'memory', usageOf(deps.config.model.id, usage)))).finally(() => Promise.all(metering));
       const result = await storeProposals(deps, request, proposals);
       deps.logger.debug({ chatId: request.chatId, updateId: request.turnKey, ...result, stored: result.stored.length }, 'memory extraction');
       return result;

@@ -1,4 +1,4 @@
-import type { Brain, BrainInput, BrainStep } from './types.js';
+import type { Brain, BrainInput, BrainStep, StepListener } from './types.js';
 import type { OfflineCommand } from './offline/command.js';
 import { parseCommand } from './offline/offline-brain.js';
 
@@ -20,8 +20,8 @@ export class CommandsFirstBrain implements Brain {
     this.names = new Set(commandList.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   }
 
-  step(input: BrainInput): Promise<BrainStep> {
+  step(input: BrainInput, listener?: StepListener): Promise<BrainStep> {
     const parsed = parseCommand(input.envelope.text);
-    return parsed && this.names.has(parsed.name) ? this.commands.step(input) : this.model.step(input);
+    return parsed && this.names.has(parsed.name) ? this.commands.step(input, listener) : this.model.step(input, listener);
   }
 }

@@ -49,10 +49,30 @@ export type BrainStep =
   | { type: 'reply'; text: string }
   | { type: 'tools'; calls: ToolCall[] };
 
+/** Tokens one model call used, as the provider counted them. */
+export interface ModelUsage {
+  /** The model that answered (`openai:gpt-4o-mini`). */
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/**
+ * What a brain tells while it works on one step, beside its result: parts of the reply as
+ * they come (`delta`), that the parts so far are void (`reset`: a retried or corrected call
+ * starts over), and the usage of each model call. Every method is optional to call; the
+ * offline brain calls none.
+ */
+export interface StepListener {
+  delta(text: string): void;
+  reset(): void;
+  usage(usage: ModelUsage): void;
+}
+
 /** Brains behind one interface: the deterministic `offline` brain and model brains. */
 export interface Brain {
   readonly id: string;
-  step(input: BrainInput): Promise<BrainStep>;
+  step(input: BrainInput, listener?: StepListener): Promise<BrainStep>;
 }
 
 /** Most rounds of tool calls in one turn before the brain must reply. */

@@ -83,6 +83,24 @@ export const envSchema = z.object({
     'must be an http(s) URL, for example http://127.0.0.1:11434/v1',
   ),
   MYCEL_MODEL_API_KEY: optionalString,
+  MYCEL_MODEL_FALLBACKS: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((id) => MODEL_FORM.test(id.trim()) && id.trim() !== 'offline'),
+    'a comma-separated list of models in the form of MYCEL_MODEL (not offline), for example openai:gpt-4o-mini,ollama:llama3.2',
+  ),
+  MYCEL_MODEL_TIMEOUT_MS: positiveInt(60_000),
+  MYCEL_MODEL_DAILY_TOKEN_LIMIT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a positive whole number of tokens (input + output, per UTC day), for example 200000' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  MYCEL_MODEL_PRICES: optionalString,
   TELEGRAM_BOT_TOKEN: optionalString.refine(
     (v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v),
     'accepted form: <bot id>:<secret>, as BotFather gives it',
@@ -205,7 +223,21 @@ export interface MycelConfig {
     /** Serve the embedded server's web UI on a free port. */
     ui: boolean;
   };
-  model: { id: string; baseUrl: string | undefined; apiKey: string | undefined };
+  model: {
+    id: string;
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    /** Tried in order when the model fails (MYCEL_MODEL_FALLBACKS, MYCEL_MODEL_FALLBACK_<n>_BASE_URL / _API_KEY). */
+    fallbacks?: Array<{ id: string; baseUrl: string | undefined; apiKey: string | undefined }>;
+    /** Longest one model call may take before the next model is tried (MYCEL_MODEL_TIMEOUT_MS). */
+    timeoutMs?: number;
+  };
+  usage: {
+    /** Tokens (input + output) per UTC day after which background model work stops; none when undefined. */
+    dailyTokenLimit: number | undefined;
+    /** The price table file (USD per million tokens, by model); no cost is computed without one. */
+    pricesPath: string | undefined;
+  };
   telegram: {
     token: string | undefined;
     apiRoot: string;
@@ -238,6 +270,26 @@ export interface MycelConfig {
  * Reads and validates the configuration from an environment (default: `process.env`).
  * Throws a ConfigError naming every bad variable with the accepted forms.
  */
+/**
+ * The fallback models of MYCEL_MODEL_FALLBACKS, each with its own base URL and key:
+ * `MYCEL_MODEL_FALLBACK_<n>_BASE_URL` and `MYCEL_MODEL_FALLBACK_<n>_API_KEY`, n = its place
+ * in the list from 1 (else the provider's default and its own key variable).
+ */
+function fallbackModels(list: string | undefined, env: NodeJS.ProcessEnv): MycelConfig['model']['fallbacks'] {
+  if (!list) return [];
+  return list.split(',').map((raw, i) => {
+    const id = raw.trim();
+    const baseUrl = env[`MYCEL_MODEL_FALLBACK_${i + 1}_BASE_URL`]?.trim() || undefined;
+    if (baseUrl !== undefined && !/^https?:\/\//.test(baseUrl)) {
+      throw new ConfigError(`MYCEL_MODEL_FALLBACK_${i + 1}_BASE_URL must be an http(s) URL.`, 'for example http://127.0.0.1:11434/v1');
+    }
+    if (id.startsWith('openai-compatible:') && !baseUrl) {
+      throw new ConfigError(`MYCEL_MODEL_FALLBACKS names "${id}" (number ${i + 1}) but MYCEL_MODEL_FALLBACK_${i + 1}_BASE_URL is not set.`, "set it to the server's OpenAI-compatible endpoint");
+    }
+    return { id, baseUrl, apiKey: env[`MYCEL_MODEL_FALLBACK_${i + 1}_API_KEY`]?.trim() || undefined };
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MycelConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -291,7 +343,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       binary: e.MYCEL_TEMPORAL_BIN,
       ui: e.MYCEL_TEMPORAL_UI,
     },
-    model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY },
+    model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY, fallbacks: fallbackModels(e.MYCEL_MODEL_FALLBACKS, env), timeoutMs: e.MYCEL_MODEL_TIMEOUT_MS },
+    usage: { dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT, pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT ?? 'https://api.telegram.org',
@@ -337,6 +390,10 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_MODEL', 'offline', 'offline, openai:<m>, anthropic:<m>, ollama:<m>, openai-compatible:<m>'],
   ['MYCEL_MODEL_BASE_URL', '(provider default)', 'base URL of the model server'],
   ['MYCEL_MODEL_API_KEY', '(none)', 'API key of the model provider'],
+  ['MYCEL_MODEL_FALLBACKS', '(none)', 'models tried in order when MYCEL_MODEL fails (error, timeout, 429); each with MYCEL_MODEL_FALLBACK_<n>_BASE_URL / _API_KEY'],
+  ['MYCEL_MODEL_TIMEOUT_MS', '60000', 'longest one model call may take before the next model is tried'],
+  ['MYCEL_MODEL_DAILY_TOKEN_LIMIT', '(none)', 'tokens per UTC day after which background model work (memory extraction) stops'],
+  ['MYCEL_MODEL_PRICES', '(none)', 'JSON price table (USD per million tokens by model) for cost in /api/usage'],
   ['TELEGRAM_BOT_TOKEN', '(none)', 'enables the Telegram channel'],
   ['TELEGRAM_API_ROOT', 'https://api.telegram.org', 'Bot API root'],
   ['TELEGRAM_MODE', 'polling', 'polling or webhook'],

@@ -3,6 +3,7 @@ import type { MycelConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../storage/database.js';
+import type { ReplyStreams } from '../conversation/reply-stream.js';
 
 /** A named readiness check: resolves with detail when healthy, throws when not. */
 export interface ReadinessCheck {
@@ -17,6 +18,8 @@ export interface HttpDeps {
   metrics: Metrics;
   store: Store;
   temporal: Client;
+  /** Reply parts published by a worker in this process (absent or silent: replies arrive whole). */
+  replies?: ReplyStreams;
   readiness: ReadinessCheck[];
   /** Facts about this process for the health page (embedded Temporal UI, version…). */
   info: Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { generateText, Output, type LanguageModel } from 'ai';
+import { generateText, NoObjectGeneratedError, Output, type LanguageModel, type LanguageModelUsage } from 'ai';
 import { z } from 'zod';
 import type { ActivityDeps } from '../activities/deps.js';
 import type { Channel } from '../shared/envelope.js';
@@ -57,8 +57,15 @@ const SYSTEM = [
 ].join(' ');
 
 /** Asks the model which facts a turn contains. */
-export async function proposeFacts(model: LanguageModel, turn: Pick<ExtractionRequest, 'userText' | 'reply'>, timeoutMs = EXTRACTION_TIMEOUT_MS): Promise<FactProposal[]> {
-  const result = await generateText({
+export async function proposeFacts(
+  model: LanguageModel,
+  turn: Pick<ExtractionRequest, 'userText' | 'reply'>,
+  timeoutMs = EXTRACTION_TIMEOUT_MS,
+  onUsage?: (usage: LanguageModelUsage) => void,
+): Promise<FactProposal[]> {
+  let counted = false;
+  try {
+    const result = await generateText({
     model,
     system: SYSTEM,
     prompt: `User said:\n<<<\n${turn.userText}\n>>>\nAssistant replied:\n<<<\n${turn.reply}\n>>>`,
@@ -66,8 +73,15 @@ export async function proposeFacts(model: LanguageModel, turn: Pick<ExtractionRe
     // Retries belong to the activity.
     maxRetries: 0,
     abortSignal: AbortSignal.timeout(timeoutMs),
-  });
-  return result.output.facts;
+    });
+    counted = true;
+    onUsage?.(result.usage);
+    return result.output.facts;
+  } catch (err) {
+    // An answer that was not the JSON asked for still cost its tokens.
+    if (!counted && NoObjectGeneratedError.isInstance(err) && err.usage) onUsage?.(err.usage);
+    throw err;
+  }
 }
 
 /**

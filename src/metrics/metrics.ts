@@ -72,6 +72,29 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Model usage: tokens by model, origin (turn|memory) and direction (input|output), as the provider counted them. */
+  readonly modelTokens = new client.Counter({
+    name: `${METRIC_PREFIX}model_tokens_total`,
+    help: 'Tokens used by model calls, by model, origin (turn|memory) and direction (input|output)',
+    labelNames: ['model', 'origin', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly modelCalls = new client.Counter({
+    name: `${METRIC_PREFIX}model_calls_total`,
+    help: 'Model calls that returned usage, by model and origin (turn|memory)',
+    labelNames: ['model', 'origin'] as const,
+    registers: [this.registry],
+  });
+
+  /** Background model work skipped because MYCEL_MODEL_DAILY_TOKEN_LIMIT was reached, by origin. */
+  readonly modelWorkSkipped = new client.Counter({
+    name: `${METRIC_PREFIX}model_work_skipped_total`,
+    help: 'Background model calls skipped because the daily token limit was reached, by origin',
+    labelNames: ['origin'] as const,
+    registers: [this.registry],
+  });
+
   /** Conversation: every finished turn, by channel and outcome (ok|error). */
   readonly turns = new client.Counter({
     name: `${METRIC_PREFIX}turns_total`,

@@ -1,4 +1,4 @@
-import type { Brain, BrainInput, BrainStep } from '../brain/types.js';
+import type { Brain, BrainInput, BrainStep, StepListener } from '../brain/types.js';
 import type { ToolCall } from '../tools/types.js';
 import { MAX_PROMISE_HORIZON_DAYS } from './limits.js';
 import { parseReminderPhrase } from './when.js';
@@ -83,12 +83,15 @@ export class PromiseKeepingBrain implements Brain {
     this.id = inner.id;
   }
 
-  async step(input: BrainInput): Promise<BrainStep> {
-    const first = await this.inner.step(input);
+  async step(input: BrainInput, listener?: StepListener): Promise<BrainStep> {
+    const first = await this.inner.step(input, listener);
     if (!needsFixing(first, input)) return first;
 
-    const corrected = await this.inner.step({ ...input, envelope: { ...input.envelope, text: `${input.envelope.text}\n\n${FOLLOW_UP_CORRECTION}` } });
+    // The streamed draft is withdrawn: the corrected answer streams from the start.
+    listener?.reset();
+    const corrected = await this.inner.step({ ...input, envelope: { ...input.envelope, text: `${input.envelope.text}\n\n${FOLLOW_UP_CORRECTION}` } }, listener);
     if (!needsFixing(corrected, input)) return corrected;
+    listener?.reset();
 
     const tried = input.results.some((r) => r.tool === 'remind.create');
     if (!tried) {

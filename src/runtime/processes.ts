@@ -2,6 +2,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.js';
 import { OutboundChannels } from '../channels/outbound.js';
+import { InProcessReplyStreams, type ReplyStreams } from '../conversation/reply-stream.js';
 import type { MycelConfig } from '../config/config.js';
 import { createHttpApp } from '../http/app.js';
 import type { HttpDeps } from '../http/context.js';
@@ -48,6 +49,8 @@ export interface MycelProcess {
   outbound: OutboundChannels;
   /** Ports of this process and its Temporal server, filled in as they start. */
   ownPorts: OwnPorts;
+  /** Reply parts as brain steps produce them: shared by the worker, the HTTP API and Telegram. */
+  replies: ReplyStreams;
   temporalAddress?: string;
   embedded?: EmbeddedTemporal;
   store?: Store;
@@ -174,7 +177,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       name: 'worker',
       async start() {
         const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
-        const deps: ActivityDeps = workerDeps = proc.workerDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound, ownPorts: proc.ownPorts };
+        const deps: ActivityDeps = workerDeps = proc.workerDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound, ownPorts: proc.ownPorts, replies: proc.replies };
         // Loads and validates the tools policy (writing safe defaults on first start) and the
         // MCP servers file, and starts connecting to those servers.
         toolRuntime(deps);
@@ -213,6 +216,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
           metrics: proc.metrics,
           store: proc.store!,
           temporal: proc.client!,
+          replies: proc.replies,
           readiness: readinessChecks(proc.client!, proc.store!, config.temporal),
           info: { temporalUiUrl: proc.embedded?.uiUrl, embeddedTemporal: Boolean(proc.embedded) },
         };
@@ -259,6 +263,7 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
     metrics: new Metrics(),
     outbound: new OutboundChannels(),
     ownPorts: ownPortsFromConfig(config),
+    replies: new InProcessReplyStreams(),
     lifecycle: new Lifecycle(logger, config.shutdownTimeoutMs),
   };
   await proc.lifecycle.start(buildComponents(proc, parts));

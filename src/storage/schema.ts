@@ -359,5 +359,24 @@ export interface TelegramTables {
   telegram_chats: TelegramChatsTable;
 }
 
+export interface ModelUsageTable {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  channel: string;
+  /** Empty for work of no chat. */
+  chat_id: string;
+  /** What asked the model: `turn`, `memory`, … */
+  origin: string;
+  model: string;
+  /** bigint in PostgreSQL: read back as a string there. */
+  input_tokens: number | string;
+  output_tokens: number | string;
+  calls: number;
+}
+
+export interface UsageTables {
+  model_usage: ModelUsageTable;
+}
+
 /** Every table. Capabilities add their own interface to this intersection. */
-export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables;
+export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables;

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from '../activities/deps.js';
 import { createConversationTools } from '../conversation/tools.js';
+import { createUsageTools } from '../usage/tools.js';
 import { createMemoryTools } from '../memory/tools.js';
 import { createPromiseTools } from '../promises/tools.js';
 import { createPipelineTools } from '../pipelines/tools.js';
@@ -21,7 +22,7 @@ export function createBuiltinTools(deps: ActivityDeps, getPolicy: () => ToolsPol
  * its own `create<X>Tools(deps)` factory (promises, memory, shell/files/http, pipelines).
  */
 export function createToolRegistry(deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolRegistry {
-  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools, createConversationTools, createMemoryTools, createPromiseTools, createPipelineTools];
+  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools, createConversationTools, createMemoryTools, createPromiseTools, createPipelineTools, createUsageTools];
   const registry: ToolRegistry = new ToolRegistry(factories.flatMap((factory) => factory(deps, getPolicy)));
   registry.register(describeTool(getPolicy, () => registry));
   return registry;

@@ -15,10 +15,18 @@ function fakeModelServer(proposals: () => unknown[]) {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
-      const parsed = JSON.parse(body) as { messages: Array<{ role: string; content: unknown }> };
+      const parsed = JSON.parse(body) as { stream?: boolean; messages: Array<{ role: string; content: unknown }> };
       requests.push(parsed);
       const system = JSON.stringify(parsed.messages.find((m) => m.role === 'system')?.content ?? '');
       const content = system.includes('extract durable facts') ? JSON.stringify({ facts: proposals() }) : 'Nice to hear that!';
+      if (parsed.stream) {
+        // The brain streams its turns: the same answer as one chunk of server-sent events.
+        const chunk = (delta: object, finish: string | null, usage?: object) =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'fake', choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
+        res.setHeader('content-type', 'text/event-stream');
+        res.end(`${chunk({ role: 'assistant', content }, null)}${chunk({}, 'stop', { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 })}data: [DONE]\n\n`);
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.end(
         JSON.stringify({

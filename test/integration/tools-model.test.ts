@@ -8,6 +8,7 @@ import { loadPolicy } from '../../src/tools/policy.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
 interface ChatRequest {
+  stream?: boolean;
   messages: Array<{ role: string; content: unknown; tool_calls?: unknown[] }>;
   tools?: Array<{ function: { name: string } }>;
 }
@@ -33,6 +34,16 @@ function scriptedModel(command: () => string) {
               content: null,
               tool_calls: [{ id: `call_${requests.length}`, type: 'function', function: { name: 'shell', arguments: JSON.stringify({ command: command() }) } }],
             };
+      const finish = last?.role === 'tool' ? 'stop' : 'tool_calls';
+      if (parsed.stream) {
+        // The brain streams its turns: the same answer as one chunk of server-sent events.
+        const delta = { ...message, ...(message.tool_calls ? { tool_calls: message.tool_calls.map((c, index) => ({ index, ...c })) } : {}) };
+        const chunk = (d: object, f: string | null, usage?: object) =>
+          `data: ${JSON.stringify({ id: `chatcmpl-${requests.length}`, object: 'chat.completion.chunk', created: 1, model: 'fake', choices: [{ index: 0, delta: d, finish_reason: f }], ...(usage ? { usage } : {}) })}\n\n`;
+        res.setHeader('content-type', 'text/event-stream');
+        res.end(`${chunk(delta, null)}${chunk({}, finish, { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 })}data: [DONE]\n\n`);
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.end(
         JSON.stringify({

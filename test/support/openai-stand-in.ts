@@ -1,63 +1,130 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A small local stand-in for an OpenAI-compatible model server (`POST /v1/chat/completions`,
- * non-streaming), with scripted behaviour so tests can drive the model brain end to end
- * over real HTTP:
+ * A small local stand-in for an OpenAI-compatible model server (`POST /v1/chat/completions`),
+ * with scripted behaviour so tests can drive the model brain end to end over real HTTP:
  * - a user message mentioning "time zone" and a city → a tool call `chat_timezone`,
  * - a user message "echo <words> through mcp" → a call of the first offered tool whose name ends
  *   in `_echo` (an MCP echo tool, `mcp_<server>_echo`) with `{ message: <words> }`,
  * - a tool result as the last message → a text answer quoting the result,
  * - anything else → `You said: <text>`.
- * Every request body is kept for assertions.
+ *
+ * With `"stream": true` the answer comes as server-sent chunks of `chunkChars` characters,
+ * one every `chunkDelayMs`, the last one carrying the usage. Every answer reports usage
+ * (`prompt_tokens` = 10 + the number of messages, `completion_tokens` = the number of
+ * answer chunks); `served` adds up what was reported. `failNext(n, status)` makes the next
+ * n streamed requests (the turns; memory extraction does not stream) fail with that status,
+ * `hangNext(n)` makes them never answer, `breakNext(n)` cuts them off after half their
+ * chunks. Every request body is kept for assertions.
  */
+export interface StandInRequest {
+  model: string;
+  stream?: boolean;
+  messages: Array<Record<string, any>>;
+  tools?: Array<Record<string, any>>;
+}
+
 export interface StandIn {
   baseUrl: string;
-  requests: Array<{ model: string; messages: Array<Record<string, any>>; tools?: Array<Record<string, any>> }>;
+  requests: StandInRequest[];
+  /** Usage reported in successful answers, summed. */
+  served: { inputTokens: number; outputTokens: number; calls: number };
+  /** Pace of streamed answers (changeable between requests). */
+  pace: { chunkChars: number; chunkDelayMs: number };
+  failNext(count: number, status?: number): void;
+  hangNext(count: number): void;
+  breakNext(count: number): void;
   close(): Promise<void>;
+}
+
+export interface StandInOptions {
+  chunkChars?: number;
+  chunkDelayMs?: number;
 }
 
 const CITY_ZONES: Record<string, string> = { berlin: 'Europe/Berlin', tokyo: 'Asia/Tokyo', paris: 'Europe/Paris' };
 
-function completion(message: Record<string, unknown>, finish: string) {
-  return {
-    id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model: 'stand-in',
-    choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finish }],
-    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-  };
-}
+type Answer = { content: string | null; tool_calls?: Array<Record<string, any>>; finish: string };
 
-function answer(body: StandIn['requests'][number]) {
+function answer(body: StandInRequest): Answer {
   const last = body.messages.at(-1)!;
-  if (last.role === 'tool') return completion({ content: `Done. The tool said: ${last.content}` }, 'stop');
+  if (last.role === 'tool') return { content: `Done. The tool said: ${last.content}`, finish: 'stop' };
   const text = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
   const city = Object.keys(CITY_ZONES).find((c) => text.toLowerCase().includes(c));
   if (/time zone/i.test(text) && city && body.tools?.some((t) => t.function?.name === 'chat_timezone')) {
-    return completion(
-      {
-        content: null,
-        tool_calls: [{ id: `call_${city}`, type: 'function', function: { name: 'chat_timezone', arguments: JSON.stringify({ timeZone: CITY_ZONES[city] }) } }],
-      },
-      'tool_calls',
-    );
+    return {
+      content: null,
+      tool_calls: [{ id: `call_${city}`, type: 'function', function: { name: 'chat_timezone', arguments: JSON.stringify({ timeZone: CITY_ZONES[city] }) } }],
+      finish: 'tool_calls',
+    };
   }
   const echo = /echo (.+) through mcp/i.exec(text);
   const echoTool = body.tools?.map((t) => t.function?.name as string).find((name) => /^mcp_.+_echo$/.test(name ?? ''));
   if (echo && echoTool) {
-    return completion(
-      { content: null, tool_calls: [{ id: 'call_mcp_echo', type: 'function', function: { name: echoTool, arguments: JSON.stringify({ message: echo[1] }) } }] },
-      'tool_calls',
-    );
+    return { content: null, tool_calls: [{ id: 'call_mcp_echo', type: 'function', function: { name: echoTool, arguments: JSON.stringify({ message: echo[1] }) } }], finish: 'tool_calls' };
   }
-  return completion({ content: `You said: ${text}` }, 'stop');
+  return { content: `You said: ${text}`, finish: 'stop' };
 }
 
-export async function startOpenAIStandIn(): Promise<StandIn> {
+function chunksOf(text: string, size: number): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts;
+}
+
+export async function startOpenAIStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const requests: StandIn['requests'] = [];
+  const served = { inputTokens: 0, outputTokens: 0, calls: 0 };
+  const pace = { chunkChars: options.chunkChars ?? 8, chunkDelayMs: options.chunkDelayMs ?? 0 };
+  const failures: Array<number | 'hang' | 'break'> = [];
+  const hanging = new Set<ServerResponse>();
+
+  const id = () => `chatcmpl-${Math.random().toString(36).slice(2)}`;
+
+  function usageFor(body: StandInRequest, chunks: number) {
+    const usage = { prompt_tokens: 10 + body.messages.length, completion_tokens: Math.max(1, chunks) };
+    served.inputTokens += usage.prompt_tokens;
+    served.outputTokens += usage.completion_tokens;
+    served.calls += 1;
+    return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
+  }
+
+  function whole(res: ServerResponse, body: StandInRequest, a: Answer): void {
+    const chunks = a.content ? chunksOf(a.content, pace.chunkChars).length : 1;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: id(),
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: a.content, ...(a.tool_calls ? { tool_calls: a.tool_calls } : {}) }, finish_reason: a.finish }],
+        usage: usageFor(body, chunks),
+      }),
+    );
+  }
+
+  async function streamed(res: ServerResponse, body: StandInRequest, a: Answer, cut = false): Promise<void> {
+    const base = { id: id(), object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model };
+    const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const parts = a.content ? chunksOf(a.content, pace.chunkChars) : [];
+    for (const [i, part] of parts.entries()) {
+      if (i > 0 && pace.chunkDelayMs) await new Promise((r) => setTimeout(r, pace.chunkDelayMs));
+      if (res.destroyed) return;
+      if (cut && i >= Math.ceil(parts.length / 2)) {
+        res.destroy();
+        return;
+      }
+      send({ ...base, choices: [{ index: 0, delta: { ...(i === 0 ? { role: 'assistant' } : {}), content: part }, finish_reason: null }] });
+    }
+    if (a.tool_calls) {
+      send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', tool_calls: a.tool_calls.map((c, index) => ({ index, ...c })) }, finish_reason: null }] });
+    }
+    send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: a.finish }], usage: usageFor(body, parts.length) });
+    res.end('data: [DONE]\n\n');
+  }
+
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
@@ -66,9 +133,25 @@ export async function startOpenAIStandIn(): Promise<StandIn> {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
         return;
       }
-      const body = JSON.parse(raw) as StandIn['requests'][number];
+      const body = JSON.parse(raw) as StandInRequest;
       requests.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(body)));
+      const failure = body.stream ? failures.shift() : undefined;
+      if (failure === 'hang') {
+        hanging.add(res);
+        res.on('close', () => hanging.delete(res));
+        return;
+      }
+      if (failure === 'break') {
+        void streamed(res, body, answer(body), true).catch(() => res.destroy());
+        return;
+      }
+      if (failure !== undefined) {
+        res.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `stand-in failure ${failure}`, type: 'server_error' } }));
+        return;
+      }
+      const a = answer(body);
+      if (body.stream) void streamed(res, body, a).catch(() => res.destroy());
+      else whole(res, body, a);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +159,16 @@ export async function startOpenAIStandIn(): Promise<StandIn> {
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    served,
+    pace,
+    failNext: (count, status = 500) => failures.push(...Array<number>(count).fill(status)),
+    breakNext: (count) => failures.push(...Array<'break'>(count).fill('break')),
+    hangNext: (count) => failures.push(...Array<'hang'>(count).fill('hang')),
+    close: () =>
+      new Promise((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }

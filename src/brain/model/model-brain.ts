@@ -1,6 +1,6 @@
-import { APICallError, generateText, jsonSchema, LoadAPIKeyError, NoSuchModelError, tool, type LanguageModel, type ToolSet } from 'ai';
+import { APICallError, jsonSchema, LoadAPIKeyError, NoSuchModelError, streamText, tool, type LanguageModel, type LanguageModelUsage, type ToolSet } from 'ai';
 import { formatError, MycelError } from '../../shared/errors.js';
-import type { Brain, BrainInput, BrainStep } from '../types.js';
+import type { Brain, BrainInput, BrainStep, ModelUsage, StepListener } from '../types.js';
 import { buildMessages, modelToolName, systemPrompt } from './prompt.js';
 import { createLanguageModel, describeModel, type ModelSettings } from './provider.js';
 
@@ -55,7 +55,7 @@ export class ModelBrain implements Brain {
 
   private readonly timeoutMs: number;
 
-  async step(input: BrainInput): Promise<BrainStep> {
+  async step(input: BrainInput, listener?: StepListener): Promise<BrainStep> {
     const names = new Map<string, string>();
     const tools: ToolSet = {};
     for (const info of input.tools) {
@@ -63,9 +63,10 @@ export class ModelBrain implements Brain {
       names.set(name, info.id);
       tools[name] = tool({ description: info.description, inputSchema: jsonSchema(info.inputSchema as never) });
     }
-    let result;
+    let text = '';
+    const calls: Array<{ toolName: string; input: unknown }> = [];
     try {
-      result = await generateText({
+      const result = streamText({
         model: this.model,
         system: systemPrompt(input),
         messages: buildMessages(input),
@@ -73,14 +74,29 @@ export class ModelBrain implements Brain {
         // Retries belong to the activity, so each attempt is visible in the workflow history.
         maxRetries: 0,
         abortSignal: AbortSignal.timeout(this.timeoutMs),
+        // Failures arrive as `error` parts below (the default would also print them).
+        onError: () => undefined,
       });
+      // Parts go out as they come; the whole step is the activity's result.
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') {
+          text += part.text;
+          if (part.text) listener?.delta(part.text);
+        } else if (part.type === 'tool-call') calls.push({ toolName: part.toolName, input: part.input });
+        else if (part.type === 'error') throw part.error;
+        else if (part.type === 'abort') throw new Error(`the model call was aborted${part.reason ? `: ${part.reason}` : ''}`);
+        else if (part.type === 'finish') listener?.usage(usageOf(this.id, part.totalUsage));
+      }
     } catch (err) {
       throw classifyModelError(this.where, err);
     }
-    if (result.toolCalls.length) {
-      return { type: 'tools', calls: result.toolCalls.map((c) => ({ tool: names.get(c.toolName) ?? c.toolName, input: c.input })) };
-    }
-    const text = result.text.trim();
-    return { type: 'reply', text: text || '(the model gave no answer)' };
+    if (calls.length) return { type: 'tools', calls: calls.map((c) => ({ tool: names.get(c.toolName) ?? c.toolName, input: c.input })) };
+    const reply = text.trim();
+    return { type: 'reply', text: reply || '(the model gave no answer)' };
   }
+}
+
+/** The provider's usage figures as Mycel counts them (a missing figure counts as 0). */
+export function usageOf(model: string, usage: LanguageModelUsage): ModelUsage {
+  return { model, inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
 }

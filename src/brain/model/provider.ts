@@ -44,12 +44,12 @@ export function createLanguageModel(settings: ModelSettings): LanguageModel {
     case 'anthropic':
       return createAnthropic({ apiKey: settings.apiKey, baseURL: settings.baseUrl })(model);
     case 'ollama':
-      return createOpenAICompatible({ name: 'ollama', baseURL: settings.baseUrl ?? OLLAMA_DEFAULT_BASE_URL, apiKey: settings.apiKey })(model);
+      return createOpenAICompatible({ name: 'ollama', baseURL: settings.baseUrl ?? OLLAMA_DEFAULT_BASE_URL, apiKey: settings.apiKey, includeUsage: true })(model);
     case 'openai-compatible': {
       if (!settings.baseUrl) {
         throw new ConfigError(`MYCEL_MODEL is "${settings.id}" but MYCEL_MODEL_BASE_URL is not set.`, 'set MYCEL_MODEL_BASE_URL to the server\'s OpenAI-compatible endpoint, for example http://127.0.0.1:8000/v1');
       }
-      return createOpenAICompatible({ name: 'openai-compatible', baseURL: settings.baseUrl, apiKey: settings.apiKey })(model);
+      return createOpenAICompatible({ name: 'openai-compatible', baseURL: settings.baseUrl, apiKey: settings.apiKey, includeUsage: true })(model);
     }
   }
 }

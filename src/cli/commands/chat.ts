@@ -23,7 +23,7 @@ function label(line: Pick<ChatLine, 'role' | 'kind'>): string {
 
 /**
  * `mycel chat`: a terminal chat with the running instance over its HTTP API. Interactive:
- * recent history first, then a prompt; lines that arrive on the chat's event stream
+ * recent history first, then a prompt; each reply is printed as it is written; lines that arrive on the chat's event stream
  * (reminders, approvals, other devices) are printed above the prompt as they come.
  * With piped stdin: one reply per input line on stdout, event lines too, exit at EOF.
  */
@@ -81,10 +81,37 @@ async function runChat(ctx: CliContext, options: ChatOptions): Promise<void> {
   const handle = async (text: string) => {
     const messageId = ChatClient.newMessageId();
     ownKeys.push(ChatClient.lineKeyPrefix(parsed.data, messageId));
+    // The reply is printed as it is written; a reset (retried model call) starts it again on a new line.
+    let open = false;
+    const begin = () => {
+      if (open) return;
+      if (rl && interactive) {
+        readline.clearLine(process.stdout, 0);
+        readline.cursorTo(process.stdout, 0);
+      }
+      if (interactive) process.stdout.write(label({ role: 'assistant' }));
+      open = true;
+    };
+    const end = () => {
+      if (!open) return;
+      process.stdout.write('\n');
+      open = false;
+    };
     try {
-      const { reply } = await client.send(text, messageId);
-      print(interactive ? `${label({ role: 'assistant' })}${reply}` : reply);
+      await client.send(text, messageId, {
+        delta: (part) => {
+          begin();
+          process.stdout.write(part);
+        },
+        reset: () => {
+          if (open && interactive) process.stdout.write(dim(' …(starting over)'));
+          end();
+        },
+      });
+      end();
+      if (rl && interactive) rl.prompt(true);
     } catch (err) {
+      end();
       failures += 1;
       process.stderr.write(`error: ${formatError(err)}\n`);
     }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
+import type { Context } from 'hono';
+import { streamSSE, type SSEMessage, type SSEStreamingApi } from 'hono/streaming';
 import { webMessageKey } from '../../conversation/dedupe.js';
 import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
+import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-stream.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
@@ -95,7 +97,11 @@ const sendRoute = createRoute({
     body: { content: { 'application/json': { schema: SendMessageSchema } }, required: true },
   },
   responses: {
-    200: { description: 'the reply and the turn number (the first ones, for a repeated messageId)', content: { 'application/json': { schema: ReplySchema } } },
+    200: {
+      description:
+        'the reply and the turn number (the first ones, for a repeated messageId). With `Accept: text/event-stream`: server-sent events, `delta` ({ text }) per part of the reply as it is written, `reset` ({}) when the parts so far are void (a retried model call), then one `reply` with this JSON; a failure after the stream began is an `error` event ({ error, status })',
+      content: { 'application/json': { schema: ReplySchema }, 'text/event-stream': { schema: z.string() } },
+    },
     400: { description: 'bad JSON, or text missing, empty or too long; nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
     409: {
       description: 'the messageId was used before in this chat for a different text; nothing was stored, and `turn` is the turn that answered the first one',
@@ -153,6 +159,31 @@ function eventData(line: TranscriptLine): string {
   return JSON.stringify({ id, role, text, at, kind, turn, key, lateMs });
 }
 
+/**
+ * Writes server-sent events one after another: parts published while an earlier write is
+ * still flushing keep their order.
+ */
+function serialWriter(stream: SSEStreamingApi) {
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    write(event: SSEMessage): Promise<void> {
+      chain = chain.then(() => stream.writeSSE(event));
+      return chain;
+    },
+    raw(text: string): Promise<void> {
+      chain = chain.then(() => stream.write(text).then(() => undefined));
+      return chain;
+    },
+    flushed: () => chain,
+  };
+}
+
+/** Whether the client asked for the streamed answer. */
+function wantsEventStream(c: Context): boolean {
+  return (c.req.header('accept') ?? '').toLowerCase().includes('text/event-stream');
+}
+
+
 export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   let openStreams = 0;
 
@@ -171,12 +202,41 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       text,
       receivedAt: new Date().toISOString(),
     };
+    const submit = () =>
+      submitTurn(deps.temporal, { ...turnOptionsFromConfig(deps.config), store: deps.store, metrics: deps.metrics, logger: deps.logger }, envelope);
+    if (wantsEventStream(c)) {
+      return streamSSE(c, async (stream) => {
+        const out = serialWriter(stream);
+        const draft = new ReplyDraft();
+        // Subscribed before the turn is sent: no part can come before the listener.
+        const stop = deps.replies?.subscribe({ channel: 'web', chatId }, (message: ReplyStreamMessage) => {
+          if (message.turnKey !== envelope.updateId) return;
+          draft.apply(message.event);
+          if (message.event.type === 'delta') void out.write({ event: 'delta', data: JSON.stringify({ text: message.event.text }) });
+          else void out.write({ event: 'reset', data: '{}' });
+        });
+        try {
+          const result = await submit();
+          stop?.();
+          // A repeat, a split deployment or a reply changed after streaming: the whole reply as one part.
+          if (!draft.matches(result.reply)) {
+            if (draft.text) await out.write({ event: 'reset', data: '{}' });
+            await out.write({ event: 'delta', data: JSON.stringify({ text: result.reply }) });
+          }
+          await out.write({ event: 'reply', data: JSON.stringify({ reply: result.reply, turn: result.turn }) });
+        } catch (err) {
+          stop?.();
+          const status = err instanceof InvalidEnvelopeError ? 400 : err instanceof MessageIdConflictError ? 409 : err instanceof TurnTimeoutError ? 504 : 503;
+          // An outage's detail (addresses included) goes to the log only, as for the plain answer.
+          if (status === 503) deps.logger.warn({ chatId }, `the streamed message could not be answered: ${formatError(err)}`);
+          const error = status === 503 ? (isDatabaseOutage(err) ? 'database unavailable: nothing was changed' : 'the conversation could not take the message: Temporal is unavailable; nothing was stored') : formatError(err);
+          await out.write({ event: 'error', data: JSON.stringify({ error, status, ...(err instanceof MessageIdConflictError ? { turn: err.turn } : {}) }) });
+        }
+        await out.flushed().catch(() => undefined);
+      }) as never;
+    }
     try {
-      const result = await submitTurn(
-        deps.temporal,
-        { ...turnOptionsFromConfig(deps.config), store: deps.store, metrics: deps.metrics, logger: deps.logger },
-        envelope,
-      );
+      const result = await submit();
       if (result.duplicate) c.header('x-mycel-duplicate', 'true');
       return c.json({ reply: result.reply, turn: result.turn }, 200);
     } catch (err) {
@@ -226,23 +286,31 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
     openStreams += 1;
     return streamSSE(c, async (stream) => {
       let closed = false;
+      const out = serialWriter(stream);
+      // Reply parts of this chat's turns as they are written (`key` names the turn).
+      const stop = deps.replies?.subscribe(chat, (message) => {
+        if (closed) return;
+        const { event, turnKey: key } = message;
+        void out.write(event.type === 'delta' ? { event: 'delta', data: JSON.stringify({ text: event.text, key }) } : { event: 'reset', data: JSON.stringify({ key }) }).catch(() => undefined);
+      });
       stream.onAbort(() => {
         closed = true;
+        stop?.();
       });
       try {
         // Tell the client where live lines start and how many earlier lines come first.
-        await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: cursor, replayed: replay.length }), retry: 1000 });
-        for (const line of replay) await stream.writeSSE({ id: String(line.id), event: 'message', data: eventData(line) });
+        await out.write({ event: 'ready', data: JSON.stringify({ after: cursor, replayed: replay.length }), retry: 1000 });
+        for (const line of replay) await out.write({ id: String(line.id), event: 'message', data: eventData(line) });
         let idleSince = Date.now();
         while (!closed) {
           const lines = await listMessages(deps.store, chat, { afterId: cursor, limit: MAX_LIST_MESSAGES });
           for (const line of lines) {
-            await stream.writeSSE({ id: String(line.id), event: 'message', data: eventData(line) });
+            await out.write({ id: String(line.id), event: 'message', data: eventData(line) });
             cursor = line.id;
           }
           if (lines.length) idleSince = Date.now();
           else if (Date.now() - idleSince >= EVENT_KEEPALIVE_MS) {
-            await stream.write(': keep-alive\n\n');
+            await out.raw(': keep-alive\n\n');
             idleSince = Date.now();
           }
           if (lines.length < MAX_LIST_MESSAGES) await stream.sleep(EVENT_POLL_INTERVAL_MS);
@@ -250,6 +318,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       } catch (err) {
         if (!closed) deps.logger.debug({ chatId }, `event stream ended: ${formatError(err)}`);
       } finally {
+        stop?.();
         openStreams -= 1;
       }
     }) as never;

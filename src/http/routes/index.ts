@@ -6,6 +6,7 @@ import { registerMemoryRoutes } from './memories.js';
 import { registerChatRoutes } from './chats.js';
 import { registerReminderRoutes } from './reminders.js';
 import { registerSystemRoutes } from './system.js';
+import { registerUsageRoutes } from './usage.js';
 import { registerWebRoutes } from './web.js';
 import { registerMcpRoute } from '../../mcp/server/http.js';
 
@@ -14,4 +15,4 @@ import { registerMcpRoute } from '../../mcp/server/http.js';
  * (Health and metrics are always mounted by createHttpApp.) The web app's page route is
  * mounted last; it passes every /api path on, so API routes win wherever they are listed.
  */
-export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerTelegramWebhookRoute, registerMcpRoute, /* keep last: */ registerWebRoutes];
+export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerUsageRoutes, registerTelegramWebhookRoute, registerMcpRoute, /* keep last: */ registerWebRoutes];

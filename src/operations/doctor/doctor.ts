@@ -164,7 +164,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
 
     const [database, telegram, model, mcp] = await (others ??= otherChecks());
-    checks.push(...database, telegram, model, ...mcp);
+    checks.push(...database, telegram, ...model, ...mcp);
 
     let validation: ValidationRun;
     if (!client) validation = skippedValidation('Temporal is unreachable');

@@ -48,20 +48,24 @@ export async function telegramCheck(config: MycelConfig): Promise<CheckResult> {
 
 /**
  * The model: nothing to call for the offline brain; otherwise one tiny completion through the
- * model brain's own provider code (`probeModel`: a five-token answer, no retries).
+ * model brain's own provider code (`probeModel`: a five-token answer, no retries), for
+ * MYCEL_MODEL (`provider`) and each model of MYCEL_MODEL_FALLBACKS (`fallback <n>`).
  */
-export async function modelCheck(config: MycelConfig): Promise<CheckResult> {
-  if (config.model.id === 'offline') return skipped('model', 'provider', 'skipped: MYCEL_MODEL=offline (the offline brain calls no model)');
-  const probe = await probeModel(config);
+export async function modelCheck(config: MycelConfig): Promise<CheckResult[]> {
+  if (config.model.id === 'offline') return [skipped('model', 'provider', 'skipped: MYCEL_MODEL=offline (the offline brain calls no model)')];
+  const fallbacks = config.model.fallbacks ?? [];
+  return Promise.all([
+    probeOne(config.model, 'provider', 'check MYCEL_MODEL, MYCEL_MODEL_BASE_URL and MYCEL_MODEL_API_KEY, and that this host may reach the provider'),
+    ...fallbacks.map((model, i) =>
+      probeOne(model, `fallback ${i + 1}`, `check model ${i + 1} of MYCEL_MODEL_FALLBACKS, MYCEL_MODEL_FALLBACK_${i + 1}_BASE_URL and MYCEL_MODEL_FALLBACK_${i + 1}_API_KEY`),
+    ),
+  ]);
+}
+
+async function probeOne(model: { id: string; baseUrl: string | undefined; apiKey: string | undefined }, name: string, fallbackHint: string): Promise<CheckResult> {
+  const probe = await probeModel({ model });
   const [message = '', hint] = probe.detail.split(/\n\s*hint: /);
-  const detail = scrub(message, config.model.apiKey).replace(/\s*\n\s*/g, '; ');
-  if (probe.ok) return { group: 'model', name: 'provider', status: 'pass', ms: probe.ms, detail: `${detail} to a tiny prompt` };
-  return {
-    group: 'model',
-    name: 'provider',
-    status: 'fail',
-    ms: probe.ms,
-    detail,
-    hint: hint ? scrub(hint, config.model.apiKey) : 'check MYCEL_MODEL, MYCEL_MODEL_BASE_URL and MYCEL_MODEL_API_KEY, and that this host may reach the provider',
-  };
+  const detail = scrub(message, model.apiKey).replace(/\s*\n\s*/g, '; ');
+  if (probe.ok) return { group: 'model', name, status: 'pass', ms: probe.ms, detail: `${detail} to a tiny prompt` };
+  return { group: 'model', name, status: 'fail', ms: probe.ms, detail, hint: hint ? scrub(hint, model.apiKey) : fallbackHint };
 }

@@ -10,11 +10,12 @@ import telegram from './0005_telegram.js';
 import pipelines from './0006_pipelines.js';
 import pipelineTextVersions from './0006_pipelines_text_versions.js';
 import tools from './0007_tools.js';
+import modelUsage from './0009_model_usage.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each capability
  * owns its number: 0002 conversation, 0003 promises, 0004 memory, 0005 telegram,
- * 0006 pipelines, 0007 tools, 0008 operations.
+ * 0006 pipelines, 0007 tools, 0008 operations, 0009 model usage.
  */
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
@@ -28,4 +29,5 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0006_pipelines': pipelines,
   '0006_pipelines_text_versions': pipelineTextVersions,
   '0007_tools': tools,
+  '0009_model_usage': modelUsage,
 };

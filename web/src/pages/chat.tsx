@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, apiPath, get, post } from '../lib/api.js';
 import { describeError } from '../lib/errors.js';
@@ -108,6 +109,21 @@ export function ChatPage({ chatId }: { chatId: string }) {
     }
   }, [chatId]);
 
+  /** Replies being written, by the message id they answer (from the stream's delta events). */
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const onDraft = useCallback((data: string, reset: boolean) => {
+    let parsed: { text?: unknown; key?: unknown };
+    try {
+      parsed = JSON.parse(data) as typeof parsed;
+    } catch {
+      return;
+    }
+    if (typeof parsed.key !== 'string' || !parsed.key.startsWith('web:api:')) return;
+    const messageId = parsed.key.slice('web:api:'.length);
+    const part = typeof parsed.text === 'string' ? parsed.text : '';
+    setDrafts((d) => ({ ...d, [messageId]: reset ? '' : (d[messageId] ?? '') + part }));
+  }, []);
+
   // Coalesces bursts of events into one fetch of the transcript.
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const scheduleRefresh = useCallback(() => {
@@ -121,6 +137,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
       url: apiPath(EVENTS, { chatId }),
       onEvent: (event) => {
         if (event.event === 'ready') return;
+        if (event.event === 'delta' || event.event === 'reset') return onDraft(event.data, event.event === 'reset');
         const line = event.event === 'message' ? parseLine(event.data) : undefined;
         if (line) setTranscript((t) => (t.some((m) => sameLine(m, line)) ? t : [...t, line]));
         else scheduleRefresh();
@@ -138,7 +155,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
       stream.close();
       clearTimeout(pending.current);
     };
-  }, [chatId, refresh, scheduleRefresh]);
+  }, [chatId, refresh, scheduleRefresh, onDraft]);
 
   useEffect(() => {
     if (mode !== 'polling') return;
@@ -146,8 +163,16 @@ export function ChatPage({ chatId }: { chatId: string }) {
     return () => clearInterval(timer);
   }, [mode, refresh]);
 
-  const updateItem = (messageId: string, change: Partial<OutboxItem> | null) =>
+  const updateItem = (messageId: string, change: Partial<OutboxItem> | null) => {
+    if (change === null || change.state === 'sending') {
+      setDrafts((d) => {
+        if (!(messageId in d)) return d;
+        const { [messageId]: _gone, ...rest } = d;
+        return rest;
+      });
+    }
     setOutbox((items) => (change === null ? items.filter((i) => i.messageId !== messageId) : items.map((i) => (i.messageId === messageId ? { ...i, ...change } : i))));
+  };
 
   /** Sends one outbox item; sends run one after another, in the order they were typed. */
   const deliver = (item: OutboxItem) => {
@@ -233,32 +258,42 @@ export function ChatPage({ chatId }: { chatId: string }) {
           <Message key={`${m.at}-${i}`} message={m} />
         ))}
         {visibleOutbox.map((item) => (
-          <div key={item.messageId} class={`msg user ${item.state}`} data-message-id={item.messageId}>
-            <p class="msg-meta">
-              <span class="who">You</span> <span class="when">{item.state === 'sending' ? 'sending…' : 'not sent'}</span>
-            </p>
-            <p class="msg-text">{item.text}</p>
-            {item.state === 'sending' && <p class="thinking">Mycel is answering…</p>}
-            {item.state === 'failed' && item.error && (
-              <div class="send-error" role="alert">
-                <p>
-                  <strong>{item.error.title}</strong> {item.error.detail}
-                </p>
-                <p class="advice">{item.error.advice}</p>
-                {item.error.retryable && (
-                  <button type="button" onClick={() => deliver(item)}>
-                    Retry
+          <Fragment key={item.messageId}>
+            <div class={`msg user ${item.state}`} data-message-id={item.messageId}>
+              <p class="msg-meta">
+                <span class="who">You</span> <span class="when">{item.state === 'sending' ? 'sending…' : 'not sent'}</span>
+              </p>
+              <p class="msg-text">{item.text}</p>
+              {item.state === 'sending' && !drafts[item.messageId] && <p class="thinking">Mycel is answering…</p>}
+              {item.state === 'failed' && item.error && (
+                <div class="send-error" role="alert">
+                  <p>
+                    <strong>{item.error.title}</strong> {item.error.detail}
+                  </p>
+                  <p class="advice">{item.error.advice}</p>
+                  {item.error.retryable && (
+                    <button type="button" onClick={() => deliver(item)}>
+                      Retry
+                    </button>
+                  )}
+                  <button type="button" class="secondary" onClick={() => edit(item)}>
+                    Edit
                   </button>
-                )}
-                <button type="button" class="secondary" onClick={() => edit(item)}>
-                  Edit
-                </button>
-                <button type="button" class="secondary" onClick={() => updateItem(item.messageId, null)}>
-                  Discard
-                </button>
+                  <button type="button" class="secondary" onClick={() => updateItem(item.messageId, null)}>
+                    Discard
+                  </button>
+                </div>
+              )}
+            </div>
+            {item.state === 'sending' && drafts[item.messageId] && (
+              <div class="msg assistant draft" aria-busy="true" data-draft-for={item.messageId}>
+                <p class="msg-meta">
+                  <span class="who">Mycel</span> <span class="when">writing…</span>
+                </p>
+                <p class="msg-text">{drafts[item.messageId]}</p>
               </div>
             )}
-          </div>
+          </Fragment>
         ))}
       </div>
       <form class="composer" onSubmit={send}>

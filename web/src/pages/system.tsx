@@ -83,6 +83,7 @@ export function SystemPage() {
   const ready = useResource(readiness, [], REFRESH_MS);
   const metrics = useResource((signal) => request<string>('GET', '/metrics', { text: true, signal }).then(parsePrometheus), [], REFRESH_MS);
   const info = useResource((signal) => get<SystemInfo>('/api/system', signal), []);
+  const usage = useResource((signal) => get<Usage>('/api/usage?days=14', signal), [], REFRESH_MS);
 
   return (
     <section aria-labelledby="page-title">
@@ -127,10 +128,68 @@ export function SystemPage() {
       <p>
         All metrics in Prometheus format: <a href="/metrics">/metrics</a>. API description: <a href="/api/openapi.json">/api/openapi.json</a>.
       </p>
+      <h2>Model usage</h2>
+      {usage.error !== undefined && !(usage.error instanceof ApiError && usage.error.kind === 'missing-route') && <ErrorNotice error={usage.error} action="read the model usage" onRetry={usage.reload} />}
+      {usage.data && <UsagePanel usage={usage.data} />}
       <h2>This instance</h2>
       {info.error !== undefined && !(info.error instanceof ApiError && info.error.kind === 'missing-route') && <ErrorNotice error={info.error} action="load the instance facts" onRetry={info.reload} />}
       {info.data && <InstanceFacts info={info.data} />}
     </section>
+  );
+}
+
+interface UsageFigures {
+  inputTokens: number;
+  outputTokens: number;
+  calls: number;
+  costUsd?: number;
+}
+
+interface Usage {
+  totals: UsageFigures;
+  days: Array<{ date: string } & UsageFigures>;
+  byOrigin: Array<{ origin: string } & UsageFigures>;
+  byModel: Array<{ model: string } & UsageFigures>;
+  pricesError?: string;
+}
+
+const count = (v: number) => v.toLocaleString();
+const cost = (v: number | undefined) => (v === undefined ? '—' : `$${v.toFixed(v < 1 ? 4 : 2)}`);
+
+/** Tokens by day (the last two weeks), origin and model, from GET /api/usage. */
+function UsagePanel({ usage }: { usage: Usage }) {
+  if (usage.totals.calls === 0) return <p class="muted-text">No model calls counted yet (with MYCEL_MODEL=offline there are none).</p>;
+  return (
+    <>
+      <p>
+        All time: {count(usage.totals.inputTokens)} tokens in, {count(usage.totals.outputTokens)} out, {count(usage.totals.calls)} calls
+        {usage.byOrigin.length > 0 && <> ({usage.byOrigin.map((o) => `${o.origin}: ${count(o.calls)}`).join(', ')})</>}.
+        {usage.byModel.length > 1 && <> Models: {usage.byModel.map((m) => `${m.model} ${count(m.calls)}`).join(', ')}.</>}
+      </p>
+      <table class="usage" aria-label="Model usage by day">
+        <thead>
+          <tr>
+            <th scope="col">Day (UTC)</th>
+            <th scope="col">Tokens in</th>
+            <th scope="col">Tokens out</th>
+            <th scope="col">Calls</th>
+            <th scope="col">Cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          {usage.days.map((d) => (
+            <tr key={d.date}>
+              <td>{d.date}</td>
+              <td>{count(d.inputTokens)}</td>
+              <td>{count(d.outputTokens)}</td>
+              <td>{count(d.calls)}</td>
+              <td>{cost(d.costUsd)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {usage.pricesError ? <p class="muted-text">No cost: {usage.pricesError}</p> : <p class="muted-text">Cost appears for models listed in the price table (MYCEL_MODEL_PRICES).</p>}
+    </>
   );
 }
 

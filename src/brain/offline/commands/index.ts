@@ -7,6 +7,7 @@ import { pipelineCommands } from './pipelines.js';
 import { memoryCommands, memoryPhrases } from './memory.js';
 import { toolCommands } from './tools.js';
 import { mcpCommands } from './mcp.js';
+import { usageCommands } from './usage.js';
 
 /**
  * Every command and phrasing of the offline brain. Each capability contributes a module
@@ -21,6 +22,7 @@ export function offlineCommands(): OfflineCommand[] {
   list.push(...mcpCommands());
   list.push(...pipelineCommands());
   list.push(...memoryCommands());
+  list.push(...usageCommands());
   // Keep last: placeholders for contract commands that no module provides yet.
   list.push(...pendingCommands(list));
   return list;
