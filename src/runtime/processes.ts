@@ -15,6 +15,7 @@ import { connectClient, connectWorker, targetFromConfig } from '../temporal/clie
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
+import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
 import { toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
@@ -154,6 +155,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         // Loads and validates the tools policy (writing safe defaults on first start).
         toolRuntime(deps);
         registerTelegramSender(proc);
+        registerWhatsAppSender(proc);
         const worker = await createWorker({
           connection,
           namespace: config.temporal.namespace,
@@ -198,6 +200,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       },
     });
     if (config.telegram.token) components.push(telegramComponent(proc));
+    if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
   }
 
   if (parts.embedded) {

@@ -9,8 +9,8 @@ export const ENVELOPE_VERSION = 1;
 /** Longest message text accepted from any channel (characters). */
 export const MAX_MESSAGE_CHARS = 8_000;
 
-/** Where a message came from. The HTTP API, the web app and `mycel chat` share `web`. */
-export const channelSchema = z.enum(['web', 'telegram']);
+/** Where a message came from. The HTTP API, the web app and `mycel chat` share `web`; each channel adapter has its own. */
+export const channelSchema = z.enum(['web', 'telegram', 'whatsapp']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const chatIdSchema = z

@@ -1,6 +1,7 @@
 import type { RouteModule } from '../app.js';
 import { registerApprovalRoutes } from './approvals.js';
 import { registerTelegramWebhookRoute } from './telegram-webhook.js';
+import { registerWhatsAppWebhookRoute } from './whatsapp-webhook.js';
 import { registerPipelineRoutes } from './pipelines.js';
 import { registerMemoryRoutes } from './memories.js';
 import { registerChatRoutes } from './chats.js';
@@ -13,4 +14,4 @@ import { registerWebRoutes } from './web.js';
  * (Health and metrics are always mounted by createHttpApp.) The web app's page route is
  * mounted last; it passes every /api path on, so API routes win wherever they are listed.
  */
-export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerTelegramWebhookRoute, /* keep last: */ registerWebRoutes];
+export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerTelegramWebhookRoute, registerWhatsAppWebhookRoute, /* keep last: */ registerWebRoutes];
