@@ -154,5 +154,21 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
       expect(h.sendStatuses(owner)).toEqual([429, 200]);
       expect(h.messagesTo(owner)).toHaveLength(1);
     });
+
+    it('lists its chats at /api/chats?channel= and ?channel=all, and reads their transcripts with ?channel=', async () => {
+      const owner = owners[0]!;
+      const mine = await mycel.api(`/api/chats?channel=${h.channel}`);
+      expect(mine.status).toBe(200);
+      expect(mine.body.map((c: { chatId: string }) => c.chatId)).toEqual(expect.arrayContaining(owners));
+      expect(mine.body.every((c: { channel: string }) => c.channel === h.channel)).toBe(true);
+      expect(mine.body.map((c: { chatId: string }) => c.chatId)).not.toContain(stranger);
+      const all = await mycel.api('/api/chats?channel=all');
+      expect(all.body).toContainEqual(expect.objectContaining({ channel: h.channel, chatId: owner, messages: expect.any(Number) }));
+      expect((await mycel.api('/api/chats')).body.filter((c: { channel: string }) => c.channel !== 'web')).toEqual([]);
+      expect((await mycel.api('/api/chats?channel=fax')).status).toBe(400);
+      const transcript = await mycel.api(`/api/chats/${owner}/messages?channel=${h.channel}`);
+      expect(transcript.body[0]).toMatchObject({ role: 'user', text: '/start' });
+      expect((await mycel.api(`/api/chats/${owner}/messages`)).body).toEqual([]);
+    });
   });
 }
