@@ -1,22 +1,32 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMessages } from '../../src/conversation/transcript.js';
+import { PACKAGE_ROOT } from '../../src/shared/paths.js';
 import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
-import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { startTestMycel, testDialects, type TestMycel } from '../support/harness.js';
 import { WhatsAppStandIn } from '../support/whatsapp-server.js';
+
+const run = promisify(execFile);
 
 /** Fresh numbers per run: chat workflow ids are shared by every test file on the dev server. */
 const BASE = 4_930_000_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
-const OWNER = String(BASE + 1);
-const OWNER_2 = String(BASE + 2);
-const OWNER_3 = String(BASE + 3);
 
-describe('the WhatsApp webhook and sender, against the stand-in Graph API', () => {
+describe.each(testDialects())('the WhatsApp webhook and sender, against the stand-in Graph API, on $name', (dialect) => {
+  const base = BASE + (dialect.name === 'sqlite' ? 0 : 50);
+  const OWNER = String(base + 1);
+  const OWNER_2 = String(base + 2);
+  const OWNER_3 = String(base + 3);
+  const STRANGER = String(base + 9);
   let wa: WhatsAppStandIn;
   let mycel: TestMycel;
   const inbox = () => mycel.proc.store!.db.selectFrom('channel_inbox').selectAll().where('channel', '=', 'whatsapp').execute();
 
   beforeAll(async () => {
     wa = await WhatsAppStandIn.start();
-    mycel = await startTestMycel({ env: wa.env([OWNER, OWNER_2, OWNER_3]) });
+    mycel = await startTestMycel({ dialect, env: wa.env([OWNER, OWNER_2, OWNER_3]) });
     wa.webhookUrl = `${mycel.url}/webhooks/whatsapp`;
   });
   afterAll(async () => {
@@ -105,4 +115,24 @@ describe('the WhatsApp webhook and sender, against the stand-in Graph API', () =
     expect(wa.sentTo(OWNER_3).filter((m) => m.text === '⏰ drink water')).toHaveLength(1);
     expect(wa.calls.filter((c) => c.to === OWNER_3).slice(-4).map((c) => c.status)).toEqual([503, 503, 503, 200]);
   });
+
+  it('lets a stranger in once an owner approves their pairing code with the CLI, and not before', async () => {
+    await wa.send(STRANGER, 'hello?', 'Eve');
+    const [pairing] = await wa.waitForMessages(STRANGER, 1);
+    const code = /pairing code: ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(pairing!.text)![1]!;
+    await wa.send(STRANGER, '/start');
+    await whatsappGatewayOf(mycel.proc)!.dispatcher.idle();
+    expect(wa.sentTo(STRANGER)).toHaveLength(1);
+    await expect(mycel.proc.client!.workflow.getHandle(`chat-whatsapp-${STRANGER}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    const { stdout } = await run(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), 'pairing', 'approve', code], {
+      cwd: PACKAGE_ROOT,
+      env: { ...process.env, MYCEL_DATA_DIR: mycel.config.dataDir, MYCEL_DATABASE_URL: mycel.config.databaseUrl, MYCEL_LOG_LEVEL: 'warn' },
+    });
+    expect(stdout).toContain(`Approved Eve (WhatsApp number ${STRANGER})`);
+    await wa.send(STRANGER, '/start');
+    const [, hello] = await wa.waitForMessages(STRANGER, 2);
+    expect(hello!.text).toMatch(/Mycel/);
+    const lines = await listMessages(mycel.proc.store!, { channel: 'whatsapp', chatId: STRANGER });
+    expect(lines.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/start']);
+  }, 120_000);
 });
