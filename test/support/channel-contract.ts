@@ -138,6 +138,8 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
       await h.press(owner, index, 'Deny');
       await waitForText(h, owner, new RegExp(`^Approved ${approvalId} \\(shell\\)`));
       await h.idle();
+      expect(h.messagesTo(owner).filter((m) => m.text.startsWith('Approval needed'))).toHaveLength(1);
+      expect(h.messagesTo(owner).filter((m) => m.text.startsWith(`Approved ${approvalId} (shell)`))).toHaveLength(1);
       const audit = await mycel.api('/api/audit?limit=50');
       const decided = audit.body.filter((r: { decision: string; tool: string; chatId: string }) => r.tool === 'shell' && r.chatId === owner && ['approved', 'denied'].includes(r.decision));
       expect(decided).toHaveLength(1);
