@@ -30,7 +30,13 @@ function clientFor(proc: MycelProcess): WhatsAppClient {
 }
 
 function senderFor(proc: MycelProcess): WhatsAppSender {
-  return new WhatsAppSender({ client: clientFor(proc), store: proc.store!, logger: proc.logger.child({ component: 'whatsapp' }), capabilities: WHATSAPP_CAPABILITIES });
+  return new WhatsAppSender({
+    client: clientFor(proc),
+    store: proc.store!,
+    logger: proc.logger.child({ component: 'whatsapp' }),
+    capabilities: WHATSAPP_CAPABILITIES,
+    onPart: (result) => proc.metrics.channelMessages.inc({ channel: 'whatsapp', result }),
+  });
 }
 
 /**
@@ -64,6 +70,8 @@ export function whatsappComponent(proc: MycelProcess): Component {
         queue: channelInboxQueue(proc.store!, 'whatsapp', phoneNumberId),
         logger,
         describe: (row) => ({ updateId: `whatsapp:${phoneNumberId}:${row.eventId}` }),
+        onSettled: (row, outcome) => proc.metrics.channelEvents.inc({ channel: 'whatsapp', type: row.kind, outcome: outcome.status }),
+        onBacklog: (pending) => proc.metrics.channelInboxPending.set({ channel: 'whatsapp' }, pending),
         handle: (row) =>
           handleChannelRow(
             {

@@ -15,6 +15,8 @@ export interface WhatsAppSenderDeps {
   store: Store;
   logger: Logger;
   capabilities: ChannelCapabilities;
+  /** Called with what became of each part (metrics). */
+  onPart?(result: PartResult): void;
 }
 
 /**
@@ -72,6 +74,7 @@ export class WhatsAppSender implements OutboundSender {
         (err, reason) => new MycelError('WHATSAPP_SEND_FAILED', `Sending to WhatsApp number ${message.chatId} failed: ${reason}`, 'the send is retried; check WHATSAPP_ACCESS_TOKEN, the Graph API and the network', { cause: err }),
       );
       results.push(result);
+      this.deps.onPart?.(result);
       if (result === 'failed') break;
     }
     return results;

@@ -83,6 +83,10 @@ describe.each(testDialects())('the WhatsApp webhook and sender, against the stan
       ['done', 1],
       ['done', 0],
     ]);
+    const metrics = (await mycel.api('/metrics')).body as string;
+    expect(metrics).toMatch(/mycel_channel_events_total\{channel="whatsapp",type="text",outcome="done"\} [1-9]/);
+    expect(metrics).toMatch(/mycel_channel_messages_total\{channel="whatsapp",result="sent"\} [1-9]/);
+    expect(metrics).toMatch(/mycel_duplicates_dropped_total\{channel="whatsapp"\} [1-9]/);
   });
 
   it('answers media with a note and no turn', async () => {
