@@ -180,3 +180,29 @@ describe('CONFIG_VARIABLES', () => {
     expect(readme).toContain(configTableMarkdown());
   });
 });
+
+describe('the WhatsApp channel', () => {
+  const full = { WHATSAPP_ACCESS_TOKEN: 'EAAG-secret-token', WHATSAPP_PHONE_NUMBER_ID: '106540352242922', WHATSAPP_VERIFY_TOKEN: 'verify-me', WHATSAPP_APP_SECRET: 'app-secret-1' };
+
+  it('is off by default, with the public Graph API root', () => {
+    expect(loadConfig({}, CWD).whatsapp).toMatchObject({ enabled: false, apiRoot: 'https://graph.facebook.com', ownerNumbers: [] });
+  });
+
+  it('is on when its four credentials are set, with owner numbers as digits', () => {
+    const config = loadConfig({ ...full, MYCEL_OWNER_WHATSAPP_NUMBERS: '4915112345678, 14155550123', WHATSAPP_API_ROOT: 'http://127.0.0.1:9/' }, CWD);
+    expect(config.whatsapp).toMatchObject({ enabled: true, phoneNumberId: '106540352242922', apiRoot: 'http://127.0.0.1:9', ownerNumbers: ['4915112345678', '14155550123'] });
+  });
+
+  it('refuses owner numbers with a plus, spaces inside or letters, naming the variable', () => {
+    for (const bad of ['+4915112345678', '4915 1123', 'abc']) {
+      expect(configError({ ...full, MYCEL_OWNER_WHATSAPP_NUMBERS: bad }).message).toMatch(/MYCEL_OWNER_WHATSAPP_NUMBERS.*digits only/);
+    }
+  });
+
+  it('refuses half a configuration, naming what is missing and never echoing the secrets', () => {
+    const err = configError({ WHATSAPP_ACCESS_TOKEN: full.WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET: full.WHATSAPP_APP_SECRET });
+    expect(err.message).toContain('WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN are not set');
+    expect(`${err.message}${err.hint}`).not.toContain('EAAG-secret-token');
+    expect(configError({ ...full, WHATSAPP_PHONE_NUMBER_ID: 'phone-1' }).message).toMatch(/WHATSAPP_PHONE_NUMBER_ID.*numeric/);
+  });
+});

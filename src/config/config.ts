@@ -122,6 +122,21 @@ export const envSchema = z.object({
     (v) => v === undefined || /^\s*\d+(\s*,\s*\d+)*\s*$/.test(v),
     'accepted form: comma-separated numeric Telegram user ids, for example 12345,67890',
   ),
+  WHATSAPP_ACCESS_TOKEN: optionalString,
+  WHATSAPP_PHONE_NUMBER_ID: optionalString.refine(
+    (v) => v === undefined || /^\d{1,32}$/.test(v),
+    'accepted form: the numeric phone number id from the WhatsApp Business dashboard, for example 106540352242922',
+  ),
+  WHATSAPP_VERIFY_TOKEN: optionalString,
+  WHATSAPP_APP_SECRET: optionalString,
+  WHATSAPP_API_ROOT: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    'must be an http(s) URL, for example https://graph.facebook.com',
+  ),
+  MYCEL_OWNER_WHATSAPP_NUMBERS: optionalString.refine(
+    (v) => v === undefined || /^\s*\d{1,20}(\s*,\s*\d{1,20})*\s*$/.test(v),
+    'accepted form: comma-separated phone numbers, digits only as the webhook gives them (country code, no +), for example 4915112345678,14155550123',
+  ),
   MYCEL_TOOLS_POLICY: optionalString,
   MYCEL_MCP_CONFIG: optionalString,
   MYCEL_PIPELINES: optionalString,
@@ -246,6 +261,16 @@ export interface MycelConfig {
     webhookSecret: string | undefined;
     ownerIds: number[];
   };
+  /** The WhatsApp Business Cloud API channel; `enabled` when its four credentials are set. */
+  whatsapp: {
+    enabled: boolean;
+    accessToken: string | undefined;
+    phoneNumberId: string | undefined;
+    verifyToken: string | undefined;
+    appSecret: string | undefined;
+    apiRoot: string;
+    ownerNumbers: string[];
+  };
   toolsPolicyPath: string;
   /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
   mcpConfigPath: string;
@@ -322,6 +347,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'set both, or use TELEGRAM_MODE=polling',
     );
   }
+  const whatsappParts = { WHATSAPP_ACCESS_TOKEN: e.WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID: e.WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN: e.WHATSAPP_VERIFY_TOKEN, WHATSAPP_APP_SECRET: e.WHATSAPP_APP_SECRET };
+  const whatsappMissing = Object.entries(whatsappParts).filter(([, v]) => !v).map(([k]) => k);
+  if (whatsappMissing.length && whatsappMissing.length < 4) {
+    throw new ConfigError(
+      `The WhatsApp channel is half configured: ${whatsappMissing.join(', ')} ${whatsappMissing.length === 1 ? 'is' : 'are'} not set.`,
+      'set all four of WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN and WHATSAPP_APP_SECRET, or none',
+    );
+  }
   const model = e.MYCEL_MODEL ?? 'offline';
   if (model.startsWith('openai-compatible:') && !e.MYCEL_MODEL_BASE_URL) {
     throw new ConfigError(
@@ -356,6 +389,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         .map((s) => s.trim())
         .filter(Boolean)
         .map(Number),
+    },
+    whatsapp: {
+      enabled: whatsappMissing.length === 0,
+      accessToken: e.WHATSAPP_ACCESS_TOKEN,
+      phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
+      verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+      appSecret: e.WHATSAPP_APP_SECRET,
+      apiRoot: (e.WHATSAPP_API_ROOT ?? 'https://graph.facebook.com').replace(/\/+$/, ''),
+      ownerNumbers: (e.MYCEL_OWNER_WHATSAPP_NUMBERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
     toolsPolicyPath: path.resolve(cwd, e.MYCEL_TOOLS_POLICY ?? path.join(dataDir, 'tools-policy.json')),
     mcpConfigPath: path.resolve(cwd, e.MYCEL_MCP_CONFIG ?? path.join(dataDir, 'mcp.json')),
@@ -400,6 +445,12 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['TELEGRAM_WEBHOOK_URL', '(none)', 'public URL of the webhook (webhook mode)'],
   ['TELEGRAM_WEBHOOK_SECRET', '(none)', 'secret token Telegram sends with each webhook call'],
   ['MYCEL_OWNER_TELEGRAM_IDS', '(none)', 'comma-separated Telegram user ids allowed to talk'],
+  ['WHATSAPP_ACCESS_TOKEN', '(none)', 'WhatsApp Business Cloud API access token; with the next three it enables the WhatsApp channel'],
+  ['WHATSAPP_PHONE_NUMBER_ID', '(none)', 'the business phone number id replies are sent from'],
+  ['WHATSAPP_VERIFY_TOKEN', '(none)', 'token the webhook verification handshake must present (GET /webhooks/whatsapp)'],
+  ['WHATSAPP_APP_SECRET', '(none)', 'app secret that signs each webhook call (X-Hub-Signature-256)'],
+  ['WHATSAPP_API_ROOT', 'https://graph.facebook.com', 'Graph API root'],
+  ['MYCEL_OWNER_WHATSAPP_NUMBERS', '(none)', 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)'],
   ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
   ['MYCEL_MCP_CONFIG', '<data dir>/mcp.json', 'MCP servers whose tools Mycel may call (mcpServers format)'],
   ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],

@@ -151,8 +151,9 @@ export async function latestMessageId(store: Queryable, chat: ChatRef): Promise<
 /** Most chats `listChats` returns. */
 export const MAX_LIST_CHATS = 200;
 
-/** One chat of a channel, as `GET /api/chats` lists it. */
+/** One chat, as `GET /api/chats` lists it. */
 export interface ChatSummary {
+  channel: ChatRef['channel'];
   chatId: string;
   /** Lines in its transcript. */
   messages: number;
@@ -160,15 +161,16 @@ export interface ChatSummary {
   lastMessageAt: string;
 }
 
-/** The chats of a channel that have a transcript, the most recently active first. */
-export async function listChats(store: Queryable, channel: ChatRef['channel'], limit = MAX_LIST_CHATS): Promise<ChatSummary[]> {
-  const rows = await store.db
+/** The chats of a channel (or of every channel, `'all'`) that have a transcript, the most recently active first. */
+export async function listChats(store: Queryable, channel: ChatRef['channel'] | 'all', limit = MAX_LIST_CHATS): Promise<ChatSummary[]> {
+  let query = store.db
     .selectFrom('messages')
-    .select((eb) => ['chat_id', eb.fn.max('id').as('last_id'), eb.fn.max('at').as('last_at'), eb.fn.countAll().as('count')])
-    .where('channel', '=', channel)
-    .groupBy('chat_id')
+    .select((eb) => ['channel', 'chat_id', eb.fn.max('id').as('last_id'), eb.fn.max('at').as('last_at'), eb.fn.countAll().as('count')]);
+  if (channel !== 'all') query = query.where('channel', '=', channel);
+  const rows = await query
+    .groupBy(['channel', 'chat_id'])
     .orderBy('last_id', 'desc')
     .limit(Math.min(Math.max(1, Math.trunc(limit)), MAX_LIST_CHATS))
     .execute();
-  return rows.map((r) => ({ chatId: r.chat_id, messages: Number(r.count), lastMessageAt: String(r.last_at) }));
+  return rows.map((r) => ({ channel: r.channel as ChatRef['channel'], chatId: r.chat_id, messages: Number(r.count), lastMessageAt: String(r.last_at) }));
 }

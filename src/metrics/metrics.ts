@@ -184,6 +184,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Channels on the shared adapter (WhatsApp, …): inbound events handled, by channel, event type and outcome. */
+  readonly channelEvents = new client.Counter({
+    name: `${METRIC_PREFIX}channel_events_total`,
+    help: 'Inbound events of channels on the shared adapter, by channel, type and outcome',
+    labelNames: ['channel', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Channels on the shared adapter: message parts sent, skipped as already sent, or refused for good. */
+  readonly channelMessages = new client.Counter({
+    name: `${METRIC_PREFIX}channel_messages_total`,
+    help: 'Message parts of channels on the shared adapter, by channel and result (sent, already_sent, failed)',
+    labelNames: ['channel', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** Channels on the shared adapter: inbox rows not yet handled. */
+  readonly channelInboxPending = new client.Gauge({
+    name: `${METRIC_PREFIX}channel_inbox_pending`,
+    help: 'Inbound events committed to a channel inbox and not yet handled, by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+
   readonly pipelineRuns = new client.Counter({
     name: `${METRIC_PREFIX}pipeline_runs_total`,
     help: 'Pipeline runs finished, by status (succeeded|failed)',

@@ -17,6 +17,7 @@ import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-se
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
+import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
@@ -182,6 +183,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         // MCP servers file, and starts connecting to those servers.
         toolRuntime(deps);
         registerTelegramSender(proc);
+        registerWhatsAppSender(proc);
         const worker = await createWorker({
           connection,
           namespace: config.temporal.namespace,
@@ -229,6 +231,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       },
     });
     if (config.telegram.token) components.push(telegramComponent(proc));
+    if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
   }
 
   if (parts.embedded) {

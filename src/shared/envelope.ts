@@ -10,10 +10,10 @@ export const ENVELOPE_VERSION = 1;
 export const MAX_MESSAGE_CHARS = 8_000;
 
 /**
- * Where a message came from. The HTTP API, the web app and `mycel chat` share `web`;
- * other agents reaching Mycel as an MCP server talk in `mcp` chats.
+ * Where a message came from. The HTTP API, the web app and `mycel chat` share `web`; each
+ * channel adapter has its own; other agents reaching Mycel as an MCP server talk in `mcp` chats.
  */
-export const channelSchema = z.enum(['web', 'telegram', 'mcp']);
+export const channelSchema = z.enum(['web', 'telegram', 'whatsapp', 'mcp']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const chatIdSchema = z

@@ -379,4 +379,60 @@ export interface UsageTables {
 }
 
 /** Every table. Capabilities add their own interface to this intersection. */
-export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables;
+/** An inbound event of a channel other than Telegram (see migration 0009). */
+export interface ChannelInboxTable {
+  channel: string;
+  /** The account the event came to (WhatsApp: the phone number id). */
+  account: string;
+  /** The channel's own id of the event (WhatsApp: the message id), its idempotency key. */
+  event_id: string;
+  lane: string;
+  kind: string;
+  /** The event as the channel sent it (JSON); blanked once a stranger's event is refused. */
+  payload: string;
+  status: 'pending' | 'done' | 'answered' | 'ignored' | 'refused' | 'skipped';
+  detail: string | null;
+  attempts: number;
+  duplicates: number;
+  /** Order within one delivery (a webhook call may carry several events). */
+  position: number;
+  received_at: string;
+  handled_at: string | null;
+}
+
+export interface ChannelOutboxTable {
+  channel: string;
+  /** The sender's idempotency key, per message part. */
+  key: string;
+  chat_id: string;
+  /** `sending` while a request may be in flight; `pending` after the service refused it for now (429, 5xx). */
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  message_id: string | null;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChannelButtonsTable {
+  channel: string;
+  /** The short key the channel carries back on a press. */
+  id: string;
+  chat_id: string;
+  message_key: string;
+  /** What the button does (see src/telegram/callback-data.ts). */
+  data: string;
+  created_at: string;
+  used_at: string | null;
+  /** The inbound key of the press that used it. */
+  used_by: string | null;
+  result: string | null;
+}
+
+export interface ChannelTables {
+  channel_inbox: ChannelInboxTable;
+  channel_outbox: ChannelOutboxTable;
+  channel_buttons: ChannelButtonsTable;
+}
+
+export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables & ChannelTables;

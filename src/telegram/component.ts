@@ -2,6 +2,8 @@ import type { Component } from '../runtime/lifecycle.js';
 import type { MycelProcess } from '../runtime/processes.js';
 import { submitTurn, turnOptionsFromConfig } from '../conversation/ingress.js';
 import { TELEGRAM_WEBHOOK_PATH } from '../http/routes/telegram-webhook.js';
+import type { ChannelAdapter } from '../channels/adapter.js';
+import { telegramAdapter } from './adapter.js';
 import { createTelegramClient, describeApiError, verifyBot, type TelegramClient } from './client.js';
 import { InboxDispatcher } from './dispatcher.js';
 import { handleInboxRow } from './handler.js';
@@ -14,6 +16,8 @@ export interface TelegramGateway {
   client: TelegramClient;
   bot: { id: number; username: string };
   sender: TelegramSender;
+  /** The channel behind the shared adapter interface. */
+  adapter: ChannelAdapter;
   dispatcher: InboxDispatcher;
   /** Present in polling mode. */
   poller?: UpdatePoller;
@@ -90,7 +94,8 @@ export function telegramComponent(proc: MycelProcess): Component {
             row,
           ),
       });
-      const gateway: TelegramGateway = { client, bot: { id: me.id, username: me.username }, sender, dispatcher };
+      const adapter = telegramAdapter({ botId: client.botId, botUsername: me.username, sender });
+      const gateway: TelegramGateway = { client, bot: { id: me.id, username: me.username }, sender, adapter, dispatcher };
       if (!config.telegram.ownerIds.length) {
         logger.warn('MYCEL_OWNER_TELEGRAM_IDS is empty: everyone who writes to the bot gets a pairing code; approve with `mycel pairing approve <code>`');
       }

@@ -10,6 +10,13 @@ function who(p: Pairing): string {
   return p.username ? `${name} (@${p.username})`.trim() : name || '-';
 }
 
+/** "Telegram user 123" or "WhatsApp number 4915…", from the id a person is stored under. */
+function whom(userId: string): string {
+  const m = /^([a-z]+):(.+)$/.exec(userId);
+  if (!m) return `Telegram user ${userId}`;
+  return m[1] === 'whatsapp' ? `WhatsApp number ${m[2]}` : `${m[1]} user ${m[2]}`;
+}
+
 async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): Promise<T> {
   const { openInstanceDatabase } = await import('../instance.js');
   const store = await openInstanceDatabase(ctx.config());
@@ -22,21 +29,24 @@ async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): 
 
 /**
  * `mycel pairing list|approve <code>|revoke <id>`: who may talk to the assistant on
- * Telegram. Only the database is needed, so these work whether Mycel runs or not; a
+ * Telegram, WhatsApp and every other channel (one pairing table for all). Only the database is needed, so these work whether Mycel runs or not; a
  * running gateway reads the change on the user's next message.
  */
 export function registerPairingCommands(program: Command, ctx: CliContext): void {
-  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram');
+  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram and WhatsApp');
 
   pairing
     .command('list')
     .description('list pending pairing codes and paired users')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const owners = ctx.config().telegram.ownerIds;
+      const config = ctx.config();
+      const owners = config.telegram.ownerIds;
+      const whatsappOwners = config.whatsapp.ownerNumbers;
       const list = await withStore(ctx, async (store) => (await pairingModule()).listPairings(store));
-      if (opts.json) return ctx.out(JSON.stringify({ owners, pairings: list }, null, 2));
+      if (opts.json) return ctx.out(JSON.stringify({ owners, whatsappOwners, pairings: list }, null, 2));
       ctx.out(`Owners (MYCEL_OWNER_TELEGRAM_IDS): ${owners.length ? owners.join(', ') : 'none set'}`);
+      if (whatsappOwners.length) ctx.out(`WhatsApp owners (MYCEL_OWNER_WHATSAPP_NUMBERS): ${whatsappOwners.join(', ')}`);
       if (!list.length) return ctx.out('Nobody else has asked for access yet.');
       const rows = list.map((p) => [p.status, p.userId, who(p), p.status === 'pending' ? p.code : '-', p.requestedAt, p.decidedAt ? `${p.decidedAt} by ${p.decidedBy}` : '-']);
       const header = ['STATUS', 'USER ID', 'NAME', 'CODE', 'REQUESTED', 'DECIDED'];
@@ -46,17 +56,17 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
 
   pairing
     .command('approve <code>')
-    .description('allow the Telegram user who was given this pairing code')
+    .description('allow the person who was given this pairing code (on any channel)')
     .action(async (code: string) => {
       const approved = await withStore(ctx, async (store) => (await pairingModule()).approvePairing(store, code, 'owner (cli)'));
-      ctx.out(`Approved ${who(approved)} (Telegram user ${approved.userId}); they can talk to the assistant now.`);
+      ctx.out(`Approved ${who(approved)} (${whom(approved.userId)}); they can talk to the assistant now.`);
     });
 
   pairing
     .command('revoke <id>')
-    .description('revoke a paired Telegram user (by user id, or by their pairing code)')
+    .description('revoke a paired person (by Telegram user id, whatsapp:<number>, or their pairing code)')
     .action(async (id: string) => {
       const revoked = await withStore(ctx, async (store) => (await pairingModule()).revokePairing(store, id, 'owner (cli)'));
-      ctx.out(`Revoked Telegram user ${revoked.userId} ${who(revoked)}; their messages are no longer read.`);
+      ctx.out(`Revoked ${whom(revoked.userId)} ${who(revoked)}; their messages are no longer read.`);
     });
 }

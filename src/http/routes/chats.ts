@@ -6,7 +6,7 @@ import { webMessageKey } from '../../conversation/dedupe.js';
 import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
 import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-stream.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
-import { chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
+import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
 import { databaseOutage } from '../outage-response.js';
 import type { HttpDeps } from '../context.js';
@@ -14,8 +14,9 @@ import { isDatabaseOutage } from '../../storage/outage.js';
 
 /**
  * The chat API (**contract**): send a message and get the reply, read the transcript, and
- * follow new lines live (server-sent events). Everything here uses the `web` channel, like
- * the web app and `mycel chat`.
+ * follow new lines live (server-sent events). Messages sent here use the `web` channel, like
+ * the web app and `mycel chat`; the chat list and transcripts of other channels can be read
+ * with `?channel=`.
  */
 
 /** How often an event stream looks for new lines (the worker may be another process). */
@@ -32,6 +33,11 @@ export const TEMPORAL_RETRY_AFTER_SECONDS = 5;
 export const MAX_MESSAGE_ID_CHARS = 128;
 
 const ErrorSchema = z.object({ error: z.string() }).openapi('ChatError');
+
+// channelSchema is plain zod (created before the OpenAPI extension): rebuilt here from its options.
+const ChannelName = z.enum(channelSchema.options);
+/** `?channel=`: one channel, or every channel. */
+const ChannelQuery = z.union([ChannelName, z.literal('all')], { error: 'channel must be web, telegram, whatsapp or all' });
 
 // chatIdSchema is shared with the envelope (plain zod, created before the OpenAPI extension): used as is.
 const ChatParams = z.object({ chatId: chatIdSchema });
@@ -71,6 +77,7 @@ const MessageSchema = z
 
 const ChatSummarySchema = z
   .object({
+    channel: ChannelName.openapi({ description: 'the channel the chat lives on' }),
     chatId: z.string(),
     messages: z.number().int().openapi({ description: 'lines in its transcript' }),
     lastMessageAt: z.string().openapi({ description: 'ISO-8601 UTC time of its newest line' }),
@@ -80,8 +87,8 @@ const ChatSummarySchema = z
 const chatsRoute = createRoute({
   method: 'get',
   path: '/api/chats',
-  summary: 'The web chats that have a transcript, the most recently active first',
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_CHATS).optional() }) },
+  summary: 'The chats that have a transcript, the most recently active first: web chats unless ?channel= names another channel or "all"',
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_CHATS).optional(), channel: ChannelQuery.optional().openapi({ description: 'web (default), telegram, whatsapp, or all' }) }) },
   responses: {
     200: { description: 'chats, newest activity first', content: { 'application/json': { schema: z.array(ChatSummarySchema) } } },
     400: { description: 'bad limit', content: { 'application/json': { schema: ErrorSchema } } },
@@ -119,7 +126,10 @@ const listRoute = createRoute({
   summary: 'The transcript, oldest first (the most recent lines when it is longer than the limit)',
   request: {
     params: ChatParams,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_MESSAGES).optional() }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(MAX_LIST_MESSAGES).optional(),
+      channel: ChannelName.optional().openapi({ description: 'the chat\'s channel: web (default), telegram or whatsapp' }),
+    }),
   },
   responses: {
     200: { description: 'transcript lines; reminder deliveries have kind "reminder"', content: { 'application/json': { schema: z.array(MessageSchema) } } },
@@ -255,14 +265,14 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   });
 
   app.openapi(chatsRoute, async (c) => {
-    const { limit } = c.req.valid('query');
-    return c.json(await listChats(deps.store, 'web', limit ?? MAX_LIST_CHATS), 200);
+    const { limit, channel } = c.req.valid('query');
+    return c.json(await listChats(deps.store, channel ?? 'web', limit ?? MAX_LIST_CHATS), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const { chatId } = c.req.valid('param');
-    const { limit } = c.req.valid('query');
-    const lines = await listMessages(deps.store, { channel: 'web', chatId }, { limit: limit ?? MAX_LIST_MESSAGES });
+    const { limit, channel } = c.req.valid('query');
+    const lines = await listMessages(deps.store, { channel: channel ?? 'web', chatId }, { limit: limit ?? MAX_LIST_MESSAGES });
     return c.json(lines.map(contractLine), 200);
   });
 

@@ -6,6 +6,8 @@ import { WebAppFiles, type ServedFile } from '../../web/assets.js';
 /** Paths of the app's pages; each answers with index.html (history API routing). */
 export const WEB_PAGES = ['/', '/chat', '/promises', '/reminders', '/memories', '/approvals', '/pipelines', '/audit', '/system'];
 const CHAT_PAGE = /^\/chat\/[^/]+\/?$/;
+/** A chat of another channel, read-only: `/channels/<channel>/<chatId>`. */
+const CHANNEL_CHAT_PAGE = /^\/channels\/(telegram|whatsapp)\/[^/]+\/?$/;
 /** Paths that belong to the server, never to the app. */
 const SERVER_PATHS = /^\/(api\/|healthz$|readyz$|metrics$)/;
 
@@ -21,7 +23,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 function isPage(pathname: string): boolean {
-  return WEB_PAGES.includes(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname) || CHAT_PAGE.test(pathname);
+  return WEB_PAGES.includes(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname) || CHAT_PAGE.test(pathname) || CHANNEL_CHAT_PAGE.test(pathname);
 }
 
 function send(c: Context, file: ServedFile, status: 200 | 404, cacheControl: string): Response {

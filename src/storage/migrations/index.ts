@@ -11,11 +11,12 @@ import pipelines from './0006_pipelines.js';
 import pipelineTextVersions from './0006_pipelines_text_versions.js';
 import tools from './0007_tools.js';
 import modelUsage from './0009_model_usage.js';
+import channels from './0009_channels.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each capability
  * owns its number: 0002 conversation, 0003 promises, 0004 memory, 0005 telegram,
- * 0006 pipelines, 0007 tools, 0008 operations, 0009 model usage.
+ * 0006 pipelines, 0007 tools, 0008 operations, 0009 model usage and channels.
  */
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
@@ -30,4 +31,5 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0006_pipelines_text_versions': pipelineTextVersions,
   '0007_tools': tools,
   '0009_model_usage': modelUsage,
+  '0009_channels': channels,
 };

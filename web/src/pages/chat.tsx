@@ -324,7 +324,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
   );
 }
 
-function Message({ message }: { message: TranscriptMessage }) {
+export function Message({ message }: { message: TranscriptMessage }) {
   const reminder = message.kind === 'reminder';
   const who = message.role === 'user' ? 'You' : 'Mycel';
   return (

@@ -4,14 +4,22 @@ import { loadCapabilities } from '../lib/capabilities.js';
 import { recentChats } from '../lib/chats.js';
 import { isChatId, newChatId } from '../lib/ids.js';
 import { navigate } from '../lib/router.js';
+import { CHANNEL_NAMES } from './channel-chat.js';
 import { useResource } from '../lib/resource.js';
 
-/** Chats the server lists, when it offers a list (GET /api/chats). */
-async function serverChats(signal: AbortSignal): Promise<string[]> {
+interface ListedChat {
+  channel: string;
+  chatId: string;
+}
+
+/** Chats the server lists on every channel, when it offers a list (GET /api/chats?channel=all). */
+async function serverChats(signal: AbortSignal): Promise<ListedChat[]> {
   const caps = await loadCapabilities();
   if (!caps.has('get', '/api/chats')) return [];
-  const list = await get<Array<string | { chatId?: string; id?: string }>>('/api/chats', signal);
-  return list.map((c) => (typeof c === 'string' ? c : c.chatId ?? c.id ?? '')).filter(isChatId);
+  const list = await get<Array<string | { channel?: string; chatId?: string; id?: string }>>('/api/chats?channel=all', signal);
+  return list
+    .map((c) => (typeof c === 'string' ? { channel: 'web', chatId: c } : { channel: c.channel ?? 'web', chatId: c.chatId ?? c.id ?? '' }))
+    .filter((c) => isChatId(c.chatId));
 }
 
 /** `/`: pick a chat or start one. */
@@ -19,7 +27,9 @@ export function HomePage() {
   const [draft, setDraft] = useState('');
   const [invalid, setInvalid] = useState(false);
   const listed = useResource(serverChats, []);
-  const chats = Array.from(new Set([...recentChats(), ...(listed.data ?? [])]));
+  const listedChats = listed.data ?? [];
+  const chats = Array.from(new Set([...recentChats(), ...listedChats.filter((c) => c.channel === 'web').map((c) => c.chatId)]));
+  const elsewhere = listedChats.filter((c) => c.channel !== 'web');
 
   const open = (e: Event) => {
     e.preventDefault();
@@ -75,6 +85,20 @@ export function HomePage() {
             </li>
           ))}
         </ul>
+      )}
+      {elsewhere.length > 0 && (
+        <>
+          <h2>On other channels</h2>
+          <ul class="chat-list">
+            {elsewhere.map((c) => (
+              <li key={`${c.channel}:${c.chatId}`}>
+                <a href={`/channels/${c.channel}/${encodeURIComponent(c.chatId)}`}>
+                  <span class="badge">{CHANNEL_NAMES[c.channel] ?? c.channel}</span> {c.chatId}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </section>
   );

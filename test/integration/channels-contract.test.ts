@@ -1,0 +1,6 @@
+import { channelContractSuite } from '../support/channel-contract.js';
+import { telegramHarness, whatsappHarness } from '../support/channel-harnesses.js';
+
+// One suite, every channel adapter, each against its stand-in service.
+channelContractSuite('Telegram', telegramHarness);
+channelContractSuite('WhatsApp', whatsappHarness);

@@ -1,0 +1,86 @@
+import { telegramGatewayOf } from '../../src/telegram/component.js';
+import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
+import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
+import type { TestMycel } from './harness.js';
+import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
+import { WhatsAppStandIn } from './whatsapp-server.js';
+
+/** Telegram in webhook mode against the stand-in Bot API (a redelivery is a real second POST). */
+export async function telegramHarness(): Promise<ChannelTestHarness> {
+  const tg = await TelegramStandIn.start({ webhookRetryMs: 100 });
+  const secret = 'contract-secret_1';
+  let next = 2_000_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
+  let mycel: TestMycel | undefined;
+  let hookUrl = '';
+  const message = (m: SentMessage): ChannelMessage => ({ text: m.text ?? '', buttons: (m.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text) });
+  return {
+    channel: 'telegram',
+    newUser: () => String((next += 1)),
+    env(owners, port) {
+      hookUrl = `http://127.0.0.1:${port}/telegram/webhook`;
+      return { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, MYCEL_OWNER_TELEGRAM_IDS: owners.join(','), TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_URL: hookUrl, TELEGRAM_WEBHOOK_SECRET: secret };
+    },
+    attach(m) {
+      mycel = m;
+    },
+    async say(user, text) {
+      return tg.injectMessage({ from: tg.user(Number(user)), text });
+    },
+    async redeliver(event) {
+      const res = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(event as TgUpdate) });
+      if (res.status !== 200) throw new Error(`the webhook answered ${res.status}`);
+    },
+    messagesTo: (user) => tg.sentTo(Number(user)).map(message),
+    async press(user, index, label) {
+      const sent = tg.sentTo(Number(user))[index]!;
+      const button = (sent.reply_markup?.inline_keyboard ?? []).flat().find((b) => b.text === label)!;
+      tg.injectCallback(tg.user(Number(user)), sent, button.callback_data!);
+    },
+    failNextSend: (_user, status) => tg.failNext('sendMessage', status === 429 ? { code: 429, retryAfter: 1 } : { code: status }),
+    sendStatuses: (user) => tg.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === user).map((c) => c.status),
+    async idle() {
+      await tg.waitFor(() => tg.pending().length === 0, 20_000, 'every update delivered');
+      await telegramGatewayOf(mycel!.proc)!.dispatcher.idle();
+    },
+    stop: () => tg.stop(),
+  };
+}
+
+/** WhatsApp against the stand-in Graph API, deliveries signed as Meta signs them. */
+export async function whatsappHarness(): Promise<ChannelTestHarness> {
+  const wa = await WhatsAppStandIn.start();
+  let next = 4_917_000_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
+  let mycel: TestMycel | undefined;
+  return {
+    channel: 'whatsapp',
+    newUser: () => String((next += 1)),
+    env: (owners) => wa.env(owners),
+    attach(m) {
+      mycel = m;
+      wa.webhookUrl = `${m.url}/webhooks/whatsapp`;
+    },
+    async say(user, text) {
+      const payload = wa.payload(user, [wa.text(text)]);
+      const status = await wa.deliver(payload);
+      if (status !== 200) throw new Error(`the webhook answered ${status}`);
+      return payload;
+    },
+    async redeliver(event) {
+      const status = await wa.deliver(event);
+      if (status !== 200) throw new Error(`the webhook answered ${status}`);
+    },
+    messagesTo: (user) => wa.sentTo(user).map((m) => ({ text: m.text, buttons: m.buttons.map((b) => b.reply.title) })),
+    async press(user, index, label) {
+      const sent = wa.sentTo(user)[index]!;
+      const button = sent.buttons.find((b) => b.reply.title === label)!;
+      const status = await wa.deliver(wa.payload(user, [wa.buttonReply(sent, button)]));
+      if (status !== 200) throw new Error(`the webhook answered ${status}`);
+    },
+    failNextSend: (user, status) => wa.failNext({ status, to: user }),
+    sendStatuses: (user) => wa.calls.filter((c) => c.to === user).map((c) => c.status),
+    async idle() {
+      await whatsappGatewayOf(mycel!.proc)!.dispatcher.idle();
+    },
+    stop: () => wa.stop(),
+  };
+}
