@@ -1,3 +1,4 @@
+import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { ModelBrain } from '../brain/model/model-brain.js';
@@ -126,25 +127,37 @@ describe('the promise-keeping brain around the model brain (mock model)', () => 
     inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
     outputTokens: { total: 5, text: 5, reasoning: undefined },
   };
-  const text = (t: string) => ({ content: [{ type: 'text', text: t }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] }) as never;
+  /** One answer as the model streams it: the text in one part, then the finish. */
+  const text = (t: string) =>
+    ({
+      stream: simulateReadableStream({
+        chunks: [
+          { type: 'stream-start', warnings: [] },
+          { type: 'text-start', id: 't' },
+          { type: 'text-delta', id: 't', delta: t },
+          { type: 'text-end', id: 't' },
+          { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
+        ] as never[],
+      }),
+    }) as never;
   const settings = { id: 'openai-compatible:test', baseUrl: 'http://127.0.0.1:1/v1', apiKey: undefined };
   const tools = [{ id: 'remind.create', description: 'create a reminder', policy: 'allow' as const, inputSchema: { type: 'object', properties: { when: { type: 'string' }, text: { type: 'string' } } } }];
 
   it('turns "I\'ll remind you" without a tool call into a remind.create call, then replies with the result', async () => {
     const answers = ["Sure! I'll remind you tomorrow at 9 to call mum.", "Of course, I'll remind you tomorrow at 9 to call mum.", 'Done: reminder rabc set for tomorrow at 09:00.'];
-    const model = new MockLanguageModelV3({ doGenerate: async () => text(answers.shift()!) });
+    const model = new MockLanguageModelV3({ doStream: async () => text(answers.shift()!) });
     const brain = new PromiseKeepingBrain(new ModelBrain(settings, { model }));
 
     const first = await brain.step(input({ tools }));
     expect(first).toEqual({ type: 'tools', calls: [{ tool: 'remind.create', input: { when: 'tomorrow at 9', text: 'call mum' } }] });
     // The second model call was told what was wrong.
-    const retryPrompt = model.doGenerateCalls[1]!.prompt;
+    const retryPrompt = model.doStreamCalls[1]!.prompt;
     expect(JSON.stringify(retryPrompt.at(-1))).toContain('no remind.create call succeeded');
 
     // The workflow runs the call and asks again with its result: the reply now stands.
     const calls = [{ tool: 'remind.create', input: { when: 'tomorrow at 9', text: 'call mum' }, callId: 'web:api:g1#0.0' }];
     const second = await brain.step(input({ tools, step: 1, calls, results: [created] }));
     expect(second).toEqual(reply('Done: reminder rabc set for tomorrow at 09:00.'));
-    expect(model.doGenerateCalls).toHaveLength(3);
+    expect(model.doStreamCalls).toHaveLength(3);
   });
 });
