@@ -459,7 +459,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_MEMORY_QUESTION_TIMEOUT', '86400', 'seconds a "which fact is right?" question waits before the newer fact is kept'],
   ['MYCEL_TIMEZONE', 'UTC', 'default IANA time zone of chats, for example Europe/Berlin'],
   ['MYCEL_PROMISE_HORIZON_DAYS', '365', 'how far ahead (days, at most 3650) a reminder may be due'],
-  ['MYCEL_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent'],
+  ['MYCEL_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent (one-shot commands such as `pipelines run` and `doctor` log errors only unless it is set)'],
   ['MYCEL_SHUTDOWN_TIMEOUT_MS', '15000', 'longest graceful shutdown before the process exits with code 1'],
   ['MYCEL_CONVERSATION_TURNS_PER_RUN', '200', 'turns a chat workflow run takes before Continue-As-New (history stays bounded)'],
   ['OTEL_EXPORTER_OTLP_ENDPOINT', '(none)', 'OTLP/HTTP endpoint for OpenTelemetry traces (spans go to <endpoint>/v1/traces)'],

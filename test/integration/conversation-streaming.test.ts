@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webMessageKey } from '../../src/conversation/dedupe.js';
 import { startOpenAIStandIn, type StandIn } from '../support/openai-stand-in.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { readEvents, type SeenEvent } from '../support/sse.js';
@@ -100,7 +101,7 @@ describe('streamed replies from a model (stand-in streaming in slow chunks)', ()
     controller.abort();
     const deltas = seen.filter((e) => e.event === 'delta');
     expect(deltas.length).toBeGreaterThan(1);
-    expect(deltas.every((e) => e.data.key === 'web:api:e1')).toBe(true);
+    expect(deltas.every((e) => e.data.key === webMessageKey(chat, 'e1'))).toBe(true);
     expect(deltas.map((e) => e.data.text).join('')).toBe(reply.body.reply);
     const firstDelta = seen.findIndex((e) => e.event === 'delta');
     const assistantLine = seen.findIndex((e) => e.event === 'message' && e.data.role === 'assistant');

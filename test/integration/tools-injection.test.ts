@@ -17,13 +17,23 @@ function obedientModel() {
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
     req.on('end', () => {
-      const body = JSON.parse(raw) as { messages: Array<{ role: string; content: unknown }> };
+      const body = JSON.parse(raw) as { stream?: boolean; messages: Array<{ role: string; content: unknown }> };
       const last = body.messages.at(-1)!;
       const text = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
       const call = last.role === 'user' ? /CALL (\S+) (\{.*\})/s.exec(text) : null;
       const message = call
         ? { role: 'assistant', content: null, tool_calls: [{ id: `call_${randomBytes(3).toString('hex')}`, type: 'function', function: { name: call[1], arguments: call[2] } }] }
         : { role: 'assistant', content: `tool said: ${text}` };
+      const finish = call ? 'tool_calls' : 'stop';
+      if (body.stream) {
+        // The brain streams its turns: the same answer as one chunk of server-sent events.
+        const delta = { ...message, ...(message.tool_calls ? { tool_calls: message.tool_calls.map((c, index) => ({ index, ...c })) } : {}) };
+        const chunk = (d: object, f: string | null, usage?: object) =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1, model: 'obedient', choices: [{ index: 0, delta: d, finish_reason: f }], ...(usage ? { usage } : {}) })}\n\n`;
+        res.setHeader('content-type', 'text/event-stream');
+        res.end(`${chunk(delta, null)}${chunk({}, finish, { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 })}data: [DONE]\n\n`);
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.end(
         JSON.stringify({
