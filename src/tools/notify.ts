@@ -16,9 +16,15 @@ export async function postToChat(deps: ActivityDeps, chat: { channel: string; ch
   await deps.outbound.send({ channel, chatId: chat.chatId, text, key });
 }
 
-/** The owners' own chats on the channels that push: a Telegram owner's private chat has their user id. */
+/**
+ * The owners' own chats on the channels that push: a Telegram owner's private chat has their
+ * user id, a WhatsApp owner's chat their number (when the WhatsApp channel is on).
+ */
 export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
-  return config.telegram.ownerIds.map((id) => ({ channel: 'telegram' as const, chatId: String(id) }));
+  return [
+    ...config.telegram.ownerIds.map((id) => ({ channel: 'telegram' as const, chatId: String(id) })),
+    ...(config.whatsapp.enabled ? config.whatsapp.ownerNumbers.map((n) => ({ channel: 'whatsapp' as const, chatId: String(n) })) : []),
+  ];
 }
 
 export interface ApprovalRequest {
