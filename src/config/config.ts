@@ -137,6 +137,15 @@ export const envSchema = z.object({
     (v) => v === undefined || /^\s*\d{1,20}(\s*,\s*\d{1,20})*\s*$/.test(v),
     'accepted form: comma-separated phone numbers, digits only as the webhook gives them (country code, no +), for example 4915112345678,14155550123',
   ),
+  SLACK_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^xoxb-[A-Za-z0-9-]+$/.test(v), 'accepted form: the bot token of the Slack app, xoxb-…'),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.refine((v) => v === undefined || /^xapp-[A-Za-z0-9-]+$/.test(v), 'accepted form: an app-level token of the Slack app, xapp-…'),
+  SLACK_API_ROOT: optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), 'must be an http(s) URL, for example https://slack.com/api'),
+  SLACK_ALLOWED_CHANNEL: optionalString.refine((v) => v === undefined || /^[CG][A-Z0-9]{2,31}$/.test(v), 'accepted form: the id of one Slack channel, for example C0123ABCDEF'),
+  MYCEL_OWNER_SLACK_IDS: optionalString.refine(
+    (v) => v === undefined || /^\s*[UW][A-Z0-9]{2,31}(\s*,\s*[UW][A-Z0-9]{2,31})*\s*$/.test(v),
+    'accepted form: comma-separated Slack member ids, for example U0123ABCDEF,U0456GHIJKL',
+  ),
   MYCEL_TOOLS_POLICY: optionalString,
   MYCEL_MCP_CONFIG: optionalString,
   MYCEL_PIPELINES: optionalString,
@@ -271,6 +280,16 @@ export interface MycelConfig {
     apiRoot: string;
     ownerNumbers: string[];
   };
+  /** The Slack channel over the Events API; `enabled` when the bot token and signing secret are set. */
+  slack: {
+    enabled: boolean;
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    apiRoot: string;
+    /** The one channel (besides direct messages) where Mycel listens. */
+    allowedChannel: string | undefined;
+    ownerIds: string[];
+  };
   toolsPolicyPath: string;
   /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
   mcpConfigPath: string;
@@ -355,6 +374,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'set all four of WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN and WHATSAPP_APP_SECRET, or none',
     );
   }
+  if (e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+    throw new ConfigError('SLACK_APP_TOKEN is set, but Slack\'s Socket Mode is not supported yet.', 'use the Events API: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, and point the app\'s Request URL at <public URL>/webhooks/slack');
+  }
+  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET)) {
+    throw new ConfigError(
+      `The Slack channel is half configured: ${e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'} is not set.`,
+      'set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Events API), or neither',
+    );
+  }
   const model = e.MYCEL_MODEL ?? 'offline';
   if (model.startsWith('openai-compatible:') && !e.MYCEL_MODEL_BASE_URL) {
     throw new ConfigError(
@@ -398,6 +426,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       appSecret: e.WHATSAPP_APP_SECRET,
       apiRoot: (e.WHATSAPP_API_ROOT ?? 'https://graph.facebook.com').replace(/\/+$/, ''),
       ownerNumbers: (e.MYCEL_OWNER_WHATSAPP_NUMBERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    slack: {
+      enabled: Boolean(e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET),
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiRoot: (e.SLACK_API_ROOT ?? 'https://slack.com/api').replace(/\/+$/, ''),
+      allowedChannel: e.SLACK_ALLOWED_CHANNEL,
+      ownerIds: (e.MYCEL_OWNER_SLACK_IDS ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
@@ -451,6 +490,12 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['WHATSAPP_APP_SECRET', '(none)', 'app secret that signs each webhook call (X-Hub-Signature-256)'],
   ['WHATSAPP_API_ROOT', 'https://graph.facebook.com', 'Graph API root'],
   ['MYCEL_OWNER_WHATSAPP_NUMBERS', '(none)', 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)'],
+  ['SLACK_BOT_TOKEN', '(none)', 'Slack app bot token (xoxb-…); with SLACK_SIGNING_SECRET it enables the Slack channel'],
+  ['SLACK_SIGNING_SECRET', '(none)', 'signing secret that signs each Events API and interactivity request (X-Slack-Signature)'],
+  ['SLACK_APP_TOKEN', '(none)', 'app-level token for Socket Mode: not supported yet (use the Events API)'],
+  ['SLACK_API_ROOT', 'https://slack.com/api', 'Slack Web API root'],
+  ['SLACK_ALLOWED_CHANNEL', '(none)', 'id of one Slack channel Mycel listens in besides direct messages (C…)'],
+  ['MYCEL_OWNER_SLACK_IDS', '(none)', 'comma-separated Slack member ids allowed to talk (U0123ABCDEF)'],
   ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
   ['MYCEL_MCP_CONFIG', '<data dir>/mcp.json', 'MCP servers whose tools Mycel may call (mcpServers format)'],
   ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],
