@@ -1,7 +1,9 @@
+import { slackGatewayOf } from '../../src/slack/component.js';
 import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
 import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
+import { SlackStandIn } from './slack-server.js';
 import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
 import { WhatsAppStandIn } from './whatsapp-server.js';
 
@@ -82,5 +84,39 @@ export async function whatsappHarness(): Promise<ChannelTestHarness> {
       await whatsappGatewayOf(mycel!.proc)!.dispatcher.idle();
     },
     stop: () => wa.stop(),
+  };
+}
+
+/** Slack over the Events API against the stand-in Web API, deliveries signed as Slack signs them. */
+export async function slackHarness(): Promise<ChannelTestHarness> {
+  const slack = await SlackStandIn.start();
+  let mycel: TestMycel | undefined;
+  const deliver = async (status: Promise<number>) => {
+    const got = await status;
+    if (got !== 200) throw new Error(`Mycel answered ${got}`);
+  };
+  return {
+    channel: 'slack',
+    newUser: () => slack.newUser(),
+    env: (owners) => slack.env(owners),
+    attach(m) {
+      mycel = m;
+      slack.attach(m.url);
+    },
+    say: (user, text) => slack.say(user, text),
+    redeliver: (event) => deliver(slack.deliver(event, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } })),
+    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.buttons.map((b) => b.text) })),
+    async press(user, index, label) {
+      const sent = slack.sentTo(user)[index]!;
+      const button = sent.buttons.find((b) => b.text === label);
+      if (!button) throw new Error(`no button "${label}" on that message (it has ${sent.buttons.map((b) => b.text).join(', ') || 'none'})`);
+      await deliver(slack.interact(slack.blockActions(user, sent, button)));
+    },
+    failNextSend: (user, status) => slack.failNext({ status, channel: user }),
+    sendStatuses: (user) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.channel === user).map((c) => c.status),
+    async idle() {
+      await slackGatewayOf(mycel!.proc)!.dispatcher.idle();
+    },
+    stop: () => slack.stop(),
   };
 }
