@@ -58,6 +58,9 @@ export async function handleChannelRow(deps: ChannelHandlerDeps, row: ChannelInb
       });
       // Channels without a press acknowledgement (WhatsApp) get the outcome as a message.
       await adapter.sender.send({ channel: adapter.channel, chatId: event.chatId, text: outcome.text, key: `${key}:answer` });
+      if (outcome.status === 'done' && event.pressed && adapter.capabilities.canEdit && adapter.closePressed) {
+        await adapter.closePressed(event.chatId, event.pressed, outcome.text).catch((err: unknown) => deps.logger.warn({ chatId: event.chatId }, `could not close the pressed message on ${adapter.channel}: ${err instanceof Error ? err.message : String(err)}`));
+      }
       return { status: outcome.status, detail: `button: ${outcome.text}` };
     }
     case 'turn': {

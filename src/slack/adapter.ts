@@ -1,6 +1,6 @@
 import type { ChannelAdapter, ChannelCapabilities, InboundEvent } from '../channels/adapter.js';
-import type { OutboundSender } from '../channels/outbound.js';
 import { plainText, storedEventSchema } from './events.js';
+import type { SlackSender } from './sender.js';
 import { SLACK_MAX_ACTIONS, SLACK_MAX_BUTTON_TEXT_CHARS, SLACK_MAX_MESSAGE_CHARS } from './limits.js';
 
 /** What Slack can do, as the shared channel machinery reads it. */
@@ -29,13 +29,14 @@ const FILE_NOTE = "I can only read text messages for now, not files or pictures.
  * the shared lane dispatcher and handler take it from there; the sender posts through the Web
  * API.
  */
-export function slackAdapter(options: { sender: OutboundSender }): ChannelAdapter {
+export function slackAdapter(options: { sender: SlackSender }): ChannelAdapter {
   return {
     channel: 'slack',
     capabilities: SLACK_CAPABILITIES,
     account: SLACK_ACCOUNT,
     sender: options.sender,
     normalize: normalizeSlackEvent,
+    closePressed: (_chatId, pressed, outcome) => options.sender.closePressed(pressed, outcome),
   };
 }
 
@@ -48,7 +49,10 @@ export function normalizeSlackEvent(raw: unknown): InboundEvent {
   const parsed = storedEventSchema.safeParse(raw);
   if (!parsed.success) return { kind: 'ignore', reason: 'not a Slack event' };
   const stored = parsed.data;
-  if (stored.type === 'button') return { kind: 'button', chatId: stored.chatId, userId: stored.userId, buttonId: stored.value, userName: stored.userName };
+  if (stored.type === 'button') {
+    const pressed = stored.channelId && stored.messageTs ? { ref: `${stored.channelId}/${stored.messageTs}`, text: stored.messageText ?? '' } : undefined;
+    return { kind: 'button', chatId: stored.chatId, userId: stored.userId, buttonId: stored.value, userName: stored.userName, pressed };
+  }
   const { event } = stored;
   const who = { chatId: stored.chatId, userId: event.user ?? '' };
   if (!who.userId) return { kind: 'ignore', reason: 'a message without a user' };

@@ -70,7 +70,7 @@ const blockActionsSchema = z.looseObject({
   user: z.looseObject({ id: slackId, name: z.string().optional(), username: z.string().optional() }),
   channel: z.looseObject({ id: slackId }).optional(),
   container: z.looseObject({ type: z.string(), channel_id: slackId.optional(), message_ts: z.string().optional() }).optional(),
-  message: z.looseObject({ ts: z.string() }).optional(),
+  message: z.looseObject({ ts: z.string(), text: z.string().optional() }).optional(),
   actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional(), type: z.string().optional() })).min(1),
 });
 
@@ -86,6 +86,8 @@ export const storedEventSchema = z.discriminatedUnion('type', [
     /** Where the pressed message is (its conversation id and `ts`), for changing it afterwards. */
     channelId: z.string().optional(),
     messageTs: z.string().optional(),
+    /** The pressed message's text as Slack gives it back (escaped). */
+    messageText: z.string().optional(),
   }),
 ]);
 export type StoredSlackEvent = z.infer<typeof storedEventSchema>;
@@ -169,6 +171,7 @@ export function readInteraction(form: string, options: { allowedChannel?: string
     value: action.value,
     channelId: conversation,
     messageTs: p.container?.message_ts ?? p.message?.ts,
+    messageText: p.message?.text,
   };
   return [{ eventId, chatId, kind: 'block_actions', payload: stored }];
 }

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ChannelCapabilities } from '../channels/adapter.js';
+import type { ChannelCapabilities, PressedMessage } from '../channels/adapter.js';
 import { storeButtons } from '../channels/buttons.js';
 import type { OutboundMessage, OutboundSender } from '../channels/outbound.js';
 import { ChannelOutbox, partKey, type PartResult } from '../channels/outbox.js';
@@ -93,6 +93,23 @@ export class SlackSender implements OutboundSender {
       if (result === 'failed') break;
     }
     return results;
+  }
+
+  /**
+   * Closes a message whose button was pressed (`chat.update`): its text stays, the buttons give
+   * way to the outcome. Updating twice to the same content is harmless, so no record is kept.
+   */
+  async closePressed(pressed: PressedMessage, outcome: string): Promise<void> {
+    const [channel, ts] = pressed.ref.split('/');
+    if (!channel || !ts) return;
+    const text = pressed.text.trim() ? pressed.text.slice(0, SLACK_MAX_SECTION_CHARS) : escapeText(outcome);
+    await this.deps.client.updateMessage(channel, ts, {
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `✓ ${escapeText(outcome)}` }] },
+      ],
+    });
   }
 }
 

@@ -35,6 +35,8 @@ export interface SlackSent {
   text: string;
   buttons: SlackButton[];
   blocks: Array<Record<string, any>>;
+  /** The text of its context blocks (where a closed message shows the outcome of a press). */
+  context: string;
   /** How often chat.update changed it. */
   updates: number;
 }
@@ -307,11 +309,12 @@ export class SlackStandIn {
     throw new SlackFailureError(200, 'channel_not_found');
   }
 
-  private readBlocks(blocks: unknown): { buttons: SlackButton[]; blocks: Array<Record<string, any>>; sectionText?: string } {
-    if (blocks === undefined) return { buttons: [], blocks: [] };
+  private readBlocks(blocks: unknown): { buttons: SlackButton[]; blocks: Array<Record<string, any>>; context: string; sectionText?: string } {
+    if (blocks === undefined) return { buttons: [], blocks: [], context: '' };
     if (!Array.isArray(blocks) || blocks.length > 50) throw new SlackFailureError(200, 'invalid_blocks');
     const buttons: SlackButton[] = [];
     let sectionText: string | undefined;
+    const context: string[] = [];
     for (const block of blocks) {
       if (block?.type === 'section') {
         const text = block.text?.text;
@@ -326,19 +329,22 @@ export class SlackStandIn {
           if (e.value !== undefined && (typeof e.value !== 'string' || e.value.length > MAX_VALUE)) throw new SlackFailureError(200, 'invalid_blocks');
           buttons.push({ action_id: e.action_id, text: e.text.text, value: e.value ?? '' });
         }
-      } else if (block?.type !== 'context') {
+      } else if (block?.type === 'context') {
+        if (!Array.isArray(block.elements) || !block.elements.length || block.elements.length > 10) throw new SlackFailureError(200, 'invalid_blocks');
+        for (const e of block.elements) if (typeof e?.text === 'string') context.push(unescape(e.text));
+      } else {
         throw new SlackFailureError(200, 'invalid_blocks');
       }
     }
-    return { buttons, blocks, sectionText };
+    return { buttons, blocks, context: context.join('\n'), sectionText };
   }
 
   private content(params: Record<string, any>): Omit<SlackSent, 'channel' | 'ts' | 'updates'> {
-    const { buttons, blocks, sectionText } = this.readBlocks(params.blocks);
+    const { buttons, blocks, context, sectionText } = this.readBlocks(params.blocks);
     const text = typeof params.text === 'string' ? params.text : undefined;
     if (!text && !blocks.length) throw new SlackFailureError(200, 'no_text');
     if (text && text.length > MAX_TEXT) throw new SlackFailureError(200, 'msg_too_long');
-    return { text: unescape(sectionText ?? text ?? ''), buttons, blocks };
+    return { text: unescape(sectionText ?? text ?? ''), buttons, blocks, context };
   }
 
   private postMessage(params: Record<string, any>): unknown {
