@@ -33,6 +33,8 @@ export interface SlackSent {
   ts: string;
   /** The text as a Slack client shows it (escapes read back). */
   text: string;
+  /** The `text` argument as it came over the wire (escaped). */
+  raw: string;
   buttons: SlackButton[];
   blocks: Array<Record<string, any>>;
   /** The text of its context blocks (where a closed message shows the outcome of a press). */
@@ -344,7 +346,7 @@ export class SlackStandIn {
     const text = typeof params.text === 'string' ? params.text : undefined;
     if (!text && !blocks.length) throw new SlackFailureError(200, 'no_text');
     if (text && text.length > MAX_TEXT) throw new SlackFailureError(200, 'msg_too_long');
-    return { text: unescape(sectionText ?? text ?? ''), buttons, blocks, context };
+    return { text: unescape(sectionText ?? text ?? ''), raw: text ?? '', buttons, blocks, context };
   }
 
   private postMessage(params: Record<string, any>): unknown {
