@@ -214,6 +214,12 @@ describe('the Slack channel', () => {
     expect(loadConfig({}, CWD).slack).toMatchObject({ enabled: false, apiRoot: 'https://slack.com/api', ownerIds: [], allowedChannel: undefined });
   });
 
+  it('takes Socket Mode with an app-level token, which wins over the signing secret', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: full.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }, CWD).slack).toMatchObject({ enabled: true, mode: 'socket' });
+    expect(loadConfig({ ...full, SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }, CWD).slack).toMatchObject({ enabled: true, mode: 'socket' });
+    expect(loadConfig(full, CWD).slack).toMatchObject({ enabled: true, mode: 'events' });
+  });
+
   it('is on with the bot token and the signing secret, with owner member ids and one allowed channel', () => {
     const config = loadConfig({ ...full, MYCEL_OWNER_SLACK_IDS: 'U0123ABCDEF, W0456GHIJKL', SLACK_API_ROOT: 'http://127.0.0.1:9/api/', SLACK_ALLOWED_CHANNEL: 'C0999ZZZ' }, CWD);
     expect(config.slack).toMatchObject({ enabled: true, apiRoot: 'http://127.0.0.1:9/api', ownerIds: ['U0123ABCDEF', 'W0456GHIJKL'], allowedChannel: 'C0999ZZZ' });
@@ -224,12 +230,13 @@ describe('the Slack channel', () => {
     expect(configError({ ...full, SLACK_ALLOWED_CHANNEL: '#general' }).message).toMatch(/SLACK_ALLOWED_CHANNEL/);
   });
 
-  it('refuses half a configuration and Socket Mode (not supported yet), never echoing the token', () => {
+  it('refuses half a configuration, never echoing the token', () => {
     const half = configError({ SLACK_BOT_TOKEN: full.SLACK_BOT_TOKEN });
-    expect(half.message).toContain('SLACK_SIGNING_SECRET is not set');
+    expect(half.message).toContain('neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set');
     expect(`${half.message}${half.hint}`).not.toContain('secretbottoken');
     expect(configError({ SLACK_SIGNING_SECRET: 's' }).message).toContain('SLACK_BOT_TOKEN is not set');
-    expect(configError({ SLACK_BOT_TOKEN: full.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }).message).toMatch(/Socket Mode is not supported yet/);
+    expect(configError({ SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }).message).toContain('SLACK_BOT_TOKEN is not set');
+    expect(configError({ SLACK_BOT_TOKEN: full.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xoxb-not-an-app-token' }).message).toMatch(/SLACK_APP_TOKEN.*xapp-/);
     expect(configError({ ...full, SLACK_BOT_TOKEN: 'xoxp-user-token' }).message).toMatch(/SLACK_BOT_TOKEN.*xoxb-/);
   });
 });

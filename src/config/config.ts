@@ -280,10 +280,15 @@ export interface MycelConfig {
     apiRoot: string;
     ownerNumbers: string[];
   };
-  /** The Slack channel over the Events API; `enabled` when the bot token and signing secret are set. */
+  /**
+   * The Slack channel; `enabled` when the bot token is set with an app-level token (Socket
+   * Mode, which wins when both are set) or with a signing secret (Events API).
+   */
   slack: {
     enabled: boolean;
+    mode: 'socket' | 'events';
     botToken: string | undefined;
+    appToken: string | undefined;
     signingSecret: string | undefined;
     apiRoot: string;
     /** The one channel (besides direct messages) where Mycel listens. */
@@ -374,13 +379,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'set all four of WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN and WHATSAPP_APP_SECRET, or none',
     );
   }
-  if (e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
-    throw new ConfigError('SLACK_APP_TOKEN is set, but Slack\'s Socket Mode is not supported yet.', 'use the Events API: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, and point the app\'s Request URL at <public URL>/webhooks/slack');
-  }
-  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET)) {
+  const slackIngress = Boolean(e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET);
+  if (Boolean(e.SLACK_BOT_TOKEN) !== slackIngress) {
     throw new ConfigError(
-      `The Slack channel is half configured: ${e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN'} is not set.`,
-      'set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Events API), or neither',
+      `The Slack channel is half configured: ${e.SLACK_BOT_TOKEN ? 'neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set' : 'SLACK_BOT_TOKEN is not set'}.`,
+      'set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or with SLACK_SIGNING_SECRET (Events API), or none of them',
     );
   }
   const model = e.MYCEL_MODEL ?? 'offline';
@@ -431,8 +434,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         .filter(Boolean),
     },
     slack: {
-      enabled: Boolean(e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET),
+      enabled: Boolean(e.SLACK_BOT_TOKEN && slackIngress),
+      mode: e.SLACK_APP_TOKEN ? 'socket' : 'events',
       botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       apiRoot: (e.SLACK_API_ROOT ?? 'https://slack.com/api').replace(/\/+$/, ''),
       allowedChannel: e.SLACK_ALLOWED_CHANNEL,
@@ -490,9 +495,9 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['WHATSAPP_APP_SECRET', '(none)', 'app secret that signs each webhook call (X-Hub-Signature-256)'],
   ['WHATSAPP_API_ROOT', 'https://graph.facebook.com', 'Graph API root'],
   ['MYCEL_OWNER_WHATSAPP_NUMBERS', '(none)', 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)'],
-  ['SLACK_BOT_TOKEN', '(none)', 'Slack app bot token (xoxb-…); with SLACK_SIGNING_SECRET it enables the Slack channel'],
-  ['SLACK_SIGNING_SECRET', '(none)', 'signing secret that signs each Events API and interactivity request (X-Slack-Signature)'],
-  ['SLACK_APP_TOKEN', '(none)', 'app-level token for Socket Mode: not supported yet (use the Events API)'],
+  ['SLACK_BOT_TOKEN', '(none)', 'Slack app bot token (xoxb-…); with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET it enables the Slack channel'],
+  ['SLACK_APP_TOKEN', '(none)', 'app-level token (xapp-…, connections:write): events arrive over Socket Mode, no public URL needed'],
+  ['SLACK_SIGNING_SECRET', '(none)', 'signing secret of the Events API (POST /webhooks/slack, /webhooks/slack/interactive; X-Slack-Signature)'],
   ['SLACK_API_ROOT', 'https://slack.com/api', 'Slack Web API root'],
   ['SLACK_ALLOWED_CHANNEL', '(none)', 'id of one Slack channel Mycel listens in besides direct messages (C…)'],
   ['MYCEL_OWNER_SLACK_IDS', '(none)', 'comma-separated Slack member ids allowed to talk (U0123ABCDEF)'],

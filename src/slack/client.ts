@@ -64,7 +64,7 @@ export interface SlackClientOptions {
 }
 
 /** The `@slack/web-api` logger interface onto Mycel's logger (debug chatter stays at debug). */
-function slackLogger(logger: Logger): SlackLogger {
+export function slackLogger(logger: Logger): SlackLogger {
   let level = LogLevel.WARN;
   return {
     debug: (...msg: unknown[]) => logger.debug(msg.map(String).join(' ')),

@@ -8,11 +8,15 @@ import type { MycelProcess } from '../runtime/processes.js';
 import { SLACK_ACCOUNT, SLACK_CAPABILITIES, slackAdapter } from './adapter.js';
 import { createSlackClient, type SlackClient } from './client.js';
 import { SlackSender } from './sender.js';
+import { SlackSocketIngress } from './socket.js';
+import { MycelError } from '../shared/errors.js';
 
 /** The running Slack ingress of a process (tests look inside). */
 export interface SlackGateway {
   adapter: ChannelAdapter;
   dispatcher: LaneDispatcher<ChannelInboxRow, SettledStatus>;
+  /** The Socket Mode connection (when SLACK_APP_TOKEN is set). */
+  socket?: SlackSocketIngress;
 }
 
 const clients = new WeakMap<MycelProcess, SlackClient>();
@@ -89,11 +93,22 @@ export function slackComponent(proc: MycelProcess): Component {
         logger.warn('MYCEL_OWNER_SLACK_IDS is empty: everyone who writes gets a pairing code; approve with `mycel pairing approve <code>`');
       }
       dispatcher.start();
-      gateways.set(proc, { adapter, dispatcher });
-      logger.info({ owners: config.slack.ownerIds.length, allowedChannel: config.slack.allowedChannel }, 'Slack channel running (Events API at /webhooks/slack, interactivity at /webhooks/slack/interactive)');
+      const gateway: SlackGateway = { adapter, dispatcher };
+      gateways.set(proc, gateway);
+      if (config.slack.mode === 'socket') {
+        gateway.socket = new SlackSocketIngress({ appToken: config.slack.appToken!, apiRoot: config.slack.apiRoot, allowedChannel: config.slack.allowedChannel, store: proc.store!, metrics: proc.metrics, logger });
+        await gateway.socket.start().catch((err: unknown) => {
+          throw new MycelError('SLACK_SOCKET_FAILED', `Could not open Slack's Socket Mode connection: ${err instanceof Error ? err.message : String(err)}`, 'check SLACK_APP_TOKEN (an app-level token with connections:write, Socket Mode turned on for the app) and the network', { cause: err });
+        });
+      }
+      const ingress = config.slack.mode === 'socket' ? 'Socket Mode' : 'Events API at /webhooks/slack, interactivity at /webhooks/slack/interactive';
+      logger.info({ owners: config.slack.ownerIds.length, allowedChannel: config.slack.allowedChannel }, `Slack channel running (${ingress})`);
     },
     async stop() {
-      await gateways.get(proc)?.dispatcher.stop();
+      const gateway = gateways.get(proc);
+      // Stop taking input first, then let the turns in flight finish.
+      await gateway?.socket?.stop().catch(() => undefined);
+      await gateway?.dispatcher.stop();
     },
   };
 }

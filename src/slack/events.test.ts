@@ -81,6 +81,8 @@ describe('reading an Events API request', () => {
 
   it('refuses what is not an Events API payload, or a message without a usable channel', () => {
     expect(() => readEventsRequest({ hello: 'world' }, {})).toThrow(SlackPayloadError);
+    expect(() => readEventsRequest({ type: 'event_callback', event_id: 'Ev1' }, {})).toThrow(SlackPayloadError);
+    expect(readEventsRequest({ type: 'app_rate_limited', token: 't', team_id: 'T1', minute_rate_limited: 1518467820, api_app_id: 'A1' }, {})).toMatchObject({ kind: 'events', events: [] });
     expect(() => readEventsRequest(callback(dm({ channel: 'd0 ada' })), {})).toThrow(/channel/);
     expect(() => readEventsRequest(callback(dm({ client_msg_id: undefined }), { event_id: undefined }), {})).toThrow(/event_id/);
   });

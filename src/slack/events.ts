@@ -113,8 +113,12 @@ export type EventsRequest = { kind: 'url_verification'; challenge: string } | { 
 export function readEventsRequest(payload: unknown, options: { allowedChannel?: string | undefined }): EventsRequest {
   const verification = urlVerificationSchema.safeParse(payload);
   if (verification.success) return { kind: 'url_verification', challenge: verification.data.challenge };
+  const kind = z.looseObject({ type: z.string() }).safeParse(payload);
+  if (!kind.success) throw new SlackPayloadError('not a Slack Events API payload (type "url_verification" or "event_callback")');
+  // Notices such as `app_rate_limited` are acknowledged and not events for Mycel.
+  if (kind.data.type !== 'event_callback') return { kind: 'events', events: [], ignored: `payload type "${kind.data.type}"` };
   const parsed = eventCallbackSchema.safeParse(payload);
-  if (!parsed.success) throw new SlackPayloadError('not a Slack Events API payload (type "url_verification" or "event_callback")');
+  if (!parsed.success) throw new SlackPayloadError('not a Slack Events API payload: an event_callback carries an event with a type');
   const { event } = parsed.data;
   if (event.type !== 'message') return { kind: 'events', events: [], ignored: `event type "${event.type}"` };
   const message = messageEventSchema.safeParse(event);
@@ -148,6 +152,11 @@ export function readInteraction(form: string, options: { allowedChannel?: string
   } catch {
     throw new SlackPayloadError('the "payload" field is not JSON');
   }
+  return interactionEvents(payload, options);
+}
+
+/** The inbox events of an interaction payload (as the interactivity route and Socket Mode carry it). */
+export function interactionEvents(payload: unknown, options: { allowedChannel?: string | undefined }): InboundEventRecord[] {
   const type = z.looseObject({ type: z.string() }).safeParse(payload);
   if (!type.success) throw new SlackPayloadError('not a Slack interaction payload');
   if (type.data.type !== 'block_actions') return [];

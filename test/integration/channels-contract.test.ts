@@ -1,7 +1,8 @@
 import { channelContractSuite } from '../support/channel-contract.js';
-import { slackHarness, telegramHarness, whatsappHarness } from '../support/channel-harnesses.js';
+import { slackHarness, slackSocketHarness, telegramHarness, whatsappHarness } from '../support/channel-harnesses.js';
 
 // One suite, every channel adapter, each against its stand-in service.
 channelContractSuite('Telegram', telegramHarness);
 channelContractSuite('WhatsApp', whatsappHarness);
 channelContractSuite('Slack', slackHarness);
+channelContractSuite('Slack in Socket Mode', slackSocketHarness);

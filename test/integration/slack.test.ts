@@ -3,6 +3,7 @@ import { listMessages } from '../../src/conversation/transcript.js';
 import { slackGatewayOf } from '../../src/slack/component.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { SlackStandIn } from '../support/slack-server.js';
+import { waitFor } from '../support/wait.js';
 
 describe('the Slack Events API routes and sender, against the stand-in Slack', () => {
   let slack: SlackStandIn;
@@ -134,5 +135,45 @@ describe('the Slack Events API routes and sender, against the stand-in Slack', (
     await mycel.proc.outbound.send(message);
     expect(slack.sentTo(OWNER).filter((m) => m.text === '⏰ drink water')).toHaveLength(1);
     expect(slack.calls.filter((c) => c.channel === OWNER).slice(-6).map((c) => c.status)).toEqual([503, 503, 503, 429, 200, 200]);
+  });
+});
+
+describe('Slack in Socket Mode, against the stand-in', () => {
+  let slack: SlackStandIn;
+  let mycel: TestMycel;
+  let OWNER: string;
+
+  beforeAll(async () => {
+    slack = await SlackStandIn.start();
+    OWNER = slack.newUser();
+    mycel = await startTestMycel({ env: slack.socketEnv([OWNER]) });
+  });
+  afterAll(async () => {
+    await mycel?.stop();
+    await slack?.stop();
+  });
+
+  it('opens the connection with the app-level token and mounts no Events API route', async () => {
+    expect(slack.calls.filter((c) => c.method === 'apps.connections.open').map((c) => c.status)).toEqual([200]);
+    expect(slack.socketConnections).toHaveLength(1);
+    slack.attach(mycel.url);
+    expect(await slack.deliver(slack.envelope(slack.message(OWNER, '/start')))).toBe(404);
+  });
+
+  it('reconnects when Slack asks it to, and serves the next event over the new connection', async () => {
+    slack.refreshConnections();
+    await waitFor(() => (slack.socketConnections.length === 2 && slack.socketOpen ? true : undefined), 20_000, 'a second Socket Mode connection');
+    const envelope = slack.socketEnvelope('events_api', slack.envelope(slack.message(OWNER, '/start')));
+    await slack.sendEnvelope(envelope);
+    const [hello] = await slack.waitForMessages(OWNER, 1);
+    expect(hello!.text).toMatch(/Mycel/);
+    expect(slack.acks.get(envelope.envelope_id)).toBe(1);
+  });
+
+  it('acknowledges an envelope it cannot read, without storing it', async () => {
+    const envelope = slack.socketEnvelope('events_api', slack.envelope(slack.message(OWNER, 'hi', { extra: { channel: 'not a channel id' } })));
+    await slack.sendEnvelope(envelope);
+    const rows = await mycel.proc.store!.db.selectFrom('channel_inbox').select('event_id').where('channel', '=', 'slack').execute();
+    expect(rows).toHaveLength(1);
   });
 });

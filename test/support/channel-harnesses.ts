@@ -3,7 +3,7 @@ import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
 import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
-import { SlackStandIn } from './slack-server.js';
+import { SlackStandIn, type SocketEnvelope } from './slack-server.js';
 import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
 import { WhatsAppStandIn } from './whatsapp-server.js';
 
@@ -111,6 +111,42 @@ export async function slackHarness(): Promise<ChannelTestHarness> {
       const button = sent.buttons.find((b) => b.text === label);
       if (!button) throw new Error(`no button "${label}" on that message (it has ${sent.buttons.map((b) => b.text).join(', ') || 'none'})`);
       await deliver(slack.interact(slack.blockActions(user, sent, button)));
+    },
+    failNextSend: (user, status) => slack.failNext({ status, channel: user }),
+    sendStatuses: (user) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.channel === user).map((c) => c.status),
+    async idle() {
+      await slackGatewayOf(mycel!.proc)!.dispatcher.idle();
+    },
+    stop: () => slack.stop(),
+  };
+}
+
+/** Slack over Socket Mode against the stand-in: events arrive over its websocket and are acknowledged there. */
+export async function slackSocketHarness(): Promise<ChannelTestHarness> {
+  const slack = await SlackStandIn.start();
+  let mycel: TestMycel | undefined;
+  return {
+    channel: 'slack',
+    newUser: () => slack.newUser(),
+    env: (owners) => slack.socketEnv(owners),
+    attach(m) {
+      mycel = m;
+    },
+    async say(user, text) {
+      const envelope = slack.socketEnvelope('events_api', slack.envelope(slack.message(user, text)));
+      await slack.sendEnvelope(envelope);
+      return envelope;
+    },
+    async redeliver(event) {
+      const envelope = event as SocketEnvelope;
+      await slack.sendEnvelope({ ...envelope, retry_attempt: envelope.retry_attempt + 1, retry_reason: 'timeout' });
+    },
+    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.buttons.map((b) => b.text) })),
+    async press(user, index, label) {
+      const sent = slack.sentTo(user)[index]!;
+      const button = sent.buttons.find((b) => b.text === label);
+      if (!button) throw new Error(`no button "${label}" on that message`);
+      await slack.sendEnvelope(slack.socketEnvelope('interactive', slack.blockActions(user, sent, button)));
     },
     failNextSend: (user, status) => slack.failNext({ status, channel: user }),
     sendStatuses: (user) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.channel === user).map((c) => c.status),

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { waitFor } from './wait.js';
 
 /**
@@ -17,7 +18,22 @@ import { waitFor } from './wait.js';
  *   with `X-Slack-Signature: v0=<HMAC-SHA256 of "v0:<timestamp>:<raw body>">` and
  *   `X-Slack-Request-Timestamp`: `event_callback` envelopes with `message` events, the
  *   `url_verification` handshake, and `block_actions` payloads as `payload=<JSON>` forms.
+ * - Socket Mode: `apps.connections.open` with the app-level token (`xapp-…`) answers a one-time
+ *   `ws://` URL; on connecting the app gets `{ type: "hello" }`, then envelopes `{ envelope_id,
+ *   type: "events_api" | "interactive", payload, accepts_response_payload, retry_attempt,
+ *   retry_reason }` that it acknowledges with `{ envelope_id }`; the server pings, and can ask
+ *   the app to reconnect with `{ type: "disconnect", reason: "refresh_requested" }`.
  */
+
+/** A Socket Mode envelope as the stand-in sends it. */
+export interface SocketEnvelope {
+  envelope_id: string;
+  type: 'events_api' | 'interactive';
+  payload: Record<string, unknown>;
+  accepts_response_payload: boolean;
+  retry_attempt: number;
+  retry_reason: string;
+}
 
 /** One button of a message Mycel sent. */
 export interface SlackButton {
@@ -80,6 +96,11 @@ const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '
 
 export class SlackStandIn {
   readonly botToken = `xoxb-${Date.now()}-${randomBytes(6).toString('hex')}`;
+  readonly appToken = `xapp-1-A${randomBytes(4).toString('hex').toUpperCase()}-${Date.now()}-${randomBytes(8).toString('hex')}`;
+  /** Socket Mode connections opened, in order (a reconnect opens a new one). */
+  readonly socketConnections: number[] = [];
+  /** Envelope ids the app acknowledged, with how often. */
+  readonly acks = new Map<string, number>();
   readonly signingSecret = randomBytes(16).toString('hex');
   readonly teamId = `T${randomBytes(4).toString('hex').toUpperCase()}`;
   readonly appId = `A${randomBytes(4).toString('hex').toUpperCase()}`;
@@ -96,12 +117,21 @@ export class SlackStandIn {
   private readonly failures: SlackFailure[] = [];
   private readonly dms = new Map<string, string>();
   private clock = Math.floor(Date.now() / 1000) * 1_000_000;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly tickets = new Set<string>();
+  private readonly sockets = new Set<WebSocket>();
+  private pinger: NodeJS.Timeout | undefined;
 
   static async start(): Promise<SlackStandIn> {
     const standIn = new SlackStandIn();
     standIn.server = createServer((req, res) => void standIn.handle(req, res));
+    standIn.server.on('upgrade', (req, socket, head) => standIn.upgrade(req, socket as import('node:net').Socket, head));
     await new Promise<void>((resolve) => standIn.server.listen(0, '127.0.0.1', resolve));
     standIn.root = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}/api`;
+    // Slack pings each connection; a client that hears nothing for long reconnects.
+    standIn.pinger = setInterval(() => {
+      for (const ws of standIn.sockets) ws.ping('ping');
+    }, 5_000);
     return standIn;
   }
 
@@ -110,7 +140,18 @@ export class SlackStandIn {
     return this.root;
   }
 
-  /** The variables that turn Mycel's Slack channel on against this stand-in. */
+  /** The variables that turn Mycel's Slack channel on in Socket Mode against this stand-in. */
+  socketEnv(owners: string[], allowedChannel?: string): Record<string, string> {
+    return {
+      SLACK_BOT_TOKEN: this.botToken,
+      SLACK_APP_TOKEN: this.appToken,
+      SLACK_API_ROOT: this.root,
+      MYCEL_OWNER_SLACK_IDS: owners.join(','),
+      ...(allowedChannel ? { SLACK_ALLOWED_CHANNEL: allowedChannel } : {}),
+    };
+  }
+
+  /** The variables that turn Mycel's Slack channel on (Events API) against this stand-in. */
   env(owners: string[], allowedChannel?: string): Record<string, string> {
     return {
       SLACK_BOT_TOKEN: this.botToken,
@@ -128,6 +169,9 @@ export class SlackStandIn {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.pinger);
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -234,6 +278,62 @@ export class SlackStandIn {
     return (await this.post(this.interactiveUrl, body, 'application/x-www-form-urlencoded', options)).status;
   }
 
+  // ---------------------------------------------------------------- Socket Mode
+
+  /** Whether an app is connected over Socket Mode (it said nothing yet, Slack said hello). */
+  get socketOpen(): boolean {
+    return this.sockets.size > 0;
+  }
+
+  /** Sends an envelope over the open connection; resolves once the app acknowledged it. */
+  async sendEnvelope(envelope: SocketEnvelope, timeoutMs = 10_000): Promise<void> {
+    const before = this.acks.get(envelope.envelope_id) ?? 0;
+    await waitFor(() => (this.socketOpen ? true : undefined), timeoutMs, 'a Socket Mode connection');
+    // The newest connection: an older one may still be closing after a refresh.
+    [...this.sockets].at(-1)!.send(JSON.stringify(envelope));
+    await waitFor(() => ((this.acks.get(envelope.envelope_id) ?? 0) > before ? true : undefined), timeoutMs, `the ack of envelope ${envelope.envelope_id}`);
+  }
+
+  /** An envelope around an Events API payload or an interaction payload. */
+  socketEnvelope(type: SocketEnvelope['type'], payload: Record<string, unknown>): SocketEnvelope {
+    return { envelope_id: randomBytes(16).toString('hex'), type, payload, accepts_response_payload: false, retry_attempt: 0, retry_reason: '' };
+  }
+
+  /** Asks every connected app to reconnect, as Slack does before it recycles a server. */
+  refreshConnections(): void {
+    for (const ws of this.sockets) ws.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'applink-stand-in' } }));
+  }
+
+  private openConnection(): unknown {
+    const ticket = randomBytes(12).toString('hex');
+    this.tickets.add(ticket);
+    const url = `${this.root.replace(/^http/, 'ws').replace(/\/api$/, '')}/link/?ticket=${ticket}&app_id=${this.appId}`;
+    return { ok: true, url };
+  }
+
+  private upgrade(req: IncomingMessage, socket: import('node:net').Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const ticket = url.searchParams.get('ticket') ?? '';
+    if (url.pathname !== '/link/' || !this.tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.sockets.add(ws);
+      this.socketConnections.push(Date.now());
+      ws.on('close', () => this.sockets.delete(ws));
+      ws.on('message', (data) => {
+        try {
+          const message = JSON.parse(String(data)) as { envelope_id?: string };
+          if (message.envelope_id) this.acks.set(message.envelope_id, (this.acks.get(message.envelope_id) ?? 0) + 1);
+        } catch {
+          // Not JSON: Slack ignores it too.
+        }
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'applink-stand-in', approximate_connection_time: 18060 }, connection_info: { app_id: this.appId } }));
+    });
+  }
+
   // ---------------------------------------------------------------- what Mycel sent
 
   /** Messages in a member's direct message with the app (or in a channel, by its id). */
@@ -261,6 +361,14 @@ export class SlackStandIn {
     let body: unknown;
     try {
       if (req.method !== 'POST' || !url.pathname.startsWith('/api/')) throw new SlackFailureError(404, 'unknown_method');
+      if (method === 'apps.connections.open') {
+        if (req.headers.authorization !== `Bearer ${this.appToken}`) throw new SlackFailureError(200, req.headers.authorization === `Bearer ${this.botToken}` ? 'not_allowed_token_type' : 'invalid_auth');
+        body = this.openConnection();
+        this.calls.push(call);
+        res.writeHead(200, headers);
+        res.end(JSON.stringify(body));
+        return;
+      }
       if (req.headers.authorization !== `Bearer ${this.botToken}`) throw new SlackFailureError(200, req.headers.authorization ? 'invalid_auth' : 'not_authed');
       const params = this.readArguments(req.headers['content-type'] ?? '', Buffer.concat(chunks).toString('utf8'));
       call.channel = typeof params.channel === 'string' ? params.channel : undefined;

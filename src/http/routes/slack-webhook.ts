@@ -23,8 +23,8 @@ export const SLACK_INTERACTIVE_PATH = '/webhooks/slack/interactive';
  * (`payload=<JSON>`) the same way. A database outage answers 503 so that Slack delivers again.
  */
 export function registerSlackWebhookRoutes(app: OpenAPIHono, deps: HttpDeps): void {
-  const { enabled, signingSecret, allowedChannel } = deps.config.slack;
-  if (!enabled || !signingSecret) return;
+  const { enabled, mode, signingSecret, allowedChannel } = deps.config.slack;
+  if (!enabled || mode !== 'events' || !signingSecret) return;
   const log = deps.logger;
   const limit = bodyLimit({ maxSize: CHANNEL_WEBHOOK_MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body is larger than ${CHANNEL_WEBHOOK_MAX_BODY_BYTES} bytes` }, 413) });
   app.use(SLACK_EVENTS_PATH, limit);
