@@ -67,8 +67,11 @@ export class SlackSocketIngress {
         events = [];
       }
     } catch (err) {
+      if (!(err instanceof SlackPayloadError)) {
+        logger.error(`could not read a Slack Socket Mode ${envelope.type} envelope; not acknowledging it, so Slack delivers it again: ${formatError(err)}`);
+        return;
+      }
       // Delivering it again cannot make it readable: acknowledge and say so.
-      if (!(err instanceof SlackPayloadError)) throw err;
       logger.warn(`a Slack Socket Mode ${envelope.type} envelope Mycel cannot read: ${err.message}`);
       events = [];
     }
