@@ -105,10 +105,10 @@ export async function slackHarness(): Promise<ChannelTestHarness> {
     },
     say: (user, text) => slack.say(user, text),
     redeliver: (event) => deliver(slack.deliver(event, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } })),
-    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.buttons.map((b) => b.text) })),
+    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.postedButtons.map((b) => b.text) })),
     async press(user, index, label) {
       const sent = slack.sentTo(user)[index]!;
-      const button = sent.buttons.find((b) => b.text === label);
+      const button = sent.postedButtons.find((b) => b.text === label);
       if (!button) throw new Error(`no button "${label}" on that message (it has ${sent.buttons.map((b) => b.text).join(', ') || 'none'})`);
       await deliver(slack.interact(slack.blockActions(user, sent, button)));
     },
@@ -141,10 +141,10 @@ export async function slackSocketHarness(): Promise<ChannelTestHarness> {
       const envelope = event as SocketEnvelope;
       await slack.sendEnvelope({ ...envelope, retry_attempt: envelope.retry_attempt + 1, retry_reason: 'timeout' });
     },
-    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.buttons.map((b) => b.text) })),
+    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.postedButtons.map((b) => b.text) })),
     async press(user, index, label) {
       const sent = slack.sentTo(user)[index]!;
-      const button = sent.buttons.find((b) => b.text === label);
+      const button = sent.postedButtons.find((b) => b.text === label);
       if (!button) throw new Error(`no button "${label}" on that message`);
       await slack.sendEnvelope(slack.socketEnvelope('interactive', slack.blockActions(user, sent, button)));
     },

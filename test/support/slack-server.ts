@@ -52,6 +52,11 @@ export interface SlackSent {
   /** The `text` argument as it came over the wire (escaped). */
   raw: string;
   buttons: SlackButton[];
+  /**
+   * Its buttons as first posted: what a client that has not yet seen an update (a second
+   * device, a quick double press) still shows and can press.
+   */
+  postedButtons: SlackButton[];
   blocks: Array<Record<string, any>>;
   /** The text of its context blocks (where a closed message shows the outcome of a press). */
   context: string;
@@ -449,7 +454,7 @@ export class SlackStandIn {
     return { buttons, blocks, context: context.join('\n'), sectionText };
   }
 
-  private content(params: Record<string, any>): Omit<SlackSent, 'channel' | 'ts' | 'updates'> {
+  private content(params: Record<string, any>): Omit<SlackSent, 'channel' | 'ts' | 'updates' | 'postedButtons'> {
     const { buttons, blocks, context, sectionText } = this.readBlocks(params.blocks);
     const text = typeof params.text === 'string' ? params.text : undefined;
     if (!text && !blocks.length) throw new SlackFailureError(200, 'no_text');
@@ -459,7 +464,8 @@ export class SlackStandIn {
 
   private postMessage(params: Record<string, any>): unknown {
     const channel = this.conversation(params.channel);
-    const message: SlackSent = { channel, ts: this.nextTs(), ...this.content(params), updates: 0 };
+    const content = this.content(params);
+    const message: SlackSent = { channel, ts: this.nextTs(), ...content, postedButtons: content.buttons, updates: 0 };
     this.sent.push(message);
     return { ok: true, channel, ts: message.ts, message: { type: 'message', text: params.text, user: this.botUserId, bot_id: 'B1', ts: message.ts } };
   }
