@@ -56,7 +56,8 @@ export async function handleChannelRow(deps: ChannelHandlerDeps, row: ChannelInb
         by: `${adapter.channel}:${event.userId}`,
         isOwner: who === 'owner',
       });
-      // Channels without a press acknowledgement (WhatsApp) get the outcome as a message.
+      // The outcome as a message (WhatsApp has no other press acknowledgement); a channel that
+      // can edit (Slack) also closes the pressed message so that its buttons are gone.
       await adapter.sender.send({ channel: adapter.channel, chatId: event.chatId, text: outcome.text, key: `${key}:answer` });
       if (outcome.status === 'done' && event.pressed && adapter.capabilities.canEdit && adapter.closePressed) {
         await adapter.closePressed(event.chatId, event.pressed, outcome.text).catch((err: unknown) => deps.logger.warn({ chatId: event.chatId }, `could not close the pressed message on ${adapter.channel}: ${err instanceof Error ? err.message : String(err)}`));
