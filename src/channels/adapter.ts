@@ -22,9 +22,13 @@ export interface ChannelCapabilities {
   maxButtonLabelChars: number;
 }
 
-/** What one inbound event asks of Mycel, the same for every channel. */
+/**
+ * What one inbound event asks of Mycel, the same for every channel. A turn written in a shared
+ * chat (a Slack channel) may name the sender's own chat (`privateChatId`), where what is for
+ * them alone, such as a pairing code, goes instead.
+ */
 export type InboundEvent =
-  | { kind: 'turn'; chatId: string; userId: string; text: string; sequence: number | null; userName?: string | undefined }
+  | { kind: 'turn'; chatId: string; userId: string; text: string; sequence: number | null; userName?: string | undefined; privateChatId?: string | undefined }
   | { kind: 'media'; chatId: string; userId: string; note: string; userName?: string | undefined }
   | { kind: 'button'; chatId: string; userId: string; buttonId: string; userName?: string | undefined; pressed?: PressedMessage | undefined }
   | { kind: 'ignore'; reason: string };

@@ -58,5 +58,7 @@ export function normalizeSlackEvent(raw: unknown): InboundEvent {
   if (!who.userId) return { kind: 'ignore', reason: 'a message without a user' };
   const text = plainText(event.text ?? '').replace(/^\s*<@[A-Z0-9]+>[\s:,]*/, '');
   if (event.subtype === 'file_share' && !text.trim()) return { kind: 'media', ...who, note: FILE_NOTE };
-  return text.trim() ? { kind: 'turn', ...who, text, sequence: null } : { kind: 'ignore', reason: 'an empty message' };
+  // In the allowed channel, what is for the sender alone (a pairing code) goes to their direct message.
+  const privateChatId = who.chatId === who.userId ? undefined : who.userId;
+  return text.trim() ? { kind: 'turn', ...who, text, sequence: null, ...(privateChatId ? { privateChatId } : {}) } : { kind: 'ignore', reason: 'an empty message' };
 }

@@ -123,7 +123,7 @@ describe('normalizing a stored Slack event', () => {
       text: '/sh echo a && b <c> https://example.com',
       sequence: null,
     });
-    expect(normalizeSlackEvent(stored(dm({ channel: 'C0GEN', text: '<@U0BOT> /help' }), 'C0GEN'))).toMatchObject({ kind: 'turn', chatId: 'C0GEN', userId: 'U0ADA', text: '/help' });
+    expect(normalizeSlackEvent(stored(dm({ channel: 'C0GEN', text: '<@U0BOT> /help' }), 'C0GEN'))).toEqual({ kind: 'turn', chatId: 'C0GEN', userId: 'U0ADA', text: '/help', sequence: null, privateChatId: 'U0ADA' });
   });
 
   it('answers a shared file without text with a note, and ignores an empty message', () => {

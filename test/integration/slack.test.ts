@@ -77,6 +77,17 @@ describe('the Slack Events API routes and sender, against the stand-in Slack', (
     expect(slack.sentTo(OWNER)).toEqual([]);
   });
 
+  it('gives a stranger who writes in the allowed channel the pairing code in their direct message, not in the channel', async () => {
+    const before = slack.sentTo(CHANNEL).length;
+    expect(await slack.deliver(slack.envelope(slack.message(GUEST, 'hello all', { channel: CHANNEL })))).toBe(200);
+    const [pairing] = await slack.waitForMessages(GUEST, 1);
+    expect(pairing!.text).toMatch(/pairing code: [A-Z0-9]{4}-[A-Z0-9]{4}/);
+    await idle();
+    expect(slack.sentTo(CHANNEL)).toHaveLength(before);
+    const lines = await listMessages(mycel.proc.store!, { channel: 'slack', chatId: CHANNEL });
+    expect(lines.map((l) => l.text)).not.toContain('hello all');
+  });
+
   it('closes an approval message once pressed: the buttons give way to the outcome, and a guest cannot press', async () => {
     await slack.say(OWNER_2, '/sh touch slack-approval.txt');
     const request = await slack.waitForMessages(OWNER_2, 2).then(() => slack.sentTo(OWNER_2).find((m) => m.text.startsWith('Approval needed'))!);
