@@ -79,6 +79,26 @@ describe('the mycel command', () => {
     }
   });
 
+  it('mycel chat loads neither the database driver nor the Temporal SDK: it only speaks HTTP', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-modules-'));
+    const log = path.join(dir, 'modules.txt');
+    writeFileSync(log, '');
+    const hook = pathToFileURL(path.join(PACKAGE_ROOT, 'test', 'support', 'module-log-hook.mjs')).href;
+    const register = `data:text/javascript,import{register}from'node:module';register(${JSON.stringify(hook)})`;
+    // Nothing listens on port 9 (discard): the command loads what it needs, then says so.
+    const run = await promisify(execFile)(process.execPath, ['--import', register, BIN, 'chat', '--history', '5'], {
+      cwd: dir,
+      env: { ...process.env, MYCEL_TEST_MODULE_LOG: log, MYCEL_DATA_DIR: dir, MYCEL_HTTP_PORT: '9' },
+    }).then(() => ({ code: 0, stderr: '' }), (err: { code: number; stderr: string }) => err);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Cannot reach Mycel at http:\/\/127\.0\.0\.1:9/);
+    const loaded = readFileSync(log, 'utf8').split('\n');
+    expect(loaded.some((url) => url.includes('chat-client'))).toBe(true);
+    for (const heavy of ['@temporalio/', 'kysely', '@libsql/', '/pg/', 'grammy', '/node_modules/ai/']) {
+      expect(loaded.filter((url) => url.includes(heavy)), heavy).toEqual([]);
+    }
+  });
+
   it('pipelines run keeps its JSON log lines out of the terminal unless MYCEL_LOG_LEVEL asks for them', async () => {
     const run = async (extra: Record<string, string>) => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-oneshot-'));
