@@ -380,7 +380,8 @@ export class SlackStandIn {
       const at = this.failures.findIndex((f) => f.channel === undefined || f.channel === call.channel);
       const failure = at >= 0 ? this.failures.splice(at, 1)[0] : undefined;
       if (failure) throw new SlackFailureError(failure.status, failure.error ?? (failure.status === 429 ? 'ratelimited' : 'internal_error'), failure.status === 429 ? (failure.retryAfter ?? 1) : undefined);
-      if (method === 'chat.postMessage') body = this.postMessage(params);
+      if (method === 'auth.test') body = { ok: true, url: 'https://mycel-test.slack.com/', team: 'Mycel Test', user: 'mycel', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B1', is_enterprise_install: false };
+      else if (method === 'chat.postMessage') body = this.postMessage(params);
       else if (method === 'chat.update') body = this.update(params);
       else throw new SlackFailureError(200, 'unknown_method');
     } catch (err) {
@@ -397,6 +398,7 @@ export class SlackStandIn {
 
   /** Form or JSON arguments; nested values of a form are JSON text, as Slack reads them. */
   private readArguments(contentType: string, raw: string): Record<string, any> {
+    if (!raw) return {};
     if (contentType.startsWith('application/json')) {
       try {
         return JSON.parse(raw);
