@@ -40,6 +40,28 @@ const positiveInt = (fallback: number) =>
       return n;
     });
 
+/** A positive whole number with its unit named in the error (bytes, days). */
+const positiveCount = (fallback: number, example: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, for example ${example}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** Default caps of stored media: Telegram bots may download files up to 20 MB. */
+export const DEFAULT_MEDIA_MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_MEDIA_MAX_AUDIO_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_MEDIA_RETENTION_DAYS = 30;
+/** The transcription model used when MYCEL_TRANSCRIPTION_MODEL is not set and MYCEL_MODEL is an OpenAI(-compatible) one. */
+export const DEFAULT_TRANSCRIPTION_MODEL = 'openai:whisper-1';
+
 export const envSchema = z.object({
   MYCEL_DATA_DIR: optionalString,
   MYCEL_HTTP_HOST: optionalString,
@@ -101,6 +123,22 @@ export const envSchema = z.object({
       return n;
     }),
   MYCEL_MODEL_PRICES: optionalString,
+  MYCEL_MODEL_VISION: z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => v === undefined || v === '' || v === '1' || v === 'true' || v === 'yes'),
+  MYCEL_TRANSCRIPTION_MODEL: optionalString.refine(
+    (v) => v === undefined || v === 'off' || /^openai:.+$/.test(v),
+    'accepted forms: off, or openai:<model> (OpenAI or any server with its /audio/transcriptions API), for example openai:whisper-1',
+  ),
+  MYCEL_TRANSCRIPTION_BASE_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//.test(v),
+    'must be an http(s) URL, for example http://127.0.0.1:8000/v1',
+  ),
+  MYCEL_TRANSCRIPTION_API_KEY: optionalString,
+  MYCEL_MEDIA_MAX_IMAGE_BYTES: positiveCount(DEFAULT_MEDIA_MAX_IMAGE_BYTES, '5242880 (5 MB)'),
+  MYCEL_MEDIA_MAX_AUDIO_BYTES: positiveCount(DEFAULT_MEDIA_MAX_AUDIO_BYTES, '20971520 (20 MB)'),
+  MYCEL_MEDIA_RETENTION_DAYS: positiveCount(DEFAULT_MEDIA_RETENTION_DAYS, '30'),
   TELEGRAM_BOT_TOKEN: optionalString.refine(
     (v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v),
     'accepted form: <bot id>:<secret>, as BotFather gives it',
@@ -246,7 +284,13 @@ export interface MycelConfig {
     fallbacks?: Array<{ id: string; baseUrl: string | undefined; apiKey: string | undefined }>;
     /** Longest one model call may take before the next model is tried (MYCEL_MODEL_TIMEOUT_MS). */
     timeoutMs?: number;
+    /** Whether the model(s) may be shown images (MYCEL_MODEL_VISION; default true). */
+    vision?: boolean;
   };
+  /** Voice notes are transcribed with this model (MYCEL_TRANSCRIPTION_*); undefined: they get a note. */
+  transcription: { model: string; baseUrl: string | undefined; apiKey: string | undefined } | undefined;
+  /** Caps and retention of the files people send (MYCEL_MEDIA_*). */
+  media: { maxImageBytes: number; maxAudioBytes: number; retentionDays: number };
   usage: {
     /** Tokens (input + output) per UTC day after which background model work stops; none when undefined. */
     dailyTokenLimit: number | undefined;
@@ -315,6 +359,22 @@ function fallbackModels(list: string | undefined, env: NodeJS.ProcessEnv): Mycel
   });
 }
 
+/**
+ * The transcription model: MYCEL_TRANSCRIPTION_MODEL (`off` turns it off), else whisper-1 on the
+ * chat model's server when MYCEL_MODEL is `openai:` or `openai-compatible:`; its base URL and key
+ * default to the chat model's.
+ */
+function transcriptionModel(e: z.infer<typeof envSchema>, chatModel: string): MycelConfig['transcription'] {
+  const openAiLike = /^(openai|openai-compatible):/.test(chatModel);
+  const model = e.MYCEL_TRANSCRIPTION_MODEL ?? (openAiLike ? DEFAULT_TRANSCRIPTION_MODEL : 'off');
+  if (model === 'off') return undefined;
+  return {
+    model,
+    baseUrl: e.MYCEL_TRANSCRIPTION_BASE_URL ?? (openAiLike ? e.MYCEL_MODEL_BASE_URL : undefined),
+    apiKey: e.MYCEL_TRANSCRIPTION_API_KEY ?? (openAiLike ? e.MYCEL_MODEL_API_KEY : undefined),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MycelConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -376,7 +436,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       binary: e.MYCEL_TEMPORAL_BIN,
       ui: e.MYCEL_TEMPORAL_UI,
     },
-    model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY, fallbacks: fallbackModels(e.MYCEL_MODEL_FALLBACKS, env), timeoutMs: e.MYCEL_MODEL_TIMEOUT_MS },
+    model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY, fallbacks: fallbackModels(e.MYCEL_MODEL_FALLBACKS, env), timeoutMs: e.MYCEL_MODEL_TIMEOUT_MS, vision: e.MYCEL_MODEL_VISION },
+    transcription: transcriptionModel(e, model),
+    media: { maxImageBytes: e.MYCEL_MEDIA_MAX_IMAGE_BYTES, maxAudioBytes: e.MYCEL_MEDIA_MAX_AUDIO_BYTES, retentionDays: e.MYCEL_MEDIA_RETENTION_DAYS },
     usage: { dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT, pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
@@ -439,6 +501,13 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_MODEL_TIMEOUT_MS', '60000', 'longest one model call may take before the next model is tried'],
   ['MYCEL_MODEL_DAILY_TOKEN_LIMIT', '(none)', 'tokens per UTC day after which background model work (memory extraction) stops'],
   ['MYCEL_MODEL_PRICES', '(none)', 'JSON price table (USD per million tokens by model) for cost in /api/usage'],
+  ['MYCEL_MODEL_VISION', 'true', 'the model can look at images: photos go to it as image parts; false: Mycel says it cannot look at them'],
+  ['MYCEL_TRANSCRIPTION_MODEL', 'openai:whisper-1 with an openai/openai-compatible MYCEL_MODEL, else off', 'transcribes voice notes (openai:<model> on any server with /audio/transcriptions), or off'],
+  ['MYCEL_TRANSCRIPTION_BASE_URL', '(MYCEL_MODEL_BASE_URL)', 'base URL of the transcription server'],
+  ['MYCEL_TRANSCRIPTION_API_KEY', '(MYCEL_MODEL_API_KEY)', 'API key of the transcription server'],
+  ['MYCEL_MEDIA_MAX_IMAGE_BYTES', '5242880', 'largest image accepted from Telegram or the web chat (bytes)'],
+  ['MYCEL_MEDIA_MAX_AUDIO_BYTES', '20971520', 'largest voice note accepted (bytes)'],
+  ['MYCEL_MEDIA_RETENTION_DAYS', '30', 'stored photos and voice notes (<data dir>/media) are deleted after this many days'],
   ['TELEGRAM_BOT_TOKEN', '(none)', 'enables the Telegram channel'],
   ['TELEGRAM_API_ROOT', 'https://api.telegram.org', 'Bot API root'],
   ['TELEGRAM_MODE', 'polling', 'polling or webhook'],
