@@ -16,7 +16,9 @@ export type TranscriptionSettings = NonNullable<MycelConfig['transcription']>;
  */
 export async function transcribeAudio(settings: TranscriptionSettings, audio: Uint8Array, timeoutMs = TRANSCRIPTION_TIMEOUT_MS): Promise<string> {
   const model = settings.model.replace(/^openai:/, '');
-  const provider = createOpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl });
+  // A self-hosted server (a base URL) may need no key; the OpenAI provider insists on one.
+  const apiKey = settings.apiKey ?? (settings.baseUrl ? 'no-key' : undefined);
+  const provider = createOpenAI({ apiKey, baseURL: settings.baseUrl });
   try {
     const result = await transcribe({ model: provider.transcription(model), audio, maxRetries: 0, abortSignal: AbortSignal.timeout(timeoutMs) });
     return result.text.trim();

@@ -307,7 +307,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           message = { ...envelope, text: heard };
         } else unheard = "I couldn't make out any words in that voice note. Please try again, or type your message.";
       } catch (err) {
-        const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+        const cause = (err instanceof ActivityFailure && err.cause ? err.cause.message : String(err)).replace(/[.\s]+$/, '');
         log.warn('a voice note could not be transcribed', { chatId: envelope.chatId, updateId: key, error: cause });
         unheard = `Sorry, I could not transcribe your voice note: ${cause}. Please type your message instead.`;
       }
