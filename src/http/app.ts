@@ -75,7 +75,14 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
     maxSize: messageBodyBytes,
     onError: (c) => c.json({ error: `request body is larger than ${messageBodyBytes} bytes (images may be up to ${deps.config.media.maxImageBytes} bytes each, MYCEL_MEDIA_MAX_IMAGE_BYTES)` }, 413),
   });
-  const limitAnyBody: MiddlewareHandler = (c, next) => (c.req.method === 'POST' && MESSAGE_PATH.test(c.req.path) ? limitMessageBody(c, next) : limitBody(c, next));
+  // Without attachments a message keeps the usual limit (413 beyond it, as before images existed).
+  const plainMessageLimit: MiddlewareHandler = async (c, next) => {
+    const raw = await c.req.text();
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES && !/"attachments"\s*:/.test(raw)) return c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413);
+    return next();
+  };
+  const limitAnyBody: MiddlewareHandler = (c, next) =>
+    c.req.method === 'POST' && MESSAGE_PATH.test(c.req.path) ? limitMessageBody(c, () => plainMessageLimit(c, next) as Promise<void>) : limitBody(c, next);
   for (const path of TOKEN_PATHS) app.use(path, limitAnyBody);
 
   const token = deps.config.http.apiToken;
