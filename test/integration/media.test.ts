@@ -16,6 +16,7 @@ const BASE = 3_000_000 + Math.floor(Math.random() * 8_000_000) * 10;
 const PHOTO_OWNER = BASE + 1;
 const VOICE_OWNER = BASE + 2;
 const BIG_OWNER = BASE + 3;
+const DEAF_OWNER = BASE + 4;
 /** Small caps, so an oversized file is cheap to make. */
 const MAX_IMAGE_BYTES = 4_096;
 
@@ -38,7 +39,7 @@ describe('photos and voice notes with a model that sees and a transcription API'
         MYCEL_MEDIA_MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),
         TELEGRAM_BOT_TOKEN: tg.token,
         TELEGRAM_API_ROOT: tg.apiRoot,
-        MYCEL_OWNER_TELEGRAM_IDS: [PHOTO_OWNER, VOICE_OWNER, BIG_OWNER].join(','),
+        MYCEL_OWNER_TELEGRAM_IDS: [PHOTO_OWNER, VOICE_OWNER, BIG_OWNER, DEAF_OWNER].join(','),
       },
     });
   });
@@ -73,6 +74,18 @@ describe('photos and voice notes with a model that sees and a transcription API'
     const transcript = await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(VOICE_OWNER) });
     expect(transcript.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['remind me to water the plants']);
     await checkAndRecordHistory(mycel.proc.client!.workflow.getHandle(`chat-telegram-${VOICE_OWNER}`), 'conversation-voice-note');
+  });
+
+  it('retries a failing transcription, then answers clearly without asking the model', async () => {
+    const owner = tg.user(DEAF_OWNER, 'Di');
+    const before = model.transcriptions.length;
+    const requests = model.requests.filter((r) => r.stream).length;
+    model.failTranscriptionsNext(3, 503);
+    tg.injectVoice(owner, sampleOgg(500));
+    const [reply] = await tg.waitForMessages(DEAF_OWNER, 1);
+    expect(reply!.text).toMatch(/^Sorry, I could not transcribe your voice note: the transcription model \(openai:whisper-1 at .*\) failed: .*Please type your message instead\.$/);
+    expect(model.transcriptions.length - before).toBe(3);
+    expect(model.requests.filter((r) => r.stream).length).toBe(requests);
   });
 
   it('refuses an oversized photo with a clear message, without downloading it or asking the model', async () => {
