@@ -333,7 +333,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs, scheduled } : {}),
     });
     // Model turns only (the offline brain has no model to ask); commands carry no facts.
-    const extract = !scheduled && patched('memory-extraction') && !message.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
+    // (A voice note that could not be heard carries no words to learn from.)
+    const extract = !scheduled && unheard === undefined && patched('memory-extraction') && !message.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
     if (extract) {
       // Not awaited: the reply does not wait for extraction; Continue-As-New does.
       afterTurn.push(
