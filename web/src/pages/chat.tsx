@@ -193,6 +193,11 @@ export function ChatPage({ chatId }: { chatId: string }) {
 
   /** Sends one outbox item; sends run one after another, in the order they were typed. */
   const deliver = (item: OutboxItem) => {
+    // An image is not kept across a reload: a message that was only an image cannot be resent.
+    if (item.text === PHOTO_ONLY_TEXT && !item.image) {
+      updateItem(item.messageId, { state: 'failed', error: { title: 'Image not kept.', detail: 'The page was reloaded before the image was sent.', advice: 'Attach it again.', retryable: false } });
+      return;
+    }
     queue.current = queue.current.then(async () => {
       updateItem(item.messageId, { state: 'sending', error: undefined });
       try {
