@@ -168,6 +168,12 @@ export class DiscordStandIn {
     return this.sockets.size;
   }
 
+  /** Closes every gateway session as Discord does before a resume (close code 4000, unknown error: resumable). */
+  dropConnections(): void {
+    for (const socket of this.sockets) socket.close(4000, 'Unknown error');
+    this.sockets.clear();
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -229,7 +235,7 @@ export class DiscordStandIn {
       return reply(204, null);
     }
     if (req.headers.authorization !== `Bot ${this.token}`) return reply(401, { message: '401: Unauthorized', code: 0 });
-    let body: Record<string, unknown> = {};
+    let body: Record<string, unknown>;
     try {
       body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
