@@ -20,6 +20,7 @@ import { mediaRetentionComponent } from '../media/retention.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { registerSlackSender, slackComponent } from '../slack/component.js';
 import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
+import { discordComponent, registerDiscordSender } from '../discord/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
@@ -186,6 +187,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         toolRuntime(deps);
         registerTelegramSender(proc);
         registerWhatsAppSender(proc);
+        registerDiscordSender(proc);
         registerSlackSender(proc);
         const worker = await createWorker({
           connection,
@@ -238,6 +240,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
     });
     if (config.telegram.token) components.push(telegramComponent(proc));
     if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
+    if (config.discord.token) components.push(discordComponent(proc));
     if (config.slack.enabled) components.push(slackComponent(proc));
   }
 
