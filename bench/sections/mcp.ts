@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { OutboundChannels } from '../../src/channels/outbound.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/logging/logger.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { OutboundChannels } from '../../src/channels/outbound.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/logging/logger.js';

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatMcpOutput, isMcpOutput } from '../mcp/client/result.js';
 import { getApproval, settleApproval } from '../tools/approvals-store.js';
 import { recordAudit } from '../tools/audit.js';

@@ -11,7 +11,7 @@ import { MycelError } from '../shared/errors.js';
 import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
 import { toolRuntime } from '../tools/runtime.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { ScheduledTurn } from '../workflows/conversation.js';
 import { completeScheduledDelivery } from '../promises/scheduled-run.js';
 import { meterModelCall } from '../usage/meter.js';

@@ -1,7 +1,7 @@
 import { createApprovalActivities } from './approvals.js';
 import { createConversationActivities } from './conversation.js';
 import { createToolActivities } from './tools.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { createDoctorActivities } from './doctor.js';
 import { createMemoryActivities } from './memory.js';
 import { createPipelineActivities } from './pipelines.js';

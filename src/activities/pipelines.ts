@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { TaskContext } from '../pipelines/api.js';
 import { attemptLimit } from '../pipelines/attempt-limit.js';
 import type { TaskStatus } from '../pipelines/dag.js';

@@ -3,7 +3,7 @@ import { withLogContext } from '../logging/log-context.js';
 import type { Envelope } from '../shared/envelope.js';
 import { toolRuntime } from '../tools/runtime.js';
 import type { ToolCall, ToolOutcome } from '../tools/types.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 
 export interface RunToolRequest {
   call: ToolCall;

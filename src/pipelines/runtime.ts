@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatError } from '../shared/errors.js';
 import { DEFAULT_PIPELINE_PARALLELISM } from './dag.js';
 import { describeLoadErrors, loadPipelines, type LoadReport } from './loader.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { MycelError } from '../shared/errors.js';
 import { defineTool, type ToolDefinition } from '../tools/types.js';
 import { runResult, startPipelineRun } from './client.js';

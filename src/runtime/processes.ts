@@ -1,6 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { OutboundChannels } from '../channels/outbound.js';
 import { InProcessReplyStreams, type ReplyStreams } from '../conversation/reply-stream.js';
 import type { MycelConfig } from '../config/config.js';

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { createConversationTools } from '../conversation/tools.js';
 import { createUsageTools } from '../usage/tools.js';
 import { createMemoryTools } from '../memory/tools.js';

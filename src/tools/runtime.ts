@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { mcpDescribeTool } from '../mcp/client/describe.js';
 import { McpHub } from '../mcp/client/hub.js';
 import { ToolExecutor } from './executor.js';

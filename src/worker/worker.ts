@@ -1,6 +1,6 @@
 import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { Logger } from '../logging/logger.js';
 import { tracingActivityInterceptors, tracingSinks, tracingWorkflowModules } from '../telemetry/tracing.js';
 import { loadWorkflowBundle } from './bundle.js';

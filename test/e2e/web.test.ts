@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { toolRuntime } from '../../src/tools/runtime.js';
 import { WEB_BUDGET_GZIP_BYTES, buildWebApp } from '../../src/web/build.js';
 import { ASSET_CACHE_CONTROL } from '../../src/http/routes/web.js';

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { setChatTimeZone } from '../../src/conversation/chats.js';
 import { getPromise, listDeliveries, listChatPromises, promiseIdFor, promiseWorkflowId } from '../../src/promises/store.js';
 import { toolRuntime } from '../../src/tools/runtime.js';

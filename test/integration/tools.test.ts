@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { defaultPolicy } from '../../src/tools/policy.js';
 import { toolRuntime } from '../../src/tools/runtime.js';
