@@ -60,7 +60,7 @@ async function post(url: string, chatId: string, text: string, messageId: string
 /** Measures a running worker + gateway process (its HTTP API and its Temporal client). */
 export async function measureConversation(proc: MycelProcess, options: { quick?: boolean } = {}): Promise<ConversationBenchResult> {
   const url = proc.http!.url;
-  const client = proc.client!;
+  const client = proc.client;
   const taskQueue = proc.config.temporal.taskQueue;
   const turns = options.quick ? 40 : CONVERSATION_BENCH_TURNS;
   const perChat = options.quick ? 4 : CONVERSATION_BENCH_TURNS_PER_CHAT;

@@ -305,7 +305,7 @@ export async function measureTurnOverhead(proc: MycelProcess, facts = MEMORY_BEN
   const suffix = randomBytes(3).toString('hex');
   const full: ChatRef = { channel: 'web', chatId: `bench-full-${suffix}` };
   const empty: ChatRef = { channel: 'web', chatId: `bench-empty-${suffix}` };
-  await seedFacts(proc.store!, full, facts);
+  await seedFacts(proc.store, full, facts);
   const send = async (chat: ChatRef, i: number): Promise<number> => {
     const next = rng(i + 11);
     const text = `thinking about the ${word(next, PEOPLE)} and ${word(next, NAMES)} in ${word(next, PLACES)} today`;
@@ -315,7 +315,7 @@ export async function measureTurnOverhead(proc: MycelProcess, facts = MEMORY_BEN
     await res.json();
     return performance.now() - t0;
   };
-  const baseline = await proc.client!.workflow.start('baselineWorkflow', { taskQueue: proc.config.temporal.taskQueue, workflowId: `bench-memory-baseline-${suffix}` });
+  const baseline = await proc.client.workflow.start('baselineWorkflow', { taskQueue: proc.config.temporal.taskQueue, workflowId: `bench-memory-baseline-${suffix}` });
   const fullSamples: number[] = [];
   const emptySamples: number[] = [];
   const updateSamples: number[] = [];

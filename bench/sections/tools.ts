@@ -19,7 +19,8 @@ import { silentLogger } from '../../src/logging/logger.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { runCommand } from '../../src/tools/builtin/shell.js';
-import { toolRuntime } from '../../src/tools/runtime.js';
+import { createToolRuntime } from '../../src/tools/runtime.js';
+import { pipelineRuntimeFromConfig } from '../../src/pipelines/runtime.js';
 import { distribution, type Distribution } from '../stats.js';
 
 /** Calls measured per variant (after WARMUP calls). */
@@ -54,7 +55,7 @@ async function measureGate(calls: number): Promise<Omit<ToolsBenchResult, 'turn'
   try {
     // An allowed call never reaches Temporal (only `ask` starts an approval workflow).
     const deps: ActivityDeps = { config, store, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), temporal: undefined as unknown as Client, outbound: new OutboundChannels() };
-    const { executor, policy } = toolRuntime(deps);
+    const { executor, policy } = createToolRuntime(deps, pipelineRuntimeFromConfig(deps));
     const runDirect = () => runCommand('echo', ['bench'], policy.get());
     const runGated = async (i: number) => {
       const outcome = await executor.execute(

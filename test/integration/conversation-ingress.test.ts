@@ -28,17 +28,17 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
   });
   afterAll(() => mycel?.stop());
 
-  const opts = () => ({ taskQueue: mycel.config.temporal.taskQueue, store: mycel.proc.store!, metrics: mycel.proc.metrics });
+  const opts = () => ({ taskQueue: mycel.config.temporal.taskQueue, store: mycel.proc.store, metrics: mycel.proc.metrics });
 
   it('creates the chat workflow with the first message and answers with the offline brain', async () => {
     const chatId = `c-${randomBytes(3).toString('hex')}`;
-    const first = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, '/start'));
+    const first = await submitTurn(mycel.proc.client, opts(), envelope(chatId, '/start'));
     expect(first).toMatchObject({ turn: 1, duplicate: false, workflowId: `chat-web-${chatId}` });
     expect(first.reply).toMatch(/Mycel/);
-    const second = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, '/nosuchcommand'));
+    const second = await submitTurn(mycel.proc.client, opts(), envelope(chatId, '/nosuchcommand'));
     expect(second.turn).toBe(2);
     expect(second.reply).toMatch(/don't know the command \/nosuchcommand/);
-    const lines = await listMessages(mycel.proc.store!, { channel: 'web', chatId });
+    const lines = await listMessages(mycel.proc.store, { channel: 'web', chatId });
     expect(lines.map((l) => [l.role, l.turn])).toEqual([
       ['user', 1],
       ['assistant', 1],
@@ -58,8 +58,8 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
     const logger = createLogger({ level: 'info', destination });
     const chatId = `log-${randomBytes(3).toString('hex')}`;
     const e = envelope(chatId, '/help', 'log1');
-    const result = await submitTurn(mycel.proc.client!, { ...opts(), logger }, e);
-    await submitTurn(mycel.proc.client!, { ...opts(), logger }, { ...e, requestId: 'again' });
+    const result = await submitTurn(mycel.proc.client, { ...opts(), logger }, e);
+    await submitTurn(mycel.proc.client, { ...opts(), logger }, { ...e, requestId: 'again' });
     const answered = lines.find((l) => l.msg === 'turn answered');
     expect(answered).toMatchObject({ chatId, updateId: e.updateId, workflowId: `chat-web-${chatId}`, runId: result.runId, turn: 1 });
     const duplicate = lines.find((l) => String(l.msg).startsWith('duplicate message dropped'));
@@ -71,12 +71,12 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
     const nobody = { taskQueue: `nobody-polls-${randomBytes(3).toString('hex')}`, timeoutMs: 1_500 };
     const started = Date.now();
     const [first, second] = await Promise.allSettled([
-      submitTurn(mycel.proc.client!, nobody, envelope(chatId, 'one')),
-      submitTurn(mycel.proc.client!, nobody, envelope(chatId, 'two')),
+      submitTurn(mycel.proc.client, nobody, envelope(chatId, 'one')),
+      submitTurn(mycel.proc.client, nobody, envelope(chatId, 'two')),
     ]);
     expect(first.status === 'rejected' && first.reason).toBeInstanceOf(TurnTimeoutError);
     expect(second.status === 'rejected' && second.reason).toBeInstanceOf(TurnTimeoutError);
     expect(Date.now() - started).toBeLessThan(10_000);
-    await mycel.proc.client!.workflow.getHandle(`chat-web-${chatId}`).terminate('test cleanup');
+    await mycel.proc.client.workflow.getHandle(`chat-web-${chatId}`).terminate('test cleanup');
   });
 });

@@ -1,9 +1,13 @@
-import { telegramGatewayOf } from '../../src/telegram/component.js';
-import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
 import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
 import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
 import { WhatsAppStandIn } from './whatsapp-server.js';
+
+/** The Mycel a harness was attached to (the contract suite attaches one before it sends). */
+function attached(mycel: TestMycel | undefined): TestMycel {
+  if (!mycel) throw new Error('the harness is not attached to a Mycel yet');
+  return mycel;
+}
 
 /** Telegram in webhook mode against the stand-in Bot API (a redelivery is a real second POST). */
 export async function telegramHarness(): Promise<ChannelTestHarness> {
@@ -40,7 +44,7 @@ export async function telegramHarness(): Promise<ChannelTestHarness> {
     sendStatuses: (user) => tg.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === user).map((c) => c.status),
     async idle() {
       await tg.waitFor(() => tg.pending().length === 0, 20_000, 'every update delivered');
-      await telegramGatewayOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).telegram().dispatcher.idle();
     },
     stop: () => tg.stop(),
   };
@@ -79,7 +83,7 @@ export async function whatsappHarness(): Promise<ChannelTestHarness> {
     failNextSend: (user, status) => wa.failNext({ status, to: user }),
     sendStatuses: (user) => wa.calls.filter((c) => c.to === user).map((c) => c.status),
     async idle() {
-      await whatsappGatewayOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).whatsapp().dispatcher.idle();
     },
     stop: () => wa.stop(),
   };
