@@ -11,8 +11,8 @@ import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
 import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { WorkerDeps } from './worker-deps.js';
-import type { ScheduledTurn } from '../workflows/conversation.js';
-import { completeScheduledDelivery } from '../promises/scheduled-run.js';
+import type { ScheduledTurn } from '../conversation/scheduled-turn.js';
+import { completeScheduledDelivery } from '../promises/scheduled-delivery.js';
 import { meterModelCall } from '../usage/meter.js';
 
 /** What the workflow sends for one brain step; the activity adds the chat's context. */
