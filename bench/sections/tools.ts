@@ -19,6 +19,7 @@ import { silentLogger } from '../../src/logging/logger.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { runCommand } from '../../src/tools/builtin/shell.js';
+import { createIsolation } from '../../src/tools/builtin/isolation.js';
 import { createToolRuntime } from '../../src/tools/runtime.js';
 import { pipelineRuntimeFromConfig } from '../../src/pipelines/runtime.js';
 import { distribution, type Distribution } from '../stats.js';
@@ -56,7 +57,8 @@ async function measureGate(calls: number): Promise<Omit<ToolsBenchResult, 'turn'
     // An allowed call never reaches Temporal (only `ask` starts an approval workflow).
     const deps: ActivityDeps = { config, store, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), temporal: undefined as unknown as Client, outbound: new OutboundChannels() };
     const { executor, policy } = createToolRuntime(deps, pipelineRuntimeFromConfig(deps));
-    const runDirect = () => runCommand('echo', ['bench'], policy.get());
+    const isolation = createIsolation();
+    const runDirect = () => runCommand('echo', ['bench'], policy.get(), isolation);
     const runGated = async (i: number) => {
       const outcome = await executor.execute(
         { tool: 'shell', input: { command: 'echo bench' } },
