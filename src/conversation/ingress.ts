@@ -40,9 +40,8 @@ export interface SubmitTurnOptions {
   /** Marks a turn that a scheduled promise runs (see TurnOptions.scheduled). */
   scheduled?: ScheduledTurn;
   /**
-   * The process's in-flight messages and per-chat order. Give every caller in a process the
-   * same one (`createIngress` does): without it, a call coordinates with no other call in this
-   * process (concurrent repeats still collapse in Temporal, onto one Update).
+   * The process's in-flight messages and per-chat order (`submitTurn` needs them; `acceptTurn`
+   * does not). Give every caller in a process the same one: `createIngress` binds them.
    */
   lanes?: TurnLanes;
 }
@@ -172,12 +171,15 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => 
  * apart from the first delivery. For pushing channels (Telegram) the workflow delivers the
  * reply itself; the caller must not send it again.
  *
+ * Callers in a process go through its `Ingress` (`services.ingress.submit(envelope)`), which
+ * shares one `TurnLanes` among them: one message at a time per chat, repeats in flight joined.
+ *
  * @example
- *   const { reply, turn } = await submitTurn(client, { taskQueue: config.temporal.taskQueue, store }, envelope);
+ *   const { reply, turn } = await submitTurn(client, { taskQueue: config.temporal.taskQueue, store, lanes }, envelope);
  */
-export async function submitTurn(client: Client, options: SubmitTurnOptions, envelope: Envelope): Promise<SubmittedTurn> {
+export async function submitTurn(client: Client, options: SubmitTurnOptions & { lanes: TurnLanes }, envelope: Envelope): Promise<SubmittedTurn> {
   const message = parseEnvelope(envelope);
-  const state = options.lanes ?? new TurnLanes();
+  const state = options.lanes;
   const workflowId = conversationWorkflowId(message.channel, message.chatId);
   const started = performance.now();
   return withLogContext({ chatId: message.chatId, updateId: message.updateId, workflowId }, async () => {

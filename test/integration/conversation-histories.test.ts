@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitTurn, turnOptionsFromConfig } from '../../src/conversation/ingress.js';
+import { submitTurn, turnOptionsFromConfig, TurnLanes } from '../../src/conversation/ingress.js';
 import { ENVELOPE_VERSION, type Channel, type Envelope } from '../../src/shared/envelope.js';
 import { countersQuery } from '../../src/workflows/conversation.js';
 import { checkAndRecordHistory } from '../support/histories.js';
@@ -23,8 +23,9 @@ describe('conversation histories replay against the current workflow code', () =
   });
   afterAll(() => mycel?.stop());
 
+  const lanes = new TurnLanes();
   const send = (e: Envelope, store = true) =>
-    submitTurn(mycel.proc.client, { ...turnOptionsFromConfig(mycel.config), ...(store ? { store: mycel.proc.store } : {}) }, e);
+    submitTurn(mycel.proc.client, { ...turnOptionsFromConfig(mycel.config), lanes, ...(store ? { store: mycel.proc.store } : {}) }, e);
 
   it('a conversation with commands, a tool call and repeats (web)', async () => {
     const chat = `hist-${randomBytes(3).toString('hex')}`;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
-import { submitTurn, TurnTimeoutError } from '../../src/conversation/ingress.js';
+import { submitTurn, TurnLanes, TurnTimeoutError } from '../../src/conversation/ingress.js';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
@@ -28,7 +28,9 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
   });
   afterAll(() => mycel?.stop());
 
-  const opts = () => ({ taskQueue: mycel.config.temporal.taskQueue, store: mycel.proc.store, metrics: mycel.proc.metrics });
+  /** Shared by every call, as a process shares its ingress's lanes. */
+  const lanes = new TurnLanes();
+  const opts = () => ({ taskQueue: mycel.config.temporal.taskQueue, store: mycel.proc.store, metrics: mycel.proc.metrics, lanes });
 
   it('creates the chat workflow with the first message and answers with the offline brain', async () => {
     const chatId = `c-${randomBytes(3).toString('hex')}`;
@@ -68,7 +70,7 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
 
   it('answers TurnTimeoutError when no worker takes the turn in time, for queued messages too', async () => {
     const chatId = `timeout-${randomBytes(3).toString('hex')}`;
-    const nobody = { taskQueue: `nobody-polls-${randomBytes(3).toString('hex')}`, timeoutMs: 1_500 };
+    const nobody = { taskQueue: `nobody-polls-${randomBytes(3).toString('hex')}`, timeoutMs: 1_500, lanes };
     const started = Date.now();
     const [first, second] = await Promise.allSettled([
       submitTurn(mycel.proc.client, nobody, envelope(chatId, 'one')),
