@@ -3,6 +3,7 @@ import { createConversationActivities } from './conversation.js';
 import { createToolActivities } from './tools.js';
 import { createDoctorActivities } from './doctor.js';
 import { createMemoryActivities } from './memory.js';
+import { createMediaActivities } from './media.js';
 import { createPipelineActivities } from './pipelines.js';
 import { createPromiseActivities } from './promises.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -21,6 +22,7 @@ export function createActivities(deps: WorkerDeps) {
     ...createToolActivities(deps),
     ...createPipelineActivities(deps),
     ...createMemoryActivities(deps),
+    ...createMediaActivities(deps),
     ...createDoctorActivities(deps),
   };
 }

@@ -10,7 +10,9 @@ import { installBacklogSampler } from '../metrics/backlog.js';
 import { workerHealthServer } from '../metrics/metrics-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
+import { mediaRetentionComponent } from '../media/retention.js';
 import { telegramGateway, type TelegramGateway } from '../telegram/component.js';
+import { telegramMediaSettings } from '../telegram/media.js';
 import { installTracing } from '../telemetry/tracing.js';
 import { connectWorker, targetFromConfig } from '../temporal/client.js';
 import { whatsappGateway, type WhatsAppGateway } from '../whatsapp/component.js';
@@ -151,11 +153,17 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
   const { store, metrics, client, ingress, channels } = services;
 
   const worker = parts.worker ? await startWorkerPart(lifecycle, services) : undefined;
+  // Photos and voice notes are stored by the gateway and read by the worker: either sweeps them.
+  if (parts.worker || parts.gateway) await lifecycle.start([mediaRetentionComponent({ dataDir: config.dataDir, retentionDays: config.media.retentionDays, logger })]);
   if (parts.worker && !parts.gateway && config.metricsPort !== undefined) await lifecycle.open(workerHealthServer(services, config.metricsPort));
 
   const http = parts.gateway ? await startHttpPart(lifecycle, services) : undefined;
   const channelDeps = { store, metrics, temporal: client, ingress, logger };
-  const telegram = parts.gateway && channels.telegram ? await lifecycle.open(telegramGateway({ ...channelDeps, client: channels.telegram, config: config.telegram })) : undefined;
+  const { token, apiRoot } = config.telegram;
+  const telegram =
+    parts.gateway && channels.telegram && token
+      ? await lifecycle.open(telegramGateway({ ...channelDeps, client: channels.telegram, config: config.telegram, media: { settings: telegramMediaSettings(config), access: { token, apiRoot } } }))
+      : undefined;
   const whatsapp =
     parts.gateway && channels.whatsapp
       ? await lifecycle.open(whatsappGateway({ ...channelDeps, client: channels.whatsapp, config: { ownerNumbers: config.whatsapp.ownerNumbers, phoneNumberId: channels.whatsapp.phoneNumberId } }))

@@ -14,6 +14,7 @@ import { handleInboxRow } from './handler.js';
 import { ALLOWED_UPDATES } from './limits.js';
 import { UpdatePoller } from './poller.js';
 import { TelegramSender } from './sender.js';
+import { fetchTelegramFile, type TelegramMediaSettings } from './media.js';
 
 /** The running Telegram ingress of a process (tests and the bench look inside). */
 export interface TelegramGateway {
@@ -49,6 +50,8 @@ export interface TelegramGatewayDeps extends TelegramSenderDeps {
   config: Pick<MycelConfig['telegram'], 'mode' | 'ownerIds' | 'webhookUrl' | 'webhookSecret'>;
   temporal: Client;
   ingress: Ingress;
+  /** Which media the ingress takes (photos, voice notes), and how it downloads their files. */
+  media: { settings: TelegramMediaSettings; access: { token: string; apiRoot: string } };
 }
 
 /**
@@ -83,6 +86,10 @@ async function startTelegramGateway(deps: TelegramGatewayDeps): Promise<Telegram
     sender,
     temporal: deps.temporal,
     submitTurn: (envelope: Parameters<Ingress['submit']>[0]) => deps.ingress.submit(envelope, { logger }),
+    media: {
+      settings: deps.media.settings,
+      fetch: (chatId: string, ref: Parameters<typeof fetchTelegramFile>[4]) => fetchTelegramFile(client, deps.media.access, deps.media.settings, chatId, ref),
+    },
   };
   const dispatcher = new InboxDispatcher({ store, botId: client.botId, logger, metrics, handle: (row) => handleInboxRow(handlerDeps, row) });
   const adapter = telegramAdapter({ botId: client.botId, botUsername: me.username, sender });
