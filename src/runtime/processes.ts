@@ -10,6 +10,7 @@ import { installBacklogSampler } from '../metrics/backlog.js';
 import { workerHealthServer } from '../metrics/metrics-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
+import { discordIngress, type DiscordIngress } from '../discord/component.js';
 import { mediaRetentionComponent } from '../media/retention.js';
 import { telegramGateway, type TelegramGateway } from '../telegram/component.js';
 import { telegramMediaSettings } from '../telegram/media.js';
@@ -48,6 +49,7 @@ export interface MycelProcess extends Services {
   readonly http: RunningHttpServer | undefined;
   readonly telegram: TelegramGateway | undefined;
   readonly whatsapp: WhatsAppGateway | undefined;
+  readonly discord: DiscordIngress | undefined;
 }
 
 /** How long the worker's start waits for Temporal to list its poller (readiness's worker check). */
@@ -168,6 +170,10 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
     parts.gateway && channels.whatsapp
       ? await lifecycle.open(whatsappGateway({ ...channelDeps, client: channels.whatsapp, config: { ownerNumbers: config.whatsapp.ownerNumbers, phoneNumberId: channels.whatsapp.phoneNumberId } }))
       : undefined;
+  const discord =
+    parts.gateway && channels.discord
+      ? await lifecycle.open(discordIngress({ ...channelDeps, rest: channels.discord.rest, config: { ...config.discord, token: channels.discord.token } }))
+      : undefined;
 
   if (parts.embedded) {
     await lifecycle.open({
@@ -185,5 +191,5 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
       stop: async () => removeRuntimeInfo(config.dataDir),
     });
   }
-  return Object.freeze({ ...services, parts, lifecycle, worker, http, telegram, whatsapp });
+  return Object.freeze({ ...services, parts, lifecycle, worker, http, telegram, whatsapp, discord });
 }

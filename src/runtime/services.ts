@@ -14,6 +14,8 @@ import { connectClient, targetFromConfig } from '../temporal/client.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { createWhatsAppClient, type WhatsAppClient } from '../whatsapp/client.js';
 import { createWhatsAppSender } from '../whatsapp/component.js';
+import { createDiscordSender } from '../discord/component.js';
+import { createDiscordRest, type DiscordRest } from '../discord/rest.js';
 import type { Lifecycle } from './lifecycle.js';
 import { ownPortsFromConfig, type OwnPorts } from './own-ports.js';
 import { readRuntimeInfo } from './runtime-file.js';
@@ -30,6 +32,7 @@ export interface ProcessParts {
 export interface ChannelClients {
   readonly telegram: TelegramClient | undefined;
   readonly whatsapp: (WhatsAppClient & { phoneNumberId: string }) | undefined;
+  readonly discord: { rest: DiscordRest; token: string } | undefined;
 }
 
 /**
@@ -100,12 +103,14 @@ async function openEmbeddedTemporal(lifecycle: Lifecycle, config: MycelConfig, l
 function channelClients(config: MycelConfig, logger: Logger, metrics: Metrics): ChannelClients {
   const { token, apiRoot } = config.telegram;
   const { accessToken, phoneNumberId } = config.whatsapp;
+  const discordToken = config.discord.token;
   return {
     telegram: token ? createTelegramClient({ token, apiRoot, metrics }) : undefined,
     whatsapp:
       config.whatsapp.enabled && accessToken && phoneNumberId
         ? Object.assign(createWhatsAppClient({ apiRoot: config.whatsapp.apiRoot, accessToken, phoneNumberId, logger: logger.child({ component: 'whatsapp' }) }), { phoneNumberId })
         : undefined,
+    discord: discordToken ? { rest: createDiscordRest({ apiRoot: config.discord.apiRoot, token: discordToken }), token: discordToken } : undefined,
   };
 }
 
@@ -116,6 +121,7 @@ function channelClients(config: MycelConfig, logger: Logger, metrics: Metrics): 
 function registerSenders(outbound: OutboundChannels, channels: ChannelClients, deps: { store: Store; logger: Logger; metrics: Metrics }): void {
   if (channels.telegram) outbound.register('telegram', createTelegramSender({ ...deps, client: channels.telegram }));
   if (channels.whatsapp) outbound.register('whatsapp', createWhatsAppSender({ ...deps, client: channels.whatsapp }));
+  if (channels.discord) outbound.register('discord', createDiscordSender({ ...deps, rest: channels.discord.rest }));
 }
 
 /**

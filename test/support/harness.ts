@@ -15,6 +15,7 @@ import { createToolRuntime, type ToolRuntime } from '../../src/tools/runtime.js'
 import type { Store } from '../../src/storage/database.js';
 import type { TelegramGateway } from '../../src/telegram/component.js';
 import type { WhatsAppGateway } from '../../src/whatsapp/component.js';
+import type { DiscordIngress } from '../../src/discord/component.js';
 import { freshStore, testDialects, type TestDialect } from './databases.js';
 
 export interface TestMycel {
@@ -34,6 +35,8 @@ export interface TestMycel {
   telegram(): TelegramGateway;
   /** The WhatsApp ingress; throws when the process runs none. */
   whatsapp(): WhatsAppGateway;
+  /** The Discord ingress; throws when the process runs none. */
+  discord(): DiscordIngress;
   /** Base URL of the HTTP server (when the gateway part runs). */
   url: string;
   /** fetch against the HTTP server, JSON in and out. */
@@ -91,6 +94,7 @@ export async function startTestMycel(options: TestMycelOptions = {}): Promise<Te
     workerDeps: () => running('worker', proc.worker).deps,
     telegram: () => running('Telegram ingress', proc.telegram),
     whatsapp: () => running('WhatsApp ingress', proc.whatsapp),
+    discord: () => running('Discord ingress', proc.discord),
     url,
     async api(pathname, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
