@@ -42,6 +42,11 @@ export interface BrainInput {
   /** The chat's time zone (IANA) and the turn's time (workflow clock), ISO. */
   timeZone: string;
   now: string;
+  /**
+   * Most tokens the step's model call may generate (scheduled work under a token budget: what
+   * is left of it). Absent: the model's own limit.
+   */
+  maxOutputTokens?: number;
 }
 
 /** A brain's answer for one step: a reply that ends the turn, or tools to run first. */
@@ -73,6 +78,11 @@ export interface StepListener {
 export interface Brain {
   readonly id: string;
   step(input: BrainInput, listener?: StepListener): Promise<BrainStep>;
+  /**
+   * Whether this step would call a language model (a token budget is checked only then).
+   * Absent: it may.
+   */
+  callsModel?(input: BrainInput): boolean;
 }
 
 /** Most rounds of tool calls in one turn before the brain must reply. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.js';
-import { DEFAULT_PROMISE_HORIZON_DAYS, MAX_PROMISE_HORIZON_DAYS } from '../promises/limits.js';
+import { DEFAULT_PROMISE_HORIZON_DAYS, DEFAULT_SCHEDULED_TOKENS_PER_DAY, DEFAULT_SCHEDULED_TOKENS_PER_RUN, MAX_PROMISE_HORIZON_DAYS, MAX_TOKEN_BUDGET } from '../promises/limits.js';
 import { DEFAULT_MIN_CONFIDENCE, DEFAULT_QUESTION_TIMEOUT_SECONDS } from '../memory/types.js';
 import { redactText } from '../shared/redact.js';
 
@@ -25,6 +25,21 @@ const boolString = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .optional()
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/** A number of tokens (input + output), 1 to MAX_TOKEN_BUDGET; `fallback` when unset. */
+const tokenBudget = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0 || n > MAX_TOKEN_BUDGET) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number of tokens (input + output) from 1 to ${MAX_TOKEN_BUDGET}, for example ${fallback}` });
+        return z.NEVER;
+      }
+      return n;
+    });
 
 const positiveInt = (fallback: number) =>
   z
@@ -101,6 +116,8 @@ export const envSchema = z.object({
       return n;
     }),
   MYCEL_MODEL_PRICES: optionalString,
+  MYCEL_SCHEDULED_TOKENS_PER_RUN: tokenBudget(DEFAULT_SCHEDULED_TOKENS_PER_RUN),
+  MYCEL_SCHEDULED_TOKENS_PER_DAY: tokenBudget(DEFAULT_SCHEDULED_TOKENS_PER_DAY),
   TELEGRAM_BOT_TOKEN: optionalString.refine(
     (v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v),
     'accepted form: <bot id>:<secret>, as BotFather gives it',
@@ -252,6 +269,11 @@ export interface MycelConfig {
     dailyTokenLimit: number | undefined;
     /** The price table file (USD per million tokens, by model); no cost is computed without one. */
     pricesPath: string | undefined;
+    /**
+     * Default token budgets of scheduled work (MYCEL_SCHEDULED_TOKENS_PER_RUN / _PER_DAY): what
+     * one occurrence, and one promise in a UTC day, may use; a promise may set its own.
+     */
+    scheduled: { perRun: number; perDay: number };
   };
   telegram: {
     token: string | undefined;
@@ -377,7 +399,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ui: e.MYCEL_TEMPORAL_UI,
     },
     model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY, fallbacks: fallbackModels(e.MYCEL_MODEL_FALLBACKS, env), timeoutMs: e.MYCEL_MODEL_TIMEOUT_MS },
-    usage: { dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT, pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined },
+    usage: {
+      dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT,
+      pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined,
+      scheduled: { perRun: e.MYCEL_SCHEDULED_TOKENS_PER_RUN, perDay: e.MYCEL_SCHEDULED_TOKENS_PER_DAY },
+    },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT ?? 'https://api.telegram.org',
@@ -439,6 +465,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_MODEL_TIMEOUT_MS', '60000', 'longest one model call may take before the next model is tried'],
   ['MYCEL_MODEL_DAILY_TOKEN_LIMIT', '(none)', 'tokens per UTC day after which background model work (memory extraction) stops'],
   ['MYCEL_MODEL_PRICES', '(none)', 'JSON price table (USD per million tokens by model) for cost in /api/usage'],
+  ['MYCEL_SCHEDULED_TOKENS_PER_RUN', String(DEFAULT_SCHEDULED_TOKENS_PER_RUN), 'tokens (input + output) one occurrence of scheduled work may use before its promise pauses; a promise may set its own (`--per-run`, `budget.perRun`)'],
+  ['MYCEL_SCHEDULED_TOKENS_PER_DAY', String(DEFAULT_SCHEDULED_TOKENS_PER_DAY), 'tokens one scheduled promise may use per UTC day before it pauses; a promise may set its own (`--per-day`, `budget.perDay`)'],
   ['TELEGRAM_BOT_TOKEN', '(none)', 'enables the Telegram channel'],
   ['TELEGRAM_API_ROOT', 'https://api.telegram.org', 'Bot API root'],
   ['TELEGRAM_MODE', 'polling', 'polling or webhook'],
