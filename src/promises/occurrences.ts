@@ -40,7 +40,8 @@ export async function planOccurrence(store: Store, promise: PromiseRecord, occur
   if (promise.coveredUntil && occurrence <= promise.coveredUntil) {
     return { action: 'covered', note: `covered by the catch-up run before ${when(promise.coveredUntil)}` };
   }
-  if (promise.resumedAt && occurrence < promise.resumedAt) {
+  // Occurrences are whole seconds: one in the second of the resume (a trigger right after it) runs.
+  if (promise.resumedAt && occurrence < `${promise.resumedAt.slice(0, 19)}.000Z`) {
     // Due while the promise was paused (fired late, after the resume): paused work stays undone.
     return { action: 'skip', note: `Skipped the occurrence of ${when(occurrence)} of "${promise.text}": it was due while the promise was paused (resumed ${when(promise.resumedAt)}).` };
   }
