@@ -12,6 +12,8 @@ import { redactText } from '../shared/redact.js';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 const MODEL_FORM = /^(offline|(openai|anthropic|ollama|openai-compatible):.+)$/;
+/** The characters a bearer token may have (RFC 6750 b64token); the HTTP server accepts no other. */
+const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** Variables whose values are never quoted back, even when malformed. */
 const SECRET_VARIABLE = /TOKEN|SECRET|KEY|PASSWORD/;
@@ -70,7 +72,10 @@ export const envSchema = z.object({
       }
       return n;
     }),
-  MYCEL_API_TOKEN: optionalString,
+  MYCEL_API_TOKEN: optionalString.refine(
+    (v) => v === undefined || BEARER_TOKEN.test(v),
+    'must be a bearer token (RFC 6750): letters, digits and . _ ~ + / - with optional = at the end, for example the output of `openssl rand -base64 32`',
+  ),
   MYCEL_PUBLIC_URL: optionalString.refine(
     (v) => v === undefined || isOrigin(v),
     'must be the http(s) origin clients use to reach Mycel, for example https://mycel.example.com (no path)',
@@ -448,7 +453,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['MYCEL_DATA_DIR', './.mycel', 'where the database, embedded Temporal state, policy and pipelines live'],
   ['MYCEL_HTTP_HOST', '127.0.0.1', 'HTTP bind address (a non-loopback host requires MYCEL_API_TOKEN)'],
   ['MYCEL_HTTP_PORT', '8787', 'HTTP port of the web app and API'],
-  ['MYCEL_API_TOKEN', '(none)', 'bearer token for the API and web app'],
+  ['MYCEL_API_TOKEN', '(none)', 'bearer token for the API and web app (letters, digits and . _ ~ + / -, optional = at the end, as RFC 6750 allows)'],
   ['MYCEL_PUBLIC_URL', '(none)', 'origin clients use behind a reverse proxy, for example https://mycel.example.com: its host is accepted in `Host`, its origin in `Origin`'],
   ['MYCEL_DATABASE_URL', 'sqlite:<data dir>/mycel.db', 'sqlite:<path> or postgres://…'],
   ['TEMPORAL_ADDRESS', '(embedded dev server)', 'host:port of an external Temporal frontend'],
