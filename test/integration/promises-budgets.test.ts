@@ -100,6 +100,10 @@ describe('token budgets of scheduled work', () => {
     }, 10_000, 'the completed occurrence in the ledger');
     expect(paused).toMatchObject({ id, status: 'paused', budget: { perRun: 8, perDay: 250_000 }, pausedReason: expect.stringMatching(/^per-run token budget exceeded: one run used \d+ of 8 tokens/) });
     expect(paused.deliveries[0].tokens).toBeGreaterThan(8);
+    // Counted in the usage report as scheduled work, with the same figures.
+    const usage = (await mycel.api('/api/usage')).body as { byOrigin: Array<{ origin: string; inputTokens: number; outputTokens: number }> };
+    const scheduled = usage.byOrigin.find((o) => o.origin === 'scheduled')!;
+    expect(scheduled.inputTokens + scheduled.outputTokens).toBe(paused.deliveries[0].tokens);
     expect((await mycel.api(`/api/promises?chatId=${chat}&status=paused`)).body).toHaveLength(1);
     expect(await say(chat, '/promises')).toContain(`Resume it with /resume ${id}`);
 
