@@ -47,6 +47,17 @@ export interface BrainInput {
    * is left of it). Absent: the model's own limit.
    */
   maxOutputTokens?: number;
+  /**
+   * The images attached to this turn's message, read from the data dir by the activity (never
+   * through workflow history). Absent when there are none.
+   */
+  images?: ImageInput[];
+}
+
+/** One image of the turn's message, as the model is shown it. */
+export interface ImageInput {
+  mediaType: string;
+  data: Uint8Array;
 }
 
 /** A brain's answer for one step: a reply that ends the turn, or tools to run first. */
