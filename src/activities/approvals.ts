@@ -6,7 +6,7 @@ import { recordAudit } from '../tools/audit.js';
 import { summarize } from '../tools/executor.js';
 import { postToChat } from '../tools/notify.js';
 import { approvalInput } from '../tools/approvals-store.js';
-import { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../promises/scheduled-run.js';
+import { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../conversation/scheduled-turn.js';
 
 /** Activities of the approval workflow. */
 export function createApprovalActivities(deps: ActivityDeps & Pick<WorkerDeps, 'tools'>) {

@@ -13,3 +13,8 @@ export interface ScheduledTurn {
   lateMs?: number;
   note?: string;
 }
+
+/** Transcript kind of a scheduled promise's result (**contract**). */
+export const SCHEDULED_KIND = 'scheduled';
+/** Prefix of the turn key of a scheduled occurrence (an approval's call id starts with it too). */
+export const SCHEDULED_TURN_PREFIX = 'scheduled:';

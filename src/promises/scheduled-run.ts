@@ -19,10 +19,9 @@ import { DELIVERY_EARLY_TOLERANCE_MS } from './delivery.js';
  * records its reply with `kind: "scheduled"` (and `lateMs` when late): that line is the result.
  */
 
-/** Transcript kind of a scheduled promise's result (**contract**). */
-export const SCHEDULED_KIND = 'scheduled';
-/** Prefix of the turn key of a scheduled occurrence (an approval's call id starts with it too). */
-export const SCHEDULED_TURN_PREFIX = 'scheduled:';
+import { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../conversation/scheduled-turn.js';
+
+export { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../conversation/scheduled-turn.js';
 
 export interface ScheduledRunDeps extends DeliveryDeps {
   temporal: Client;

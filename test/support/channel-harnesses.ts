@@ -123,7 +123,7 @@ export async function discordHarness(): Promise<ChannelTestHarness> {
     failNextSend: (user, status) => dc.failNext(status, dc.dmChannelOf(user)),
     sendStatuses: (user) => dc.calls.filter((c) => c.method === 'POST' && c.channelId === dc.dmChannelOf(user)).map((c) => c.status),
     async idle() {
-      const store = mycel!.proc.store!;
+      const store = attached(mycel).store;
       await waitFor(
         async () => {
           const rows = await store.db.selectFrom('channel_inbox').select('event_id').where('channel', '=', 'discord').execute();
