@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
-import { slackGatewayOf } from '../../src/slack/component.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { SlackStandIn } from '../support/slack-server.js';
 import { waitFor } from '../support/wait.js';
@@ -13,7 +12,7 @@ describe('the Slack Events API routes and sender, against the stand-in Slack', (
   let GUEST: string;
   const CHANNEL = `C${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
   const inbox = () => mycel.proc.store!.db.selectFrom('channel_inbox').selectAll().where('channel', '=', 'slack').execute();
-  const idle = () => slackGatewayOf(mycel.proc)!.dispatcher.idle();
+  const idle = () => mycel.slack().dispatcher.idle();
 
   beforeAll(async () => {
     slack = await SlackStandIn.start();
