@@ -3,7 +3,6 @@
  * (/api/openapi.json). Do not edit: change the route schemas under src/http/routes/, then run
  * `npm run api:types`.
  */
-/* eslint-disable */
 export interface paths {
     "/api/approvals": {
         parameters: {

@@ -26,7 +26,6 @@ const HEADER = `/**
  * (/api/openapi.json). Do not edit: change the route schemas under src/http/routes/, then run
  * \`npm run api:types\`.
  */
-/* eslint-disable */
 `;
 
 /**
