@@ -2518,8 +2518,8 @@ export interface components {
             choice: number | null;
             expiresAt: string;
             id: string;
-            newer: components["schemas"]["Memory"] & (Record<string, never> | null);
-            older: components["schemas"]["Memory"] & (Record<string, never> | null);
+            newer: components["schemas"]["Memory"] | null;
+            older: components["schemas"]["Memory"] | null;
             /** @enum {string} */
             status: "pending" | "answered" | "expired";
         };

@@ -59,8 +59,8 @@ const QuestionSchema = z
     choice: z.number().nullable(),
     askedAt: z.string(),
     expiresAt: z.string(),
-    older: MemorySchema.nullable(),
-    newer: MemorySchema.nullable(),
+    older: z.union([MemorySchema, z.null()]),
+    newer: z.union([MemorySchema, z.null()]),
   })
   .openapi('MemoryQuestion');
 
