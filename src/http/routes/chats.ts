@@ -104,7 +104,7 @@ const StreamSchemas = {
 };
 type StreamData<K extends keyof typeof StreamSchemas> = z.infer<(typeof StreamSchemas)[K]>;
 /** JSON for an event's data, checked against its schema's type. */
-const eventJson = <K extends keyof typeof StreamSchemas>(_kind: K, data: StreamData<K>): string => JSON.stringify(data);
+const streamJson = <K extends keyof typeof StreamSchemas>(_kind: K, data: StreamData<K>): string => JSON.stringify(data);
 
 const ChatSummarySchema = z
   .object({
@@ -197,7 +197,7 @@ function contractLine(line: TranscriptLine): z.infer<typeof MessageSchema> {
 
 function eventData(line: TranscriptLine): string {
   const { id, role, text, at, kind, turn, key, lateMs } = line;
-  return eventJson('TranscriptEvent', { id, role, text, at, kind, turn, key, lateMs });
+  return streamJson('TranscriptEvent', { id, role, text, at, kind, turn, key, lateMs });
 }
 
 /**
@@ -254,16 +254,16 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
         const stop = deps.replies?.subscribe({ channel: 'web', chatId }, (message: ReplyStreamMessage) => {
           if (message.turnKey !== envelope.updateId) return;
           draft.apply(message.event);
-          if (message.event.type === 'delta') void out.write({ event: 'delta', data: eventJson('ReplyDelta', { text: message.event.text }) });
-          else void out.write({ event: 'reset', data: eventJson('ReplyReset', {}) });
+          if (message.event.type === 'delta') void out.write({ event: 'delta', data: streamJson('ReplyDelta', { text: message.event.text }) });
+          else void out.write({ event: 'reset', data: streamJson('ReplyReset', {}) });
         });
         try {
           const result = await submit();
           stop?.();
           // A repeat, a split deployment or a reply changed after streaming: the whole reply as one part.
           if (!draft.matches(result.reply)) {
-            if (draft.text) await out.write({ event: 'reset', data: eventJson('ReplyReset', {}) });
-            await out.write({ event: 'delta', data: eventJson('ReplyDelta', { text: result.reply }) });
+            if (draft.text) await out.write({ event: 'reset', data: streamJson('ReplyReset', {}) });
+            await out.write({ event: 'delta', data: streamJson('ReplyDelta', { text: result.reply }) });
           }
           await out.write({ event: 'reply', data: JSON.stringify({ reply: result.reply, turn: result.turn } satisfies z.infer<typeof ReplySchema>) });
         } catch (err) {
@@ -272,7 +272,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
           // An outage's detail (addresses included) goes to the log only, as for the plain answer.
           if (status === 503) deps.logger.warn({ chatId }, `the streamed message could not be answered: ${formatError(err)}`);
           const error = status === 503 ? (isDatabaseOutage(err) ? 'database unavailable: nothing was changed' : 'the conversation could not take the message: Temporal is unavailable; nothing was stored') : formatError(err);
-          await out.write({ event: 'error', data: eventJson('StreamError', { error, status, ...(err instanceof MessageIdConflictError ? { turn: err.turn } : {}) }) });
+          await out.write({ event: 'error', data: streamJson('StreamError', { error, status, ...(err instanceof MessageIdConflictError ? { turn: err.turn } : {}) }) });
         }
         await out.flushed().catch(() => undefined);
       }) as never;
@@ -333,7 +333,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       const stop = deps.replies?.subscribe(chat, (message) => {
         if (closed) return;
         const { event, turnKey: key } = message;
-        void out.write(event.type === 'delta' ? { event: 'delta', data: eventJson('ReplyDelta', { text: event.text, key }) } : { event: 'reset', data: eventJson('ReplyReset', { key }) }).catch(() => undefined);
+        void out.write(event.type === 'delta' ? { event: 'delta', data: streamJson('ReplyDelta', { text: event.text, key }) } : { event: 'reset', data: streamJson('ReplyReset', { key }) }).catch(() => undefined);
       });
       stream.onAbort(() => {
         closed = true;
@@ -341,7 +341,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       });
       try {
         // Tell the client where live lines start and how many earlier lines come first.
-        await out.write({ event: 'ready', data: eventJson('EventsReady', { after: cursor, replayed: replay.length }), retry: 1000 });
+        await out.write({ event: 'ready', data: streamJson('EventsReady', { after: cursor, replayed: replay.length }), retry: 1000 });
         for (const line of replay) await out.write({ id: String(line.id), event: 'message', data: eventData(line) });
         let idleSince = Date.now();
         while (!closed) {
