@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { apiRoute, ErrorSchema, mycelErrorBody } from '../error-schema.js';
+import { apiRoute, ErrorSchema, mycelErrorBody, type ErrorBody } from '../error-schema.js';
 import type { Context } from 'hono';
 import { streamSSE, type SSEMessage, type SSEStreamingApi } from 'hono/streaming';
 import { webMessageKey } from '../../conversation/dedupe.js';
@@ -9,9 +9,8 @@ import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-st
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
-import { databaseOutage } from '../outage-response.js';
 import type { HttpDeps } from '../context.js';
-import { isDatabaseOutage } from '../../storage/outage.js';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseOutageBody, isDatabaseOutage } from '../../storage/outage.js';
 
 /**
  * The chat API (**contract**): send a message and get the reply, read the transcript, and
@@ -219,6 +218,27 @@ function serialWriter(stream: SSEStreamingApi) {
   };
 }
 
+/**
+ * How a message that could not be answered is told, the same for the plain and the streamed
+ * answer: its status, its body (the one Error shape) and when to retry. An outage's detail
+ * (addresses included) goes to the log only.
+ */
+function turnFailure(err: unknown, deps: Pick<HttpDeps, 'logger'>, chatId: string): { status: 400 | 409 | 503 | 504; body: ErrorBody & { turn?: number }; retryAfter?: number } {
+  if (err instanceof InvalidEnvelopeError) return { status: 400, body: { error: err.message } };
+  if (err instanceof MessageIdConflictError) return { status: 409, body: { ...mycelErrorBody(err), turn: err.turn } };
+  if (err instanceof TurnTimeoutError) return { status: 504, body: { error: `${err.message} ${err.hint ?? ''}`.trim() } };
+  if (isDatabaseOutage(err)) {
+    deps.logger.warn({ chatId }, `database unavailable: ${formatError(err)}`);
+    return { status: 503, body: databaseOutageBody(), retryAfter: DATABASE_RETRY_AFTER_SECONDS };
+  }
+  deps.logger.warn({ chatId }, `the message could not be taken: ${formatError(err)}`);
+  return {
+    status: 503,
+    body: { error: 'the conversation could not take the message: Temporal is unavailable; nothing was stored', hint: 'retry shortly; if it lasts, check that Temporal and a worker run (/readyz, `mycel doctor`)' },
+    retryAfter: TEMPORAL_RETRY_AFTER_SECONDS,
+  };
+}
+
 /** Whether the client asked for the streamed answer. */
 function wantsEventStream(c: Context): boolean {
   return (c.req.header('accept') ?? '').toLowerCase().includes('text/event-stream');
@@ -268,11 +288,8 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
           await out.write({ event: 'reply', data: JSON.stringify({ reply: result.reply, turn: result.turn } satisfies z.infer<typeof ReplySchema>) });
         } catch (err) {
           stop?.();
-          const status = err instanceof InvalidEnvelopeError ? 400 : err instanceof MessageIdConflictError ? 409 : err instanceof TurnTimeoutError ? 504 : 503;
-          // An outage's detail (addresses included) goes to the log only, as for the plain answer.
-          if (status === 503) deps.logger.warn({ chatId }, `the streamed message could not be answered: ${formatError(err)}`);
-          const error = status === 503 ? (isDatabaseOutage(err) ? 'database unavailable: nothing was changed' : 'the conversation could not take the message: Temporal is unavailable; nothing was stored') : formatError(err);
-          await out.write({ event: 'error', data: streamJson('StreamError', { error, status, ...(err instanceof MessageIdConflictError ? { turn: err.turn } : {}) }) });
+          const failure = turnFailure(err, deps, chatId);
+          await out.write({ event: 'error', data: streamJson('StreamError', { ...failure.body, status: failure.status }) });
         }
         await out.flushed().catch(() => undefined);
       }) as never;
@@ -282,17 +299,8 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       if (result.duplicate) c.header('x-mycel-duplicate', 'true');
       return c.json({ reply: result.reply, turn: result.turn }, 200);
     } catch (err) {
-      if (err instanceof InvalidEnvelopeError) return c.json({ error: err.message }, 400);
-      if (err instanceof MessageIdConflictError) return c.json({ ...mycelErrorBody(err), turn: err.turn }, 409);
-      if (err instanceof TurnTimeoutError) return c.json({ error: `${err.message} ${err.hint ?? ''}`.trim() }, 504);
-      if (isDatabaseOutage(err)) return databaseOutage(c, deps, err) as never;
-      // Temporal could not take it: the detail (addresses included) goes to the log only.
-      deps.logger.warn({ chatId }, `the message could not be taken: ${formatError(err)}`);
-      return c.json(
-        { error: 'the conversation could not take the message: Temporal is unavailable; nothing was stored', hint: 'retry shortly; if it lasts, check that Temporal and a worker run (/readyz, `mycel doctor`)' },
-        503,
-        { 'retry-after': String(TEMPORAL_RETRY_AFTER_SECONDS) },
-      );
+      const { status, body, retryAfter } = turnFailure(err, deps, chatId);
+      return c.json(body, status, retryAfter ? { 'retry-after': String(retryAfter) } : {});
     }
   });
 
