@@ -2630,10 +2630,12 @@ export interface components {
             turn: number;
         };
         ReplyDelta: {
+            /** @description the turn's key; a message sent to a web chat has `web:api:<chatId>/<messageId>` */
             key?: string;
             text: string;
         };
         ReplyReset: {
+            /** @description the turn's key; a message sent to a web chat has `web:api:<chatId>/<messageId>` */
             key?: string;
         };
         ScheduledPromise: components["schemas"]["Reminder"] & {
@@ -2667,7 +2669,7 @@ export interface components {
         TranscriptEvent: {
             at: string;
             id: number;
-            /** @description the turn's idempotency key; a web message's is `web:api:<messageId>` */
+            /** @description the line's key: its turn's key and `#` and more (`web:api:<chatId>/<messageId>#user`) */
             key?: string;
             kind?: string;
             lateMs?: number;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, apiErrorFrom, createApiClient, eventJson, readEventStream, type ApiClient, type Schemas } from '../api/client.js';
-import { webMessageKey } from '../conversation/dedupe.js';
+import { ApiError, apiErrorFrom, createApiClient, eventJson, readEventStream, webMessageKey, type ApiClient, type Schemas } from '../api/client.js';
 import { MycelError, formatError } from '../shared/errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, createApiClient, eventJson, readEventStream, type ApiClient, type StreamEvent } from '../../src/api/client.js';
+import { ApiError, createApiClient, eventJson, messageIdOfKey, readEventStream, type ApiClient, type StreamEvent } from '../../src/api/client.js';
 import { ErrorSchema } from '../../src/http/error-schema.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
@@ -66,5 +66,29 @@ describe('the shared typed API client', () => {
     const lines = events.filter((e) => e.event === 'message').map((e) => eventJson(e, 'TranscriptEvent'));
     expect(lines.map((l) => l?.text)).toEqual(['/start', expect.any(String)]);
     expect(typeof lines[0]?.id).toBe('number');
+  });
+
+  it('names the message a reply part belongs to by a key the client reads back', async () => {
+    const stop = new AbortController();
+    const deltas: StreamEvent[] = [];
+    let ready!: () => void;
+    const opened = new Promise<void>((r) => (ready = r));
+    const { response } = await api.GET('/api/chats/{chatId}/events', { params: { path }, parseAs: 'stream', signal: stop.signal });
+    const reading = readEventStream(
+      response.body!,
+      (event) => {
+        if (event.event === 'ready') ready();
+        if (event.event === 'delta') {
+          deltas.push(event);
+          stop.abort();
+        }
+      },
+      { signal: stop.signal },
+    ).catch(() => undefined);
+    await opened;
+    await api.ok(api.POST('/api/chats/{chatId}/messages', { params: { path }, body: { text: '/help', messageId: 'c-delta' } }));
+    await reading;
+    const key = eventJson(deltas[0]!, 'ReplyDelta')?.key;
+    expect(messageIdOfKey(chatId, key ?? '')).toBe('c-delta');
   });
 });

@@ -74,15 +74,18 @@ const MessageSchema = z
   })
   .openapi('Message');
 
+/** A turn's key on the event stream (see src/api/keys.ts). */
+const TurnKey = z.string().openapi({ description: 'the turn\'s key; a message sent to a web chat has `web:api:<chatId>/<messageId>`' });
+
 /**
  * The data of the server-sent events (JSON), registered as components so that clients get
  * their types from the document like every other body.
  */
 const StreamSchemas = {
   /** `delta`: the next part of a reply; on the chat's `/events` stream `key` names the turn. */
-  ReplyDelta: z.object({ text: z.string(), key: z.string().optional() }).openapi('ReplyDelta'),
+  ReplyDelta: z.object({ text: z.string(), key: TurnKey.optional() }).openapi('ReplyDelta'),
   /** `reset`: the parts so far are void (a retried model call): start over. */
-  ReplyReset: z.object({ key: z.string().optional() }).openapi('ReplyReset'),
+  ReplyReset: z.object({ key: TurnKey.optional() }).openapi('ReplyReset'),
   /** `error` on a streamed send: the failure after the stream began, with the status the plain answer would have had. */
   StreamError: ErrorSchema.extend({ status: z.number().int(), turn: z.number().int().optional() }).openapi('StreamError'),
   /** `ready` on `/events`: live lines start after `after`; `replayed` earlier lines come first. */
@@ -96,7 +99,7 @@ const StreamSchemas = {
       at: z.string(),
       kind: z.string().optional(),
       turn: z.number().int().optional(),
-      key: z.string().optional().openapi({ description: 'the turn\'s idempotency key; a web message\'s is `web:api:<messageId>`' }),
+      key: z.string().optional().openapi({ description: 'the line\'s key: its turn\'s key and `#` and more (`web:api:<chatId>/<messageId>#user`)' }),
       lateMs: z.number().int().optional(),
     })
     .openapi('TranscriptEvent'),

@@ -1,6 +1,6 @@
 import { Fragment } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, apiPath, type Schemas } from '../lib/api.js';
+import { ApiError, api, apiPath, messageIdOfKey, type Schemas } from '../lib/api.js';
 import { describeError } from '../lib/errors.js';
 import { formatTime } from '../lib/format.js';
 import { newMessageId } from '../lib/ids.js';
@@ -115,11 +115,11 @@ export function ChatPage({ chatId }: { chatId: string }) {
   const onDraft = useCallback((event: StreamEvent) => {
     const reset = event.event === 'reset';
     const parsed = eventJson(event, reset ? 'ReplyReset' : 'ReplyDelta') as Partial<Schemas['ReplyDelta']> | undefined;
-    if (typeof parsed?.key !== 'string' || !parsed.key.startsWith('web:api:')) return;
-    const messageId = parsed.key.slice('web:api:'.length);
-    const part = typeof parsed.text === 'string' ? parsed.text : '';
+    const messageId = typeof parsed?.key === 'string' ? messageIdOfKey(chatId, parsed.key) : undefined;
+    if (!messageId) return;
+    const part = typeof parsed?.text === 'string' ? parsed.text : '';
     setDrafts((d) => ({ ...d, [messageId]: reset ? '' : (d[messageId] ?? '') + part }));
-  }, []);
+  }, [chatId]);
 
   // Coalesces bursts of events into one fetch of the transcript.
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
