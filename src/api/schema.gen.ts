@@ -1261,8 +1261,17 @@ export interface paths {
                         "application/json": components["schemas"]["MessageIdConflict"];
                     };
                 };
-                /** @description body larger than the limit */
+                /** @description body larger than the limit, or an attachment larger than MYCEL_MEDIA_MAX_IMAGE_BYTES; nothing was stored */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description an attachment is not a JPEG, PNG, GIF or WebP image (checked from its content); nothing was stored */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2420,6 +2429,11 @@ export interface components {
             status: "pending" | "approved" | "denied" | "expired";
             tool: string;
         };
+        /** @description An image sent with the message. Its type is checked from its content (JPEG, PNG, GIF or WebP); at most MYCEL_MEDIA_MAX_IMAGE_BYTES (default 5 MB) decoded. */
+        AttachmentUpload: {
+            dataBase64: string;
+            mime: string;
+        };
         AuditRecord: {
             at: string;
             channel: string;
@@ -2645,9 +2659,12 @@ export interface components {
             when: string;
         };
         SendMessage: {
+            /** @description Images for a model that can look at them (the offline brain answers that it cannot). Stored in the data dir under the retention limit; only references reach the conversation. */
+            attachments?: components["schemas"]["AttachmentUpload"][];
             /** @description Idempotency key, unique within the chat: the same messageId again with the same text returns the same reply and starts no new turn; with other text it is refused with 409. */
             messageId?: string;
-            text: string;
+            /** @description The message. Required unless the message carries attachments. */
+            text?: string;
         };
         /** @description Every error answer of the API. */
         StreamError: components["schemas"]["Error"] & {
