@@ -301,7 +301,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       try {
         attachments = await storeUploads(deps, chatId, uploads);
       } catch (err) {
-        if (err instanceof MediaRefusedError) return c.json({ error: err.message }, err.reason === 'too-large' ? 413 : 415);
+        if (err instanceof MediaRefusedError) return c.json(mycelErrorBody(err), err.reason === 'too-large' ? 413 : 415);
         throw err;
       }
     }
