@@ -7,7 +7,7 @@ import { ApiError, createApiClient, errorFromResponse, networkError } from '../.
  * ApiError that says what failed in words a person can act on.
  */
 
-export { ApiError, messageIdOfKey, networkError, type FailureKind, type Schemas } from '../../../src/api/client.js';
+export { ApiError, messageIdOfKey, networkError, type ApiPaths, type FailureKind, type Schemas } from '../../../src/api/client.js';
 
 const TOKEN_KEY = 'mycel.apiToken';
 

@@ -1,4 +1,4 @@
-import { api } from '../lib/api.js';
+import { api, type ApiPaths } from '../lib/api.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice } from '../components/notices.js';
 import { Message } from './chat.js';
@@ -13,7 +13,10 @@ export const CHANNEL_NAMES: Record<string, string> = { web: 'Web', telegram: 'Te
  * `/channels/<channel>/<chatId>`: the transcript of a chat that lives on another channel
  * (Telegram, WhatsApp), read-only: its messages are written on that channel.
  */
-export function ChannelChatPage({ channel, chatId }: { channel: 'telegram' | 'whatsapp'; chatId: string }) {
+/** A channel a chat may live on, as the API's `?channel=` names it. */
+export type ChannelName = NonNullable<NonNullable<ApiPaths['/api/chats/{chatId}/messages']['get']['parameters']['query']>['channel']>;
+
+export function ChannelChatPage({ channel, chatId }: { channel: ChannelName; chatId: string }) {
   const transcript = useResource(
     (signal) => api.ok(api.GET('/api/chats/{chatId}/messages', { params: { path: { chatId }, query: { channel } }, signal })),
     [channel, chatId],
