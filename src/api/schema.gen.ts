@@ -1341,6 +1341,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description token budgets of its model work; over either, the promise pauses until resumed */
+                        budget?: {
+                            /** @description tokens the promise may use per UTC day; default MYCEL_SCHEDULED_TOKENS_PER_DAY */
+                            perDay?: number;
+                            /** @description tokens (input + output) one run may use; default MYCEL_SCHEDULED_TOKENS_PER_RUN */
+                            perRun?: number;
+                        };
                         /**
                          * @description recurring: run once for all missed occurrences (default) or skip them
                          * @enum {string}
@@ -1446,7 +1453,7 @@ export interface paths {
             parameters: {
                 query?: {
                     channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
-                    status?: "pending" | "delivered" | "cancelled" | "all";
+                    status?: "pending" | "delivered" | "cancelled" | "paused" | "all";
                 };
                 header?: never;
                 path: {
@@ -2185,7 +2192,7 @@ export interface paths {
                     channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
                     chatId?: string;
                     /** @description pending unless given */
-                    status?: "pending" | "delivered" | "cancelled" | "all";
+                    status?: "pending" | "delivered" | "cancelled" | "paused" | "all";
                 };
                 header?: never;
                 path?: never;
@@ -2251,6 +2258,127 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/promises/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a promise that paused because it went over its token budget, optionally with a new budget */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        budget?: {
+                            /** @description tokens the promise may use per UTC day; default MYCEL_SCHEDULED_TOKENS_PER_DAY */
+                            perDay?: number;
+                            /** @description tokens (input + output) one run may use; default MYCEL_SCHEDULED_TOKENS_PER_RUN */
+                            perRun?: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description the resumed promise (status pending) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Reminder"];
+                    };
+                };
+                /** @description a bad id or budget */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description missing or wrong bearer token (when MYCEL_API_TOKEN is set) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description refused at the edge: a Host that is not a name of this server, or a state-changing request from a foreign Origin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no such promise */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the promise is not paused */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description request body larger than the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description an internal error; the server log has the detail */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal is unreachable: the promise stays paused */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2471,6 +2599,11 @@ export interface components {
             replayed: number;
         };
         LedgerEntry: {
+            /** @description scheduled work: the token budgets that apply (its own, else MYCEL_SCHEDULED_TOKENS_PER_RUN / _PER_DAY); null for a reminder */
+            budget: {
+                perDay: number;
+                perRun: number;
+            } | null;
             cancelledAt: string | null;
             /** @enum {string|null} */
             catchUp: "once" | "skip" | null;
@@ -2484,9 +2617,12 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "reminder" | "scheduled";
+            pausedAt: string | null;
+            /** @description status paused: which token budget ran out, and by how much */
+            pausedReason: string | null;
             recurrence: string | null;
             /** @enum {string} */
-            status: "pending" | "delivered" | "cancelled";
+            status: "pending" | "delivered" | "cancelled" | "paused";
             text: string;
         };
         Memory: {
@@ -2616,8 +2752,15 @@ export interface components {
             note?: string;
             /** @description delivered, failed, covered (by a catch-up run), skipped (catch-up skip), running */
             outcome: string;
+            /** @description tokens (input + output) its model calls used, when it made any */
+            tokens?: number;
         };
         Reminder: {
+            /** @description scheduled work: its own token budgets (null where the configured default applies); null for a reminder */
+            budget: {
+                perDay: number | null;
+                perRun: number | null;
+            } | null;
             cancelledAt: string | null;
             /**
              * @description recurring: what happens to occurrences missed while Mycel was down
@@ -2632,10 +2775,13 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "reminder" | "scheduled";
+            pausedAt: string | null;
+            /** @description status paused: which token budget ran out, and by how much */
+            pausedReason: string | null;
             /** @description "every weekday at 08:00" for a recurring reminder, null for a one-off */
             recurrence: string | null;
             /** @enum {string} */
-            status: "pending" | "delivered" | "cancelled";
+            status: "pending" | "delivered" | "cancelled" | "paused";
             text: string;
             timeZone: string;
         };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { loadConfig } from '../config/config.js';
+import { createIngress } from '../conversation/ingress.js';
 import { silentLogger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { openMigratedDatabase } from '../storage/database.js';
@@ -41,7 +42,8 @@ export async function apiDocument(): Promise<Record<string, unknown>> {
     const temporal = new Client({ connection: Connection.lazy({ address: config.temporal.address }) });
     // The web app's routes serve files and describe nothing.
     const modules = ROUTE_MODULES.filter((m) => m !== registerWebRoutes);
-    const app = createHttpApp({ config, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), store, temporal, readiness: [], info: {} }, modules);
+    const ingress = createIngress(temporal, { taskQueue: config.temporal.taskQueue });
+    const app = createHttpApp({ config, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), store, temporal, ingress, readiness: [], info: {} }, modules);
     return app.getOpenAPI31Document(OPENAPI_DOCUMENT) as unknown as Record<string, unknown>;
   } finally {
     await store.close();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshStore, testDialects } from '../../test/support/databases.js';
 import { loadConfig } from '../config/config.js';
+import { createIngress } from '../conversation/ingress.js';
 import { silentLogger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { MycelError } from '../shared/errors.js';
@@ -51,7 +52,7 @@ describe('the one error shape of the API', () => {
     const config = loadConfig({ MYCEL_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'mycel-errors-')), MYCEL_API_TOKEN: TOKEN });
     app = createHttpApp(
       // No Temporal: every request below is answered before a workflow would be reached.
-      { config, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), store, temporal: {} as Client, readiness: [], info: {} },
+      { config, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), store, temporal: {} as Client, ingress: createIngress({} as Client, { taskQueue: 'errors' }), readiness: [], info: {} },
       [...ROUTE_MODULES, failingRoutes],
     );
     doc = (await (await app.request('/api/openapi.json')).json()) as Doc;

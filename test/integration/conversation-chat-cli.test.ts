@@ -43,7 +43,7 @@ describe('mycel chat with piped stdin', { timeout: 180_000 }, () => {
     // The whole line: the reply is printed as it is written, and its line ends after the reply event.
     await waitFor(/Hello! I'm Mycel[^\n]*\n/);
     // Something Mycel posts on its own (a reminder delivery) shows up while the chat runs.
-    await appendMessage(mycel.proc.store!, { channel: 'web', chatId: chat, role: 'assistant', text: '⏰ stretch your legs', kind: 'reminder', key: `test-reminder-${chat}` });
+    await appendMessage(mycel.proc.store, { channel: 'web', chatId: chat, role: 'assistant', text: '⏰ stretch your legs', kind: 'reminder', key: `test-reminder-${chat}` });
     await waitFor(/⏰ stretch your legs/);
     child.stdin.write('\n/timezone Europe/Paris\n');
     child.stdin.end();
