@@ -27,6 +27,13 @@ export interface ReplyStreams {
   publish(message: ReplyStreamMessage): void;
   /** Follows the parts of every turn of one chat; returns the function that stops it. */
   subscribe(chat: ChatRef, listener: (message: ReplyStreamMessage) => void): () => void;
+  /**
+   * Resolves when every part published so far has left this process (streams shared through
+   * the database); the brain step waits for it, so parts travel ahead of the reply.
+   */
+  flush?(): Promise<void>;
+  /** Hands subscribers every part that reached the shared stream before now (the reply came first). */
+  catchUp?(): Promise<void>;
 }
 
 function topic(chat: ChatRef): string {

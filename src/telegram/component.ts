@@ -3,7 +3,7 @@ import type { MycelProcess } from '../runtime/processes.js';
 import { submitTurn, turnOptionsFromConfig } from '../conversation/ingress.js';
 import { TELEGRAM_WEBHOOK_PATH } from '../http/routes/telegram-webhook.js';
 import type { ChannelAdapter } from '../channels/adapter.js';
-import { telegramAdapter } from './adapter.js';
+import { TELEGRAM_CAPABILITIES, telegramAdapter } from './adapter.js';
 import { createTelegramClient, describeApiError, verifyBot, type TelegramClient } from './client.js';
 import { InboxDispatcher } from './dispatcher.js';
 import { handleInboxRow } from './handler.js';
@@ -51,7 +51,7 @@ function senderFor(proc: MycelProcess): TelegramSender {
  */
 export function registerTelegramSender(proc: MycelProcess): void {
   if (!proc.config.telegram.token) return;
-  proc.outbound.register('telegram', senderFor(proc));
+  proc.outbound.register('telegram', senderFor(proc), TELEGRAM_CAPABILITIES);
 }
 
 export function telegramGatewayOf(proc: MycelProcess): TelegramGateway | undefined {
