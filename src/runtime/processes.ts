@@ -2,7 +2,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.js';
 import { OutboundChannels } from '../channels/outbound.js';
-import { InProcessReplyStreams, type ReplyStreams } from '../conversation/reply-stream.js';
+import type { ReplyStreams } from '../conversation/reply-stream.js';
 import type { MycelConfig } from '../config/config.js';
 import { createHttpApp } from '../http/app.js';
 import type { HttpDeps } from '../http/context.js';
@@ -26,6 +26,7 @@ import { installTracing } from '../telemetry/tracing.js';
 import { Lifecycle, type Component } from './lifecycle.js';
 import { ownPortsFromConfig, type OwnPorts } from './own-ports.js';
 import { readinessChecks, workerPollingCheck } from './readiness.js';
+import { replyStreamsComponent, replyStreamsFor } from './reply-streams.js';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 
 /** Which parts a process runs. */
@@ -142,6 +143,9 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       await proc.store?.close();
     },
   });
+
+  const replyStreams = replyStreamsComponent(proc, parts);
+  if (replyStreams) components.push(replyStreams);
 
   components.push({
     name: 'temporal-client',
@@ -266,7 +270,7 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
     metrics: new Metrics(),
     outbound: new OutboundChannels(),
     ownPorts: ownPortsFromConfig(config),
-    replies: new InProcessReplyStreams(),
+    replies: replyStreamsFor(parts, logger),
     lifecycle: new Lifecycle(logger, config.shutdownTimeoutMs),
   };
   await proc.lifecycle.start(buildComponents(proc, parts));
