@@ -3,9 +3,10 @@ import type { ChatRef } from '../shared/envelope.js';
 
 /**
  * The side channel for replies being written: the brain step publishes each part of the
- * reply as it comes, keyed by the chat and the turn's idempotency key; the HTTP API, the
- * chat's event stream follow it (Telegram's live view is fed by the brain step itself). Parts never go through the workflow history:
- * the activity's result (the whole reply) stays the one record of the turn.
+ * reply as it comes, keyed by the chat and the turn's idempotency key; the HTTP API and the
+ * chat's event stream follow it (Telegram's live view is fed by the brain step itself).
+ * Parts never go through the workflow history: the activity's result (the whole reply)
+ * stays the one record of the turn.
  *
  * `InProcessReplyStreams` serves a process that runs both the worker and the gateway
  * (`mycel start`). When they are separate processes (`mycel worker`, `mycel gateway`),
