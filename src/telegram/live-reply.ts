@@ -8,6 +8,9 @@ import { describeApiError, type TelegramClient } from './client.js';
 import { LIVE_REPLY_LIMITS, type LiveReplyLimits } from './limits.js';
 import { splitMessage } from './split.js';
 
+/** Failed updates in a row after which a reply stops being shown growing (the final message still comes). */
+const MAX_FAILED_UPDATES = 3;
+
 /**
  * Shows a Telegram reply growing while the model writes it, in the worker that runs the
  * brain step (the process that also sends the final message).
@@ -36,6 +39,8 @@ export class TelegramLiveReply implements LiveReply {
   /** grammY types its signal parameter with its own shim of the standard AbortSignal. */
   private readonly signal = this.abort.signal as unknown as Parameters<TelegramClient['api']['sendMessage']>[3];
   private closed = false;
+  /** Updates that failed in a row; after `MAX_FAILED_UPDATES` the reply just comes whole. */
+  private failures = 0;
   /** The placeholder: undefined until looked up, then its message id, 'none' yet, or null (unusable). */
   private placeholder: number | 'none' | null | undefined;
 
@@ -91,7 +96,13 @@ export class TelegramLiveReply implements LiveReply {
     // Not worth an update yet: the next part schedules again.
     if (!this.worthShowing(next)) return;
     this.inFlight = this.show(next)
-      .catch((err) => this.deps.logger.debug({ chatId: String(this.chatId) }, `partial reply not shown: ${describeApiError(err)}`))
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch((err) => {
+        this.deps.logger.debug({ chatId: String(this.chatId) }, `partial reply not shown: ${describeApiError(err)}`);
+        if (++this.failures >= MAX_FAILED_UPDATES) this.closed = true;
+      })
       .finally(() => {
         this.inFlight = undefined;
         this.lastShownAt = Date.now();
