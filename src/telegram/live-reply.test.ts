@@ -76,6 +76,17 @@ describe.each(testDialects())('a Telegram reply shown growing, records on $name'
     expect(tg.sentTo(chat)).toEqual([]);
   });
 
+  it('stops showing the reply after three failed updates in a row, and the final message still comes', async () => {
+    tg.failNext('sendMessageDraft', { code: 400, description: 'Bad Request: scripted' }, 3);
+    const before = tg.calls.filter((c) => c.method === 'sendMessageDraft').length;
+    const live = sender.live({ chatId: String(chat), key: key() });
+    await write(live, [...PARTS, ...PARTS, ...PARTS]);
+    await live.close();
+    expect(tg.calls.filter((c) => c.method === 'sendMessageDraft').length - before).toBe(3);
+    expect(await final(WHOLE)).toEqual(['sent']);
+    expect(tg.sentTo(chat).map((m) => m.text)).toEqual([WHOLE]);
+  });
+
   it('in a group (no drafts there) edits one placeholder, and the final text replaces it once, also when delivered again', async () => {
     const group = -(chat * 10);
     const groupKey = `telegram:1:${group}#reply`;
