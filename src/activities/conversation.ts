@@ -90,7 +90,11 @@ export function replyDeliveryKey(turnKey: string): string {
  * stream consistently with its result; `close` ends the live view before the step returns,
  * so that the final message, sent after the step, is the last thing the chat sees.
  */
-function stepListener(deps: ActivityDeps, envelope: Envelope, onUsage: (usage: ModelUsage) => void): StepListener & { draft: ReplyDraft; publish(event: ReplyStreamEvent): void; close(): Promise<void> } {
+function stepListener(
+  deps: ActivityDeps,
+  envelope: Envelope,
+  onUsage: (usage: ModelUsage) => void,
+): StepListener & { draft: ReplyDraft; publish(event: ReplyStreamEvent): void; endLive(): Promise<void>; close(): Promise<void> } {
   const chat = chatOf(envelope);
   const draft = new ReplyDraft();
   const live = deps.outbound.live({ ...chat, key: replyDeliveryKey(envelope.updateId) });
@@ -102,6 +106,10 @@ function stepListener(deps: ActivityDeps, envelope: Envelope, onUsage: (usage: M
   return {
     draft,
     publish,
+    /** Ends the live view as soon as the model is done: what follows is the final message. */
+    async endLive() {
+      await live?.close();
+    },
     async close() {
       await live?.close();
       // Parts published through another process (a split deployment) leave before the reply.
@@ -136,7 +144,7 @@ export function createConversationActivities(deps: ActivityDeps) {
         // A retried attempt starts the reply over: followers drop what the failed one sent.
         if (currentAttempt() > 1) listener.reset();
         try {
-          const step = await brain.step(input, listener);
+          const step = await brain.step(input, listener).finally(() => listener.endLive());
           if (step.type === 'tools') {
             // Text before tool calls is not the reply; the next step streams it.
             if (listener.draft.text) listener.reset();
