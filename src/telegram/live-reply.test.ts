@@ -87,6 +87,20 @@ describe.each(testDialects())('a Telegram reply shown growing, records on $name'
     expect(tg.sentTo(chat).map((m) => m.text)).toEqual([WHOLE]);
   });
 
+  it('never posts a second placeholder when an earlier step may have posted one (it stopped before recording it)', async () => {
+    const group = -(chat * 10 + 1);
+    const groupKey = `telegram:1:${group}#reply`;
+    const now = new Date().toISOString();
+    await store.db.insertInto('telegram_outbox').values({ key: `${groupKey}#live`, chat_id: String(group), status: 'sending', message_id: null, attempts: 1, error: null, created_at: now, updated_at: now }).execute();
+    const live = sender.live({ chatId: String(group), key: groupKey });
+    await write(live, PARTS);
+    await live.close();
+    expect(tg.sentTo(group)).toEqual([]);
+    expect(await sender.sendParts({ channel: 'telegram', chatId: String(group), text: WHOLE, key: groupKey })).toEqual(['sent']);
+    expect(tg.sentTo(group).map((m) => m.text)).toEqual([WHOLE]);
+    expect(tg.textEdits.filter((e) => e.chatId === group)).toEqual([]);
+  });
+
   it('in a group (no drafts there) edits one placeholder, and the final text replaces it once, also when delivered again', async () => {
     const group = -(chat * 10);
     const groupKey = `telegram:1:${group}#reply`;

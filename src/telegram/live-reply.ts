@@ -32,7 +32,8 @@ export class TelegramLiveReply implements LiveReply {
   /** The text last shown (draft or placeholder); '' before anything was shown. */
   private shown = '';
   private startedAt: number | undefined;
-  private lastShownAt = 0;
+  /** When the last update (shown or failed) ended; 0 before the first. */
+  private lastAttemptAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private readonly abort = new AbortController();
@@ -77,14 +78,15 @@ export class TelegramLiveReply implements LiveReply {
   }
 
   private worthShowing(next: string): boolean {
-    if (!next || next === this.shown) return false;
-    if (!this.shown) return next.length >= this.limits.firstMinChars;
+    // Never a few characters alone (also after a reset).
+    if (next.length < this.limits.firstMinChars || next === this.shown) return false;
+    if (!this.shown) return true;
     return !next.startsWith(this.shown) || next.length - this.shown.length >= this.limits.minGrowthChars;
   }
 
   private schedule(): void {
     if (this.closed || this.timer || this.inFlight || this.startedAt === undefined) return;
-    const at = this.shown ? this.lastShownAt + this.limits.intervalMs : this.startedAt + this.limits.firstDelayMs;
+    const at = this.lastAttemptAt ? this.lastAttemptAt + this.limits.intervalMs : this.startedAt + this.limits.firstDelayMs;
     this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now()));
     this.timer.unref();
   }
@@ -105,7 +107,7 @@ export class TelegramLiveReply implements LiveReply {
       })
       .finally(() => {
         this.inFlight = undefined;
-        this.lastShownAt = Date.now();
+        this.lastAttemptAt = Date.now();
         this.schedule();
       });
   }
@@ -129,12 +131,17 @@ export class TelegramLiveReply implements LiveReply {
   private async showByEdit(text: string): Promise<void> {
     const { store, client } = this.deps;
     if (this.placeholder === undefined) this.placeholder = await placeholderState(store, this.key);
-    if (this.placeholder === null) return;
+    if (this.placeholder === null) {
+      // A placeholder may exist whose id is unknown: nothing can be shown; the final message comes.
+      this.closed = true;
+      return;
+    }
     if (this.placeholder === 'none') {
       // Claimed before the request: a retried brain step that finds `sending` (it stopped
       // before recording the answer) never posts a second placeholder.
       if (!(await claimPlaceholder(store, this.key, String(this.chatId)))) {
         this.placeholder = null;
+        this.closed = true;
         return;
       }
       let sent;
