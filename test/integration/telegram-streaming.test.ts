@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
+import { GATEWAY_PARTS, WORKER_PARTS } from '../../src/runtime/processes.js';
 import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { startOpenAIStandIn, type StandIn } from '../support/openai-stand-in.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
@@ -95,5 +96,34 @@ describe('Telegram shows a model reply growing (model stand-in streaming in slow
     expect(shown.every((t) => reply.startsWith(t))).toBe(true);
     expect(shown.at(-1)).toBe(reply);
     expect(shown.filter((t) => t === reply)).toHaveLength(1);
+  });
+});
+
+describe('a split deployment: the live view runs in `mycel worker`, the ingress in `mycel gateway`', () => {
+  it('shows the reply growing and ends with one final message', async () => {
+    const tg = await TelegramStandIn.start();
+    const model = await startOpenAIStandIn({ chunkChars: 4, chunkDelayMs: 50 });
+    const chatId = BASE + 4;
+    const shared = {
+      taskQueue: `test-tg-split-stream-${chatId}`,
+      env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, MYCEL_OWNER_TELEGRAM_IDS: String(chatId), MYCEL_MODEL: 'openai-compatible:stand-in', MYCEL_MODEL_BASE_URL: model.baseUrl },
+    };
+    const worker = await startTestMycel({ ...shared, parts: WORKER_PARTS });
+    const gateway = await startTestMycel({ ...shared, databaseUrl: worker.config.databaseUrl, parts: GATEWAY_PARTS });
+    try {
+      const text = question(4);
+      const reply = `You said: ${text}`;
+      tg.injectMessage({ from: tg.user(chatId), text });
+      await tg.waitFor(() => tg.sentTo(chatId).some((m) => m.text === reply), 30_000, 'the whole reply');
+      const drafts = tg.drafts.filter((d) => d.chatId === chatId);
+      expect(drafts.length).toBeGreaterThan(0);
+      expect(drafts.every((d) => reply.startsWith(d.text) && d.at <= tg.sentTo(chatId)[0]!.acceptedAt)).toBe(true);
+      expect(tg.sentTo(chatId).map((m) => m.text)).toEqual([reply]);
+    } finally {
+      await gateway.stop();
+      await worker.stop();
+      await tg.stop();
+      await model.close();
+    }
   });
 });
