@@ -16,8 +16,10 @@ import { connectClient, connectWorker, targetFromConfig } from '../temporal/clie
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
+import { mediaRetentionComponent } from '../media/retention.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
+import { discordComponent, registerDiscordSender } from '../discord/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
@@ -188,6 +190,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         toolRuntime(deps);
         registerTelegramSender(proc);
         registerWhatsAppSender(proc);
+        registerDiscordSender(proc);
         const worker = await createWorker({
           connection,
           namespace: config.temporal.namespace,
@@ -209,6 +212,9 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       },
     });
   }
+
+  // Photos and voice notes are stored by the gateway and read by the worker: either sweeps them.
+  if (parts.worker || parts.gateway) components.push(mediaRetentionComponent({ dataDir: config.dataDir, retentionDays: config.media.retentionDays, logger }));
 
   if (parts.worker && !parts.gateway && config.metricsPort !== undefined) components.push(workerHealthComponent(proc, config.metricsPort));
 
@@ -236,6 +242,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
     });
     if (config.telegram.token) components.push(telegramComponent(proc));
     if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
+    if (config.discord.token) components.push(discordComponent(proc));
   }
 
   if (parts.embedded) {
