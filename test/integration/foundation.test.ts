@@ -80,7 +80,8 @@ describe('metrics and API errors', () => {
       expect(missing.status).toBe(401);
       expect((await missing.json()).error).toMatch(/bearer token/);
       const otherScheme = await fetch(`${mycel.url}/api/anything`, { headers: { authorization: 'Basic c2VjcmV0LXRva2VuLTEyMw==' } });
-      expect(otherScheme.status).toBe(400);
+      expect(otherScheme.status).toBe(401);
+      expect(otherScheme.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect((await otherScheme.json()).error).toMatch(/bearer token/);
       const allowed = await fetch(`${mycel.url}/api/anything`, { headers: { authorization: 'Bearer secret-token-123' } });
       expect(allowed.status).toBe(404);
