@@ -37,7 +37,7 @@ describe('the bare Update baseline workflow', () => {
   it('answers Updates in order and counts them', async () => {
     const mycel = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false } });
     try {
-      const client = mycel.proc.client!;
+      const client = mycel.proc.client;
       const handle = await client.workflow.start('baselineWorkflow', { taskQueue: mycel.config.temporal.taskQueue, workflowId: `baseline-${Date.now()}` });
       const replies = [];
       for (const text of ['a', 'b', 'c']) replies.push(await handle.executeUpdate<string, [string]>('echo', { args: [text] }));

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { GATEWAY_PARTS, WORKER_PARTS } from '../../src/runtime/processes.js';
-import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { startOpenAIStandIn, type StandIn } from '../support/openai-stand-in.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { TelegramStandIn } from '../support/telegram-server.js';
@@ -44,8 +43,8 @@ describe('Telegram shows a model reply growing (model stand-in streaming in slow
     const reply = `You said: ${text}`;
     tg.injectMessage({ from: tg.user(chatId), text });
     await tg.waitFor(() => tg.sentTo(chatId).some((m) => m.text === reply), 30_000, 'the whole reply');
-    await telegramGatewayOf(mycel.proc)!.dispatcher.idle();
-    const lines = await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(chatId) });
+    await mycel.telegram().dispatcher.idle();
+    const lines = await listMessages(mycel.store, { channel: 'telegram', chatId: String(chatId) });
     expect(lines.filter((l) => l.role === 'assistant').map((l) => l.text)).toEqual([reply]);
     return reply;
   }
