@@ -1,4 +1,3 @@
-import type { ChannelCapabilities } from './adapter.js';
 import type { ReplyStreamEvent } from '../conversation/reply-stream.js';
 import type { Channel } from '../shared/envelope.js';
 
@@ -37,14 +36,19 @@ export interface OutboundSender {
   live?(target: { chatId: string; key: string }): LiveReply;
 }
 
+/** The capability `live` needs (`ChannelCapabilities.canStream`, src/channels/adapter.ts). */
+export interface StreamCapability {
+  canStream: boolean;
+}
+
 /**
  * Senders by channel. The web channel has none: the web app and API read the transcript
  * (and its live event stream). Telegram registers one where a bot token is configured.
  */
 export class OutboundChannels {
-  private readonly senders = new Map<Channel, { sender: OutboundSender; capabilities: Pick<ChannelCapabilities, 'canStream'> | undefined }>();
+  private readonly senders = new Map<Channel, { sender: OutboundSender; capabilities: StreamCapability | undefined }>();
 
-  register(channel: Channel, sender: OutboundSender, capabilities?: Pick<ChannelCapabilities, 'canStream'>): void {
+  register(channel: Channel, sender: OutboundSender, capabilities?: StreamCapability): void {
     this.senders.set(channel, { sender, capabilities });
   }
 
