@@ -7,6 +7,8 @@ import { SLACK_MAX_ACTIONS, SLACK_MAX_BUTTON_TEXT_CHARS, SLACK_MAX_MESSAGE_CHARS
 export const SLACK_CAPABILITIES: ChannelCapabilities = {
   // chat.update changes a sent message (the sender uses it to close a pressed button's message).
   canEdit: true,
+  // Replies are sent whole when the turn ends (no live edits yet).
+  canStream: false,
   canButtons: true,
   // The Web API has no typing indicator for bots.
   canTyping: false,
