@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { MycelConfig } from '../config/config.js';
 import { acceptTurn, turnOptionsFromConfig } from '../conversation/ingress.js';
-import type { ScheduledTurn } from '../workflows/conversation.js';
+import type { ScheduledTurn } from '../workflows/definitions.js';
 import type { Store } from '../storage/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';

@@ -9,7 +9,7 @@ import { ChatClient, type ChatLine } from '../../src/cli/chat-client.js';
 import { submitTurn } from '../../src/conversation/ingress.js';
 import { webMessageKey } from '../../src/conversation/dedupe.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
-import { countersQuery, type ConversationCounters } from '../../src/workflows/conversation.js';
+import { countersQuery, type ConversationCounters } from '../../src/workflows/definitions.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
 const newChat = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;

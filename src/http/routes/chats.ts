@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE, type SSEMessage, type SSEStreamingApi } from 'hono/streaming';
 import { webMessageKey } from '../../conversation/dedupe.js';
-import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
+import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnNotRecordedError, TurnTimeoutError } from '../../conversation/ingress.js';
 import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-stream.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
@@ -115,7 +115,11 @@ const sendRoute = createRoute({
       content: { 'application/json': { schema: MessageIdConflictSchema } },
     },
     413: { description: 'body larger than the limit', content: { 'application/json': { schema: ErrorSchema } } },
-    503: { description: 'the database or Temporal is unavailable; nothing was stored; retry after `Retry-After` seconds', content: { 'application/json': { schema: ErrorSchema } } },
+    500: { description: 'the conversation took the message but could not record the turn (not an outage); nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
+    503: {
+      description: 'the database or Temporal is unavailable (also when the database went away during the turn); nothing was stored and the turn number was not used; send the same message (same messageId) again after `Retry-After` seconds',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
     504: { description: 'no reply in time; the turn goes on and its reply will appear in the transcript', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
@@ -236,7 +240,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
           await out.write({ event: 'reply', data: JSON.stringify({ reply: result.reply, turn: result.turn }) });
         } catch (err) {
           stop?.();
-          const status = err instanceof InvalidEnvelopeError ? 400 : err instanceof MessageIdConflictError ? 409 : err instanceof TurnTimeoutError ? 504 : 503;
+          const status = err instanceof InvalidEnvelopeError ? 400 : err instanceof MessageIdConflictError ? 409 : err instanceof TurnTimeoutError ? 504 : err instanceof TurnNotRecordedError ? 500 : 503;
           // An outage's detail (addresses included) goes to the log only, as for the plain answer.
           if (status === 503) deps.logger.warn({ chatId }, `the streamed message could not be answered: ${formatError(err)}`);
           const error = status === 503 ? (isDatabaseOutage(err) ? 'database unavailable: nothing was changed' : 'the conversation could not take the message: Temporal is unavailable; nothing was stored') : formatError(err);
@@ -253,6 +257,10 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       if (err instanceof InvalidEnvelopeError) return c.json({ error: err.message }, 400);
       if (err instanceof MessageIdConflictError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}), turn: err.turn }, 409);
       if (err instanceof TurnTimeoutError) return c.json({ error: `${err.message} ${err.hint ?? ''}`.trim() }, 504);
+      if (err instanceof TurnNotRecordedError) {
+        deps.logger.error({ chatId }, formatError(err));
+        return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 500);
+      }
       if (isDatabaseOutage(err)) return databaseOutage(c, deps, err) as never;
       // Temporal could not take it: the detail (addresses included) goes to the log only.
       deps.logger.warn({ chatId }, `the message could not be taken: ${formatError(err)}`);
