@@ -16,6 +16,7 @@ import { connectClient, connectWorker, targetFromConfig } from '../temporal/clie
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
+import { mediaRetentionComponent } from '../media/retention.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
@@ -205,6 +206,9 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       },
     });
   }
+
+  // Photos and voice notes are stored by the gateway and read by the worker: either sweeps them.
+  if (parts.worker || parts.gateway) components.push(mediaRetentionComponent({ dataDir: config.dataDir, retentionDays: config.media.retentionDays, logger }));
 
   if (parts.worker && !parts.gateway && config.metricsPort !== undefined) components.push(workerHealthComponent(proc, config.metricsPort));
 
