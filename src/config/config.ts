@@ -137,6 +137,15 @@ export const envSchema = z.object({
     ).optional(),
     { description: 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)' },
   ),
+  DISCORD_BOT_TOKEN: variable(z.string().optional(), { description: 'enables the Discord channel (a bot token from the Developer Portal, with the Message Content intent on)' }),
+  DISCORD_API_ROOT: variable(httpUrl('https://discord.com').default('https://discord.com'), { description: 'Discord API root (REST under <root>/api; the gateway URL comes from it)' }),
+  DISCORD_CHANNEL_ID: variable(matching(/^\d{5,25}$/, 'accepted form: the numeric id of one server channel, for example 1184432318122676254').optional(), {
+    description: 'one server channel Mycel also answers in, besides direct messages',
+  }),
+  MYCEL_OWNER_DISCORD_IDS: variable(
+    matching(/^\s*\d{5,25}(\s*,\s*\d{5,25})*\s*$/, 'accepted form: comma-separated numeric Discord user ids, for example 80351110224678912').optional(),
+    { description: 'comma-separated Discord user ids allowed to talk' },
+  ),
   MYCEL_TOOLS_POLICY: variable(z.string().optional(), { description: 'tool safety policy file', shownDefault: '<data dir>/tools-policy.json' }),
   MYCEL_MCP_CONFIG: variable(z.string().optional(), { description: 'MCP servers whose tools Mycel may call (mcpServers format)', shownDefault: '<data dir>/mcp.json' }),
   MYCEL_PIPELINES: variable(z.string().optional(), { description: 'file or folder of pipeline definitions', shownDefault: '<data dir>/pipelines' }),
@@ -258,6 +267,13 @@ export interface MycelConfig {
     appSecret: string | undefined;
     apiRoot: string;
     ownerNumbers: string[];
+  };
+  /** The Discord channel; on when DISCORD_BOT_TOKEN is set. */
+  discord: {
+    token: string | undefined;
+    apiRoot: string;
+    channelId: string | undefined;
+    ownerIds: string[];
   };
   toolsPolicyPath: string;
   /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
@@ -400,6 +416,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       appSecret: e.WHATSAPP_APP_SECRET,
       apiRoot: e.WHATSAPP_API_ROOT.replace(/\/+$/, ''),
       ownerNumbers: (e.MYCEL_OWNER_WHATSAPP_NUMBERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    discord: {
+      token: e.DISCORD_BOT_TOKEN,
+      apiRoot: e.DISCORD_API_ROOT.replace(/\/+$/, ''),
+      channelId: e.DISCORD_CHANNEL_ID,
+      ownerIds: (e.MYCEL_OWNER_DISCORD_IDS ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),

@@ -19,6 +19,7 @@ import { startHeartbeat } from '../promises/lateness.js';
 import { mediaRetentionComponent } from '../media/retention.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
+import { discordComponent, registerDiscordSender } from '../discord/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
@@ -185,6 +186,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         toolRuntime(deps);
         registerTelegramSender(proc);
         registerWhatsAppSender(proc);
+        registerDiscordSender(proc);
         const worker = await createWorker({
           connection,
           namespace: config.temporal.namespace,
@@ -236,6 +238,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
     });
     if (config.telegram.token) components.push(telegramComponent(proc));
     if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
+    if (config.discord.token) components.push(discordComponent(proc));
   }
 
   if (parts.embedded) {
