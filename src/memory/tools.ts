@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { MAX_MESSAGE_CHARS } from '../shared/envelope.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/types.js';
 import { memoryAnswerSignal } from '../workflows/definitions.js';

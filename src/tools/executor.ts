@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatError } from '../shared/errors.js';
 import type { approvalWorkflow } from '../workflows/approval.js';
 import { approvalWorkflowId, WORKFLOW_TYPES } from '../workflows/definitions.js';

@@ -2,6 +2,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DoctorStageName, DoctorStageResult } from '../shared/doctor.js';
 import type { Channel, Envelope } from '../shared/envelope.js';
 import type { PipelineProgress } from '../pipelines/run-types.js';
+import type { PromiseWorkflowState } from '../promises/workflow-types.js';
+import type { ScheduledTurn } from '../conversation/scheduled-turn.js';
 
 /**
  * The Temporal contract of Mycel, in one place: every workflow type name, every Signal,
@@ -129,16 +131,7 @@ export interface TurnOptions {
   scheduled?: ScheduledTurn;
 }
 
-/** How a scheduled promise's occurrence marks the turn it runs. */
-export interface ScheduledTurn {
-  kind: 'scheduled';
-  promiseId: string;
-  /** The promise's delivery record this turn completes (with the turn record). */
-  deliveryKey?: string;
-  dueAt?: string;
-  lateMs?: number;
-  note?: string;
-}
+export type { ScheduledTurn };
 
 /**
  * One message, as a Workflow Update. Its Update id is the envelope's `updateId` (the
@@ -153,7 +146,7 @@ export const countersQuery = defineQuery<ConversationCounters>('counters');
 
 // ─── Promises ────────────────────────────────────────────────────────────────────────────
 
-export type PromiseWorkflowState = 'waiting' | 'delivering' | 'delivered' | 'cancelled';
+export type { PromiseWorkflowState };
 
 /** Sent after the row was cancelled: end without delivering. */
 export const cancelPromiseSignal = defineSignal('cancel');

@@ -1,9 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createPromiseActivities } from '../activities/promises.js';
+import type { PromiseWorkflowInput, RecurringPromiseWorkflowInput } from '../promises/workflow-types.js';
 import { cancelPromiseSignal, promiseStateQuery, snoozePromiseSignal, type PromiseWorkflowState } from './definitions.js';
-
-export type { PromiseWorkflowState } from './definitions.js';
 
 /**
  * Promise workflows. A one-off promise is one `promiseWorkflow` (id `promise-<chatId>-<id>`)
@@ -17,18 +16,7 @@ export type { PromiseWorkflowState } from './definitions.js';
  * "cancelled" or "not due yet, due at …", and the workflow obeys.
  */
 
-export interface PromiseWorkflowInput {
-  promiseId: string;
-  /** ISO time the promise is due (the row may move it later: snooze). */
-  dueAt: string;
-  /** `scheduled`: the promise's text runs as a turn of its chat (absent for a reminder). */
-  kind?: 'scheduled';
-}
-
-export interface RecurringPromiseWorkflowInput {
-  promiseId: string;
-  kind?: 'scheduled';
-}
+export type { PromiseWorkflowInput, PromiseWorkflowState, RecurringPromiseWorkflowInput } from '../promises/workflow-types.js';
 
 
 /** Search attribute the Schedule sets on each run: the occurrence's nominal time. */
