@@ -5,7 +5,6 @@ import type { Database, MemoryQuestionsTable } from '../storage/schema.js';
 import { MycelError } from '../shared/errors.js';
 import { shortId } from './store.js';
 import type { ChatRef } from './types.js';
-import type { memoryQuestionWorkflow } from '../workflows/memory-question.js';
 import { memoryAnswerSignal, memoryQuestionWorkflowId, WORKFLOW_TYPES } from '../workflows/definitions.js';
 
 /**
@@ -181,7 +180,7 @@ export async function answerMemoryQuestion(
 /** Starts the question's workflow (a retry finds it started and does nothing). */
 export async function startQuestionWorkflow(client: Client, taskQueue: string, question: MemoryQuestion, timeoutSeconds: number): Promise<void> {
   try {
-    await client.workflow.start<typeof memoryQuestionWorkflow>(WORKFLOW_TYPES.memoryQuestion, {
+    await client.workflow.start(WORKFLOW_TYPES.memoryQuestion, {
       workflowId: question.workflowId,
       taskQueue,
       args: [{ questionId: question.id, timeoutSeconds } satisfies MemoryQuestionWorkflowInput],

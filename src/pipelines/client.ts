@@ -21,7 +21,6 @@ import {
   type RunTrigger,
 } from './run-types.js';
 import type { PipelineVersion } from './version.js';
-import type { pipelineWorkflow } from '../workflows/pipeline.js';
 import { pipelineProgressQuery, WORKFLOW_TYPES } from '../workflows/definitions.js';
 
 /**
@@ -81,7 +80,7 @@ export async function startPipelineRun(client: Client, options: StartRunOptions)
   const runId = pipelineRunId(options.pipelineId, options.version, options.key ?? newRunKey());
   const args: PipelineRunInput = { pipelineId: options.pipelineId, version: options.version, shape: options.shape, input: checkRunInput(options.input), trigger: options.trigger };
   try {
-    const handle = await client.workflow.start<typeof pipelineWorkflow>(WORKFLOW_TYPES.pipeline, { workflowId: runId, taskQueue: options.taskQueue, args: [args] });
+    const handle = await client.workflow.start(WORKFLOW_TYPES.pipeline, { workflowId: runId, taskQueue: options.taskQueue, args: [args] });
     return { runId, handle };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId, handle: client.workflow.getHandle(runId) };

@@ -1,7 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatError } from '../shared/errors.js';
-import type { approvalWorkflow } from '../workflows/approval.js';
 import { approvalWorkflowId, WORKFLOW_TYPES } from '../workflows/definitions.js';
 import { approvalIdFor, approvalInput, createApproval, getApproval } from './approvals-store.js';
 import { MAX_AUDIT_OUTCOME_CHARS, recordAudit } from './audit.js';
@@ -168,7 +167,7 @@ export class ToolExecutor {
       workflow_id: approvalWorkflowId(id),
     });
     try {
-      await this.deps.temporal.workflow.start<typeof approvalWorkflow>(WORKFLOW_TYPES.approval, {
+      await this.deps.temporal.workflow.start(WORKFLOW_TYPES.approval, {
         workflowId: approvalWorkflowId(id),
         taskQueue: this.deps.config.temporal.taskQueue,
         args: [{ approvalId: id, timeoutSeconds } satisfies ApprovalWorkflowInput],

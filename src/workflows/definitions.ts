@@ -19,8 +19,9 @@ import type { ScheduledTurn } from '../conversation/scheduled-turn.js';
 
 /**
  * The workflow type names the worker registers (the exports of `src/workflows/index.ts`,
- * checked by `definitions.test.ts`). Start a workflow with its name and its function's type:
- * `client.workflow.start<typeof promiseWorkflow>(WORKFLOW_TYPES.promise, …)`.
+ * checked by `definitions.test.ts`). Start a workflow with its name and, where a workflow-safe
+ * signature exists, its type: `client.workflow.start<PromiseWorkflowFn>(WORKFLOW_TYPES.promise, …)`
+ * (importing a workflow's own module from client code would make an import circle).
  */
 export const WORKFLOW_TYPES = {
   conversation: 'conversationWorkflow',
