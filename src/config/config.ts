@@ -137,6 +137,20 @@ export const envSchema = z.object({
     (v) => v === undefined || /^\s*\d{1,20}(\s*,\s*\d{1,20})*\s*$/.test(v),
     'accepted form: comma-separated phone numbers, digits only as the webhook gives them (country code, no +), for example 4915112345678,14155550123',
   ),
+  MYCEL_EMAIL_IMAP_URL: optionalString.refine(
+    (v) => v === undefined || isMailUrl(v, ['imap:', 'imaps:']),
+    'accepted form: imap://user:password@host:143/INBOX or imaps://user:password@host:993/INBOX (an "@" in the user name written %40)',
+  ),
+  MYCEL_EMAIL_SMTP_URL: optionalString.refine(
+    (v) => v === undefined || isMailUrl(v, ['smtp:', 'smtps:']),
+    'accepted form: smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465',
+  ),
+  MYCEL_EMAIL_FROM: optionalString.refine((v) => v === undefined || EMAIL_ADDRESS.test(v), 'must be one email address, for example mycel@example.com'),
+  MYCEL_OWNER_EMAILS: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((a) => EMAIL_ADDRESS.test(a.trim())),
+    'accepted form: comma-separated email addresses, for example ada@example.com,grace@example.org',
+  ),
+  MYCEL_EMAIL_AUTHSERV_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.-]+$/.test(v), 'must be the host name your mail server writes in Authentication-Results, for example mx.example.com'),
   MYCEL_TOOLS_POLICY: optionalString,
   MYCEL_MCP_CONFIG: optionalString,
   MYCEL_PIPELINES: optionalString,
@@ -187,6 +201,18 @@ export const envSchema = z.object({
       return n;
     }),
 });
+
+/** One plain email address (what MYCEL_OWNER_EMAILS and MYCEL_EMAIL_FROM hold). */
+const EMAIL_ADDRESS = /^[^\s@,<>]+@[^\s@,<>]+\.[^\s@,<>]+$/;
+
+function isMailUrl(value: string, protocols: string[]): boolean {
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) && Boolean(url.hostname);
+  } catch {
+    return false;
+  }
+}
 
 /** Longest value quoted back in an error message. */
 const MAX_SHOWN_VALUE_CHARS = 80;
@@ -271,6 +297,18 @@ export interface MycelConfig {
     apiRoot: string;
     ownerNumbers: string[];
   };
+  /** The email channel (IMAP in, SMTP out); `enabled` when both URLs are set. */
+  email: {
+    enabled: boolean;
+    imapUrl: string | undefined;
+    smtpUrl: string | undefined;
+    /** The address Mycel sends from (MYCEL_EMAIL_FROM, else the IMAP user name when it is an address). */
+    from: string | undefined;
+    /** Lower case. */
+    ownerAddresses: string[];
+    /** When set, owner mail counts only with a passing Authentication-Results header of this server. */
+    authservId: string | undefined;
+  };
   toolsPolicyPath: string;
   /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
   mcpConfigPath: string;
@@ -315,6 +353,34 @@ function fallbackModels(list: string | undefined, env: NodeJS.ProcessEnv): Mycel
   });
 }
 
+/** The email channel's settings: both URLs or neither, and an address to send from. */
+function emailConfig(e: z.infer<typeof envSchema>): MycelConfig['email'] {
+  const { MYCEL_EMAIL_IMAP_URL: imapUrl, MYCEL_EMAIL_SMTP_URL: smtpUrl } = e;
+  if (Boolean(imapUrl) !== Boolean(smtpUrl)) {
+    throw new ConfigError(
+      `The email channel is half configured: ${imapUrl ? 'MYCEL_EMAIL_SMTP_URL' : 'MYCEL_EMAIL_IMAP_URL'} is not set.`,
+      'set both MYCEL_EMAIL_IMAP_URL (mail in) and MYCEL_EMAIL_SMTP_URL (mail out), or neither',
+    );
+  }
+  let from = e.MYCEL_EMAIL_FROM;
+  if (imapUrl && !from) {
+    const user = decodeURIComponent(new URL(imapUrl).username);
+    if (!EMAIL_ADDRESS.test(user)) throw new ConfigError('MYCEL_EMAIL_FROM is not set and the IMAP user name is not an email address.', 'set MYCEL_EMAIL_FROM to the address Mycel sends from');
+    from = user;
+  }
+  return {
+    enabled: Boolean(imapUrl && smtpUrl),
+    imapUrl,
+    smtpUrl,
+    from: from?.toLowerCase(),
+    ownerAddresses: (e.MYCEL_OWNER_EMAILS ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+    authservId: e.MYCEL_EMAIL_AUTHSERV_ID?.toLowerCase(),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MycelConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -355,6 +421,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'set all four of WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN and WHATSAPP_APP_SECRET, or none',
     );
   }
+  const email = emailConfig(e);
   const model = e.MYCEL_MODEL ?? 'offline';
   if (model.startsWith('openai-compatible:') && !e.MYCEL_MODEL_BASE_URL) {
     throw new ConfigError(
@@ -402,6 +469,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         .map((s) => s.trim())
         .filter(Boolean),
     },
+    email,
     toolsPolicyPath: path.resolve(cwd, e.MYCEL_TOOLS_POLICY ?? path.join(dataDir, 'tools-policy.json')),
     mcpConfigPath: path.resolve(cwd, e.MYCEL_MCP_CONFIG ?? path.join(dataDir, 'mcp.json')),
     pipelinesPath: path.resolve(cwd, e.MYCEL_PIPELINES ?? path.join(dataDir, 'pipelines')),
@@ -451,6 +519,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, me
   ['WHATSAPP_APP_SECRET', '(none)', 'app secret that signs each webhook call (X-Hub-Signature-256)'],
   ['WHATSAPP_API_ROOT', 'https://graph.facebook.com', 'Graph API root'],
   ['MYCEL_OWNER_WHATSAPP_NUMBERS', '(none)', 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)'],
+  ['MYCEL_EMAIL_IMAP_URL', '(none)', 'mailbox Mycel reads, imap(s)://user:password@host:port/INBOX; with MYCEL_EMAIL_SMTP_URL it enables the email channel'],
+  ['MYCEL_EMAIL_SMTP_URL', '(none)', 'server Mycel sends through, smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465'],
+  ['MYCEL_EMAIL_FROM', '(the IMAP user name)', 'the address Mycel sends from'],
+  ['MYCEL_OWNER_EMAILS', '(none)', 'comma-separated email addresses allowed to talk (the From address; see docs/channels.md for its limits)'],
+  ['MYCEL_EMAIL_AUTHSERV_ID', '(none)', 'your mail server\'s name in Authentication-Results: when set, owner mail must pass DMARC, DKIM or SPF there'],
   ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
   ['MYCEL_MCP_CONFIG', '<data dir>/mcp.json', 'MCP servers whose tools Mycel may call (mcpServers format)'],
   ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],

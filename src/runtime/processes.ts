@@ -18,6 +18,7 @@ import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
+import { emailComponent, registerEmailSender } from '../email/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
 import { installBacklogSampler } from '../metrics/backlog.js';
@@ -184,6 +185,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         toolRuntime(deps);
         registerTelegramSender(proc);
         registerWhatsAppSender(proc);
+        registerEmailSender(proc);
         const worker = await createWorker({
           connection,
           namespace: config.temporal.namespace,
@@ -232,6 +234,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
     });
     if (config.telegram.token) components.push(telegramComponent(proc));
     if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
+    if (config.email.enabled) components.push(emailComponent(proc));
   }
 
   if (parts.embedded) {

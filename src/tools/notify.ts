@@ -18,12 +18,14 @@ export async function postToChat(deps: ActivityDeps, chat: { channel: string; ch
 
 /**
  * The owners' own chats on the channels that push: a Telegram owner's private chat has their
- * user id, a WhatsApp owner's chat their number (when the WhatsApp channel is on).
+ * user id, a WhatsApp owner's chat their number, an email owner's chat their address (when
+ * those channels are on).
  */
 export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
   return [
     ...config.telegram.ownerIds.map((id) => ({ channel: 'telegram' as const, chatId: String(id) })),
     ...(config.whatsapp.enabled ? config.whatsapp.ownerNumbers.map((n) => ({ channel: 'whatsapp' as const, chatId: String(n) })) : []),
+    ...(config.email.enabled ? config.email.ownerAddresses.map((address) => ({ channel: 'email' as const, chatId: address })) : []),
   ];
 }
 
