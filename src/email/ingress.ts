@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import { formatError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
 import { readCursor, writeCursor, type MailboxCursor } from './cursor.js';
-import { EMAIL_FETCH_BATCH, EMAIL_IDLE_RESTART_MS, EMAIL_MAX_SOURCE_BYTES, EMAIL_RECONNECT_BACKOFF_MS } from './limits.js';
+import { EMAIL_FETCH_BATCH, EMAIL_IDLE_AFTER_MS, EMAIL_IDLE_RESTART_MS, EMAIL_MAX_SOURCE_BYTES, EMAIL_RECONNECT_BACKOFF_MS } from './limits.js';
 import { mailEventId, parseMail } from './message.js';
 import type { ImapServer } from './servers.js';
 
@@ -79,6 +79,7 @@ export class ImapIngress {
       auth: { user: server.user, pass: server.pass },
       logger: false,
       maxIdleTime: EMAIL_IDLE_RESTART_MS,
+      autoIdleDelay: EMAIL_IDLE_AFTER_MS,
     });
     this.client = client;
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));

@@ -14,6 +14,8 @@ export const EMAIL_MAX_REFERENCES = 20;
 export const EMAIL_FETCH_BATCH = 50;
 /** Back-off of the IMAP connection after it failed or closed: from the first to the last wait (ms). */
 export const EMAIL_RECONNECT_BACKOFF_MS = [500, 60_000] as const;
+/** Quiet time after the last command before IDLE starts again (ms): mail that comes in between is announced when it does. */
+export const EMAIL_IDLE_AFTER_MS = 300;
 /** IDLE is restarted this often (ms), as RFC 2177 asks (servers drop it after 30 minutes). */
 export const EMAIL_IDLE_RESTART_MS = 5 * 60 * 1000;
 /** Time limits of the SMTP connection, greeting and socket (ms). */

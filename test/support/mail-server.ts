@@ -173,6 +173,18 @@ export class MailStandIn {
     }
   }
 
+  /** Marks a message of a user's INBOX seen, as a mail program does when it is read. */
+  async markSeen(local: string, uid: number): Promise<void> {
+    const client = new ImapFlow({ host: '127.0.0.1', port: this.imapPort, secure: false, auth: { user: local, pass: PASSWORD }, logger: false });
+    await client.connect();
+    try {
+      await client.mailboxOpen('INBOX');
+      await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+    } finally {
+      await client.logout();
+    }
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.smtp.close(() => resolve()));
     this.dovecot.kill('SIGTERM');
