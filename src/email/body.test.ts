@@ -9,6 +9,10 @@ describe('the turn text of a mail', () => {
     expect(stripReplyHistory('ok\n\n-----Original Message-----\nFrom: Mycel\nSubject: hi')).toBe('ok');
   });
 
+  it('keeps an answer written below the quote', () => {
+    expect(stripReplyHistory('On Fri, 4 Dec 2026, Mycel <m@x.test> wrote:\n> Approval needed\n> APPROVE ABCD-EFGH\n\nAPPROVE ABCD-EFGH')).toBe('APPROVE ABCD-EFGH');
+  });
+
   it('drops quoted lines wherever they stand and the signature after "-- "', () => {
     expect(stripReplyHistory('> what time?\nat five\n> and where?\nat home\n\n-- \nAda Lovelace\nAnalytical Engines Ltd')).toBe('at five\nat home');
   });
