@@ -90,7 +90,10 @@ export class ImapIngress {
       connected();
       const uidValidity = String(mailbox.uidValidity);
       client.on('exists', () => this.kick(client, uidValidity));
-      await this.pull(client, uidValidity, mailbox.uidNext);
+      // Through the same queue as the pulls IDLE asks for: one pull at a time.
+      const first = this.pulling.then(() => this.pull(client, uidValidity, mailbox.uidNext));
+      this.pulling = first.catch(() => undefined);
+      await first;
       this.markReady();
       logger.info({ mailbox: server.mailbox, host: server.host }, 'reading the mailbox (IDLE)');
       await closed;
