@@ -65,7 +65,6 @@ export class ImapIngress {
       if (this.stopping) break;
       const [first, last] = EMAIL_RECONNECT_BACKOFF_MS;
       await this.sleep(Math.min(last, first * 2 ** Math.max(0, failures - 1)));
-      failures = Math.max(failures, 1);
     }
   }
 
