@@ -15,6 +15,11 @@ describe('a received mail', () => {
     expect(mailEventId({ messageId: `${'x'.repeat(300)}@h`, uid: '7:42' })).toMatch(/^mid-sha256:[0-9a-f]{64}$/);
   });
 
+  it('reads the text of an HTML-only mail', async () => {
+    const html = mail(['Content-Type: text/html; charset=utf-8'], '<div>/remind 5m <b>tea</b></div>');
+    expect((await parseMail(html, place))!.text).toBe('/remind 5m tea');
+  });
+
   it.each([
     ['Auto-Submitted: auto-replied', /Auto-Submitted/],
     ['Precedence: bulk', /Precedence/],
