@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshStore, testDialects } from '../../test/support/databases.js';
 import { EMAIL_CAPABILITIES } from '../email/adapter.js';
+import type { Store } from '../storage/database.js';
 import { WHATSAPP_CAPABILITIES } from '../whatsapp/adapter.js';
-import { parseReplyCommand, readReplyCommand, replyCommandCode, replyCommandsText, replyCommandWord } from './reply-commands.js';
+import { parseReplyCommand, readReplyCommand, replyCommandCode, replyCommandsText, replyCommandWord, storeReplyCommands } from './reply-commands.js';
 
 describe('reply commands', () => {
   it('give a message one stable, readable code and each choice a word', () => {
@@ -18,6 +20,7 @@ describe('reply commands', () => {
 
   it('read the first line of a reply in any case, with or without the dash, and nothing else', () => {
     expect(parseReplyCommand('APPROVE ABCD-EFGH')).toBe('b:ABCDEFGH.APPROVE');
+    expect(parseReplyCommand('yes3 ABCD-EFGH')).toBe('b:ABCDEFGH.YES3');
     expect(parseReplyCommand('\n  deny abcdefgh.\n\nOn … wrote:')).toBe('b:ABCDEFGH.DENY');
     expect(parseReplyCommand('please APPROVE ABCD-EFGH')).toBeUndefined();
     expect(parseReplyCommand('/remind 5m tea')).toBeUndefined();
@@ -29,5 +32,33 @@ describe('reply commands', () => {
     expect(readReplyCommand(EMAIL_CAPABILITIES, turn)).toMatchObject({ kind: 'button', buttonId: 'b:ABCDEFGH.APPROVE' });
     expect(readReplyCommand(WHATSAPP_CAPABILITIES, turn)).toBe(turn);
     expect(readReplyCommand(EMAIL_CAPABILITIES, { ...turn, text: 'hello' })).toEqual({ ...turn, text: 'hello' });
+  });
+});
+
+describe.each(testDialects())('reply commands stored on $name', (dialect) => {
+  let store: Store;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, dispose } = await freshStore(dialect));
+  });
+  afterAll(() => dispose());
+
+  it('store each choice as a button its line presses, two same-lettered labels as two commands', async () => {
+    const key = 'memory-question:q-1';
+    const commands = await storeReplyCommands(store, 'email', EMAIL_CAPABILITIES, {
+      chatId: 'ada@example.test',
+      key,
+      buttons: [
+        { text: 'Yes!', data: 'sig:wf-1:answer:yes' },
+        { text: 'Yes?', data: 'sig:wf-1:answer:maybe' },
+      ],
+    });
+    const code = replyCommandCode(key);
+    expect(commands.map((c) => c.line)).toEqual([`YES ${code.slice(0, 4)}-${code.slice(4)}`, `YES2 ${code.slice(0, 4)}-${code.slice(4)}`]);
+    const rows = await store.db.selectFrom('channel_buttons').select(['id', 'data']).where('channel', '=', 'email').where('message_key', '=', key).orderBy('data').execute();
+    expect(rows).toEqual([
+      { id: parseReplyCommand(commands[1]!.line)!.slice(2), data: 'sig:wf-1:answer:maybe' },
+      { id: parseReplyCommand(commands[0]!.line)!.slice(2), data: 'sig:wf-1:answer:yes' },
+    ]);
   });
 });

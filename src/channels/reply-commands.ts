@@ -45,7 +45,11 @@ export async function storeReplyCommands(
   message: { chatId: string; key: string; buttons: Array<{ text: string; data: string }> },
 ): Promise<ReplyCommand[]> {
   const code = replyCommandCode(message.key);
-  const words = message.buttons.map((b) => replyCommandWord(b.text));
+  // Two labels with the same letters still get two commands (the later one numbered).
+  const words = message.buttons.map((b, index, all) => {
+    const word = replyCommandWord(b.text);
+    return all.slice(0, index).some((earlier) => replyCommandWord(earlier.text) === word) ? `${word}${index + 1}` : word;
+  });
   const stored = await storeButtons(store, channel, capabilities, message, (index) => `${code}.${words[index]}`);
   return stored.map((b, index) => ({ line: `${words[index]} ${shownCode(code)}`, label: b.text }));
 }
@@ -57,7 +61,7 @@ export function replyCommandsText(commands: ReplyCommand[]): string {
   return [`To answer, reply with one of these lines (${words.join(' or ')}):`, ...commands.map((c) => c.line)].join('\n');
 }
 
-const COMMAND_LINE = new RegExp(`^\\s*([A-Za-z]{1,32})\\s+([${CODE_ALPHABET}]{4})-?([${CODE_ALPHABET}]{4})[\\s.!]*$`, 'i');
+const COMMAND_LINE = new RegExp(`^\\s*([A-Za-z][A-Za-z0-9]{0,31})\\s+([${CODE_ALPHABET}]{4})-?([${CODE_ALPHABET}]{4})[\\s.!]*$`, 'i');
 
 /** The button id a reply's first line presses (`b:<code>.<WORD>`), or undefined when it is not a command. */
 export function parseReplyCommand(text: string): string | undefined {
