@@ -86,8 +86,10 @@ export class MailStandIn {
     const dovecot = spawn(DOVECOT_BIN!, ['-F', '-c', path.join(dir, 'dovecot.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     dovecot.stderr!.on('data', (d) => (stderr += String(d)));
+    // Never left running after the test process, however it ends.
     const stopDovecot = () => dovecot.kill('SIGTERM');
     process.once('exit', stopDovecot);
+    dovecot.once('exit', () => process.off('exit', stopDovecot));
     await waitFor(() => greets(imapPort), 15_000, `Dovecot to answer on port ${imapPort}${stderr ? ` (${stderr.trim()})` : ''}`);
     let stand: MailStandIn | undefined;
     const smtp = new SMTPServer({
