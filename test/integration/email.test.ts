@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
+import { loadConfig } from '../../src/config/config.js';
 import { emailGatewayOf } from '../../src/email/component.js';
+import { emailChecks } from '../../src/operations/doctor/email-checks.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { DOVECOT_AVAILABLE, DOVECOT_SKIP_REASON, MailStandIn } from '../support/mail-server.js';
 import { waitFor } from '../support/wait.js';
@@ -96,5 +98,21 @@ describe.skipIf(!DOVECOT_AVAILABLE)('the email channel, against Dovecot and a lo
     await mycel.proc.outbound.send({ channel: 'email', chatId: nobody, text: 'hello?', key: `test:email-550-${tag}` });
     const row = await mycel.proc.store!.db.selectFrom('channel_outbox').select(['status', 'attempts', 'error']).where('channel', '=', 'email').where('key', '=', `test:email-550-${tag}`).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringMatching(/SMTP 550/) });
+  });
+
+  it('lets doctor check the mailbox and the SMTP server, and name what is wrong without the password', async () => {
+    const env = mail.env(`mycel${tag}`, [owner]);
+    const good = await emailChecks(loadConfig(env));
+    expect(good.map((c) => [c.group, c.name, c.status])).toEqual([
+      ['email', 'imap', 'pass'],
+      ['email', 'smtp', 'pass'],
+    ]);
+    const wrong = (url: string) => url.replace('secret-pw', 'wrong-pw-123');
+    const bad = await emailChecks(loadConfig({ ...env, MYCEL_EMAIL_IMAP_URL: wrong(env.MYCEL_EMAIL_IMAP_URL!), MYCEL_EMAIL_SMTP_URL: wrong(env.MYCEL_EMAIL_SMTP_URL!) }));
+    expect(bad.map((c) => c.status)).toEqual(['fail', 'fail']);
+    expect(bad[0]!.hint).toMatch(/MYCEL_EMAIL_IMAP_URL/);
+    expect(bad[1]!.hint).toMatch(/MYCEL_EMAIL_SMTP_URL/);
+    expect(JSON.stringify(bad)).not.toContain('wrong-pw-123');
+    expect(await emailChecks(loadConfig({}))).toEqual([]);
   });
 });
