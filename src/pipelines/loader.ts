@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { formatError, MycelError } from '../shared/errors.js';
 import { isPipeline, pipeline, task, type Pipeline } from './api.js';
 import { shapeOf, type PipelineRegistry, type RegisteredPipeline } from './registry.js';
@@ -72,6 +71,8 @@ async function pipelinesOf(exported: unknown): Promise<Pipeline[]> {
 /** Imports a file fresh (a changed file is re-read, not served from the module cache). */
 async function importFresh(file: string): Promise<unknown> {
   const url = `${pathToFileURL(file).href}?mtime=${Math.round(statSync(file).mtimeMs)}`;
+  // tsx loads only when a pipeline file is read, not with every command that imports this module.
+  const { tsImport } = await import('tsx/esm/api');
   const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
   let exported = mod.default;
   // A .ts file outside an ESM package is compiled as CommonJS: its namespace is nested once more.

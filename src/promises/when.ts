@@ -1,4 +1,5 @@
-import * as chrono from 'chrono-node';
+// English only: the package's root entry loads every locale (about 900 modules).
+import * as chrono from 'chrono-node/en';
 import { DateTime, IANAZone } from 'luxon';
 import {
   ALL_DAYS,
@@ -263,7 +264,7 @@ function isoAtStart(text: string, ctx: WhenContext): Match<Recognized> | undefin
 /** chrono-node for phrases ("tomorrow at 9", "next monday 18:00", "on friday at noon"). */
 function chronoResults(text: string, ctx: WhenContext): chrono.ParsedResult[] {
   const offset = DateTime.fromJSDate(ctx.now, { zone: ctx.timeZone }).offset;
-  return chrono.en.parse(text, { instant: ctx.now, timezone: offset }, { forwardDate: true });
+  return chrono.parse(text, { instant: ctx.now, timezone: offset }, { forwardDate: true });
 }
 
 const CASUAL_TIME_TAG = /^(casualReference\/(tonight|morning|afternoon|evening|noon|midnight)|parser\/ENCasualTimeParser)$/;

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildServer } from '../../src/build/server-build.js';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'mycel.js');
@@ -22,6 +23,9 @@ async function mycel(args: string[], options: { cwd?: string; env?: Record<strin
 }
 
 describe('the mycel command', () => {
+  // What `npm install` does: the command runs the compiled server when it matches the sources.
+  beforeAll(() => buildServer(), 60_000);
+
   it('reads .env from the working directory; variables already set win', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-dotenv-'));
     writeFileSync(path.join(dir, '.env'), '# settings\nTEMPORAL_NAMESPACE=from-dotenv\nMYCEL_TASK_QUEUE=queue-from-dotenv\nMYCEL_MODEL=openai:from-dotenv\n');
@@ -67,7 +71,30 @@ describe('the mycel command', () => {
     expect(stdout).toMatch(/Usage: mycel/);
     const loaded = readFileSync(log, 'utf8').split('\n');
     expect(loaded.some((url) => url.includes('/node_modules/commander/'))).toBe(true);
+    // The compiled server, not the sources through a TypeScript loader.
+    expect(loaded.some((url) => url.endsWith('/dist/cli/main.js'))).toBe(true);
+    expect(loaded.filter((url) => url.includes('/src/') || url.includes('/node_modules/tsx/'))).toEqual([]);
     for (const heavy of ['@temporalio/', 'grammy', '/node_modules/ai/', 'kysely', '@libsql/', '/pg/', 'hono', '@clack/']) {
+      expect(loaded.filter((url) => url.includes(heavy)), heavy).toEqual([]);
+    }
+  });
+
+  it('mycel chat loads neither the database driver nor the Temporal SDK: it only speaks HTTP', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-modules-'));
+    const log = path.join(dir, 'modules.txt');
+    writeFileSync(log, '');
+    const hook = pathToFileURL(path.join(PACKAGE_ROOT, 'test', 'support', 'module-log-hook.mjs')).href;
+    const register = `data:text/javascript,import{register}from'node:module';register(${JSON.stringify(hook)})`;
+    // Nothing listens on port 9 (discard): the command loads what it needs, then says so.
+    const run = await promisify(execFile)(process.execPath, ['--import', register, BIN, 'chat', '--history', '5'], {
+      cwd: dir,
+      env: { ...process.env, MYCEL_TEST_MODULE_LOG: log, MYCEL_DATA_DIR: dir, MYCEL_HTTP_PORT: '9' },
+    }).then(() => ({ code: 0, stderr: '' }), (err: { code: number; stderr: string }) => err);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Cannot reach Mycel at http:\/\/127\.0\.0\.1:9/);
+    const loaded = readFileSync(log, 'utf8').split('\n');
+    expect(loaded.some((url) => url.includes('chat-client'))).toBe(true);
+    for (const heavy of ['@temporalio/', 'kysely', '@libsql/', '/pg/', 'grammy', '/node_modules/ai/']) {
       expect(loaded.filter((url) => url.includes(heavy)), heavy).toEqual([]);
     }
   });
