@@ -12,6 +12,7 @@ import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
 import { toolRuntime } from '../tools/runtime.js';
 import type { ActivityDeps } from './deps.js';
+import { loadImages } from './media.js';
 import type { ScheduledTurn } from '../workflows/conversation.js';
 import { completeScheduledDelivery } from '../promises/scheduled-run.js';
 import { meterModelCall } from '../usage/meter.js';
@@ -26,6 +27,8 @@ export interface RecordTurnRequest {
   turnKey: string;
   turn: number;
   userText: string;
+  /** The message's text as it came, when the turn's text differs (a voice note's transcript): what a repeat is compared with. */
+  dedupeText?: string | undefined;
   reply: string;
   receivedAt: string;
   repliedAt: string;
@@ -116,7 +119,9 @@ export function createConversationActivities(deps: ActivityDeps) {
           getChatSettings(deps.store, chat, deps.config),
           isCommand ? Promise.resolve([]) : recallForTurn(deps, chat, request.envelope.text),
         ]);
-        const input: BrainInput = { ...request, memories, timeZone: settings.timeZone, tools: toolsFor(deps) };
+        // Images are read here, in the activity: only their references went through history.
+        const images = await loadImages(deps, request.envelope);
+        const input: BrainInput = { ...request, memories, timeZone: settings.timeZone, tools: toolsFor(deps), ...(images.length ? { images } : {}) };
         const metering: Array<Promise<void>> = [];
         const listener = stepListener(deps, request.envelope, (usage) => metering.push(meterModelCall(deps, chat, 'turn', usage)));
         // A retried attempt starts the reply over: followers drop what the failed one sent.
@@ -158,7 +163,7 @@ export function createConversationActivities(deps: ActivityDeps) {
           const q = { db: trx };
           await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
           await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
-          await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.userText });
+          await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.dedupeText ?? request.userText });
         });
         if (request.scheduled) await completeScheduledDelivery(deps, request.scheduled, request.repliedAt);
         if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {

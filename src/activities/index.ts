@@ -4,6 +4,7 @@ import { createToolActivities } from './tools.js';
 import type { ActivityDeps } from './deps.js';
 import { createDoctorActivities } from './doctor.js';
 import { createMemoryActivities } from './memory.js';
+import { createMediaActivities } from './media.js';
 import { createPipelineActivities } from './pipelines.js';
 import { createPromiseActivities } from './promises.js';
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createToolActivities(deps),
     ...createPipelineActivities(deps),
     ...createMemoryActivities(deps),
+    ...createMediaActivities(deps),
     ...createDoctorActivities(deps),
   };
 }

@@ -42,6 +42,17 @@ export interface BrainInput {
   /** The chat's time zone (IANA) and the turn's time (workflow clock), ISO. */
   timeZone: string;
   now: string;
+  /**
+   * The images attached to this turn's message, read from the data dir by the activity (never
+   * through workflow history). Absent when there are none.
+   */
+  images?: ImageInput[];
+}
+
+/** One image of the turn's message, as the model is shown it. */
+export interface ImageInput {
+  mediaType: string;
+  data: Uint8Array;
 }
 
 /** A brain's answer for one step: a reply that ends the turn, or tools to run first. */

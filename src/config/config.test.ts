@@ -253,3 +253,26 @@ describe('the WhatsApp channel', () => {
     expect(configError({ ...full, WHATSAPP_PHONE_NUMBER_ID: 'phone-1' }).message).toMatch(/WHATSAPP_PHONE_NUMBER_ID.*numeric/);
   });
 });
+
+describe('photos and voice notes', () => {
+  it('caps media and keeps them 30 days by default; a model may look at images unless told otherwise', () => {
+    const config = loadConfig({}, '/srv');
+    expect(config.media).toEqual({ maxImageBytes: 5 * 1024 * 1024, maxAudioBytes: 20 * 1024 * 1024, retentionDays: 30 });
+    expect(config.model.vision).toBe(true);
+    expect(loadConfig({ MYCEL_MODEL_VISION: 'false' }, '/srv').model.vision).toBe(false);
+  });
+
+  it('transcribes with whisper-1 on an OpenAI-like model\'s server, and with nothing otherwise', () => {
+    expect(loadConfig({}, '/srv').transcription).toBeUndefined();
+    expect(loadConfig({ MYCEL_MODEL: 'anthropic:claude' }, '/srv').transcription).toBeUndefined();
+    expect(loadConfig({ MYCEL_MODEL: 'openai-compatible:x', MYCEL_MODEL_BASE_URL: 'http://127.0.0.1:9/v1', MYCEL_MODEL_API_KEY: 'k' }, '/srv').transcription).toEqual({ model: 'openai:whisper-1', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'k' });
+    expect(loadConfig({ MYCEL_MODEL: 'openai:gpt-4o', MYCEL_TRANSCRIPTION_MODEL: 'off' }, '/srv').transcription).toBeUndefined();
+    expect(loadConfig({ MYCEL_TRANSCRIPTION_MODEL: 'openai:whisper-large', MYCEL_TRANSCRIPTION_BASE_URL: 'http://127.0.0.1:8/v1' }, '/srv').transcription).toEqual({ model: 'openai:whisper-large', baseUrl: 'http://127.0.0.1:8/v1', apiKey: undefined });
+  });
+
+  it('refuses bad media settings, naming the variable', () => {
+    expect(() => loadConfig({ MYCEL_MEDIA_MAX_IMAGE_BYTES: '5MB' }, '/srv')).toThrow(/MYCEL_MEDIA_MAX_IMAGE_BYTES.*positive whole number/);
+    expect(() => loadConfig({ MYCEL_TRANSCRIPTION_MODEL: 'whisper' }, '/srv')).toThrow(/MYCEL_TRANSCRIPTION_MODEL.*openai:<model>/);
+    expect(() => loadConfig({ MYCEL_MODEL_VISION: 'maybe' }, '/srv')).toThrow(/MYCEL_MODEL_VISION/);
+  });
+});

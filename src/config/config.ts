@@ -46,6 +46,13 @@ const oneOf = <const V extends readonly [string, ...string[]]>(values: V) => z.e
 const flag = () => z.stringbool({ error: 'accepted values: true, 1, yes, on, false, 0, no, off' }).default(false);
 const matching = (pattern: RegExp, error: string) => z.string().regex(pattern, { error });
 
+/** Default caps of stored media: Telegram bots may download files up to 20 MB. */
+export const DEFAULT_MEDIA_MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_MEDIA_MAX_AUDIO_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_MEDIA_RETENTION_DAYS = 30;
+/** The transcription model used when MYCEL_TRANSCRIPTION_MODEL is not set and MYCEL_MODEL is an OpenAI(-compatible) one. */
+export const DEFAULT_TRANSCRIPTION_MODEL = 'openai:whisper-1';
+
 export const envSchema = z.object({
   MYCEL_DATA_DIR: variable(z.string().optional(), { description: 'where the database, embedded Temporal state, policy and pipelines live', shownDefault: './.mycel' }),
   MYCEL_HTTP_HOST: variable(z.string().default('127.0.0.1'), { description: 'HTTP bind address (a non-loopback host requires MYCEL_API_TOKEN)' }),
@@ -90,6 +97,20 @@ export const envSchema = z.object({
     description: 'tokens per UTC day after which background model work (memory extraction) stops',
   }),
   MYCEL_MODEL_PRICES: variable(z.string().optional(), { description: 'JSON price table (USD per million tokens by model) for cost in /api/usage' }),
+  MYCEL_MODEL_VISION: variable(z.stringbool({ error: 'accepted values: true, 1, yes, on, false, 0, no, off' }).default(true), {
+    description: 'the model can look at images: photos go to it as image parts; false: Mycel says it cannot look at them',
+  }),
+  MYCEL_TRANSCRIPTION_MODEL: variable(
+    matching(/^(off|openai:.+)$/, 'accepted forms: off, or openai:<model> (OpenAI or any server with its /audio/transcriptions API), for example openai:whisper-1').optional(),
+    { description: 'transcribes voice notes (openai:<model> on any server with /audio/transcriptions), or off', shownDefault: 'openai:whisper-1 with an openai/openai-compatible MYCEL_MODEL, else off' },
+  ),
+  MYCEL_TRANSCRIPTION_BASE_URL: variable(httpUrl('http://127.0.0.1:8000/v1').optional(), { description: 'base URL of the transcription server', shownDefault: '(MYCEL_MODEL_BASE_URL)' }),
+  MYCEL_TRANSCRIPTION_API_KEY: variable(z.string().optional(), { description: 'API key of the transcription server', shownDefault: '(MYCEL_MODEL_API_KEY)' }),
+  MYCEL_MEDIA_MAX_IMAGE_BYTES: variable(wholeNumber('bytes', DEFAULT_MEDIA_MAX_IMAGE_BYTES).default(DEFAULT_MEDIA_MAX_IMAGE_BYTES), { description: 'largest image accepted from Telegram or the web chat (bytes)' }),
+  MYCEL_MEDIA_MAX_AUDIO_BYTES: variable(wholeNumber('bytes', DEFAULT_MEDIA_MAX_AUDIO_BYTES).default(DEFAULT_MEDIA_MAX_AUDIO_BYTES), { description: 'largest voice note accepted (bytes)' }),
+  MYCEL_MEDIA_RETENTION_DAYS: variable(wholeNumber('days', DEFAULT_MEDIA_RETENTION_DAYS).default(DEFAULT_MEDIA_RETENTION_DAYS), {
+    description: 'stored photos and voice notes (<data dir>/media) are deleted after this many days',
+  }),
   TELEGRAM_BOT_TOKEN: variable(matching(/^\d+:[A-Za-z0-9_-]+$/, 'accepted form: <bot id>:<secret>, as BotFather gives it').optional(), { description: 'enables the Telegram channel' }),
   TELEGRAM_API_ROOT: variable(httpUrl('https://api.telegram.org').default('https://api.telegram.org'), { description: 'Bot API root' }),
   TELEGRAM_MODE: variable(oneOf(['polling', 'webhook']).default('polling'), { description: 'polling or webhook' }),
@@ -115,6 +136,15 @@ export const envSchema = z.object({
       'accepted form: comma-separated phone numbers, digits only as the webhook gives them (country code, no +), for example 4915112345678,14155550123',
     ).optional(),
     { description: 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)' },
+  ),
+  DISCORD_BOT_TOKEN: variable(z.string().optional(), { description: 'enables the Discord channel (a bot token from the Developer Portal, with the Message Content intent on)' }),
+  DISCORD_API_ROOT: variable(httpUrl('https://discord.com').default('https://discord.com'), { description: 'Discord API root (REST under <root>/api; the gateway URL comes from it)' }),
+  DISCORD_CHANNEL_ID: variable(matching(/^\d{5,25}$/, 'accepted form: the numeric id of one server channel, for example 1184432318122676254').optional(), {
+    description: 'one server channel Mycel also answers in, besides direct messages',
+  }),
+  MYCEL_OWNER_DISCORD_IDS: variable(
+    matching(/^\s*\d{5,25}(\s*,\s*\d{5,25})*\s*$/, 'accepted form: comma-separated numeric Discord user ids, for example 80351110224678912').optional(),
+    { description: 'comma-separated Discord user ids allowed to talk' },
   ),
   MYCEL_EMAIL_IMAP_URL: variable(
     z.string().refine((v) => isMailUrl(v, ['imap:', 'imaps:']), 'accepted form: imap://user:password@host:143/INBOX or imaps://user:password@host:993/INBOX (an "@" in the user name written %40)').optional(),
@@ -238,7 +268,13 @@ export interface MycelConfig {
     fallbacks?: Array<{ id: string; baseUrl: string | undefined; apiKey: string | undefined }>;
     /** Longest one model call may take before the next model is tried (MYCEL_MODEL_TIMEOUT_MS). */
     timeoutMs?: number;
+    /** Whether the model(s) may be shown images (MYCEL_MODEL_VISION; default true). */
+    vision?: boolean;
   };
+  /** Voice notes are transcribed with this model (MYCEL_TRANSCRIPTION_*); undefined: they get a note. */
+  transcription: { model: string; baseUrl: string | undefined; apiKey: string | undefined } | undefined;
+  /** Caps and retention of the files people send (MYCEL_MEDIA_*). */
+  media: { maxImageBytes: number; maxAudioBytes: number; retentionDays: number };
   usage: {
     /** Tokens (input + output) per UTC day after which background model work stops; none when undefined. */
     dailyTokenLimit: number | undefined;
@@ -262,6 +298,13 @@ export interface MycelConfig {
     appSecret: string | undefined;
     apiRoot: string;
     ownerNumbers: string[];
+  };
+  /** The Discord channel; on when DISCORD_BOT_TOKEN is set. */
+  discord: {
+    token: string | undefined;
+    apiRoot: string;
+    channelId: string | undefined;
+    ownerIds: string[];
   };
   /** The email channel (IMAP in, SMTP out); `enabled` when both URLs are set. */
   email: {
@@ -347,6 +390,22 @@ function emailConfig(e: z.infer<typeof envSchema>): MycelConfig['email'] {
   };
 }
 
+/**
+ * The transcription model: MYCEL_TRANSCRIPTION_MODEL (`off` turns it off), else whisper-1 on the
+ * chat model's server when MYCEL_MODEL is `openai:` or `openai-compatible:`; its base URL and key
+ * default to the chat model's.
+ */
+function transcriptionModel(e: z.infer<typeof envSchema>, chatModel: string): MycelConfig['transcription'] {
+  const openAiLike = /^(openai|openai-compatible):/.test(chatModel);
+  const model = e.MYCEL_TRANSCRIPTION_MODEL ?? (openAiLike ? DEFAULT_TRANSCRIPTION_MODEL : 'off');
+  if (model === 'off') return undefined;
+  return {
+    model,
+    baseUrl: e.MYCEL_TRANSCRIPTION_BASE_URL ?? (openAiLike ? e.MYCEL_MODEL_BASE_URL : undefined),
+    apiKey: e.MYCEL_TRANSCRIPTION_API_KEY ?? (openAiLike ? e.MYCEL_MODEL_API_KEY : undefined),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MycelConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -405,7 +464,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       binary: e.MYCEL_TEMPORAL_BIN,
       ui: e.MYCEL_TEMPORAL_UI,
     },
-    model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY, fallbacks: fallbackModels(e.MYCEL_MODEL_FALLBACKS, env), timeoutMs: e.MYCEL_MODEL_TIMEOUT_MS },
+    model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY, fallbacks: fallbackModels(e.MYCEL_MODEL_FALLBACKS, env), timeoutMs: e.MYCEL_MODEL_TIMEOUT_MS, vision: e.MYCEL_MODEL_VISION },
+    transcription: transcriptionModel(e, model),
+    media: { maxImageBytes: e.MYCEL_MEDIA_MAX_IMAGE_BYTES, maxAudioBytes: e.MYCEL_MEDIA_MAX_AUDIO_BYTES, retentionDays: e.MYCEL_MEDIA_RETENTION_DAYS },
     usage: { dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT, pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
@@ -427,6 +488,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       appSecret: e.WHATSAPP_APP_SECRET,
       apiRoot: e.WHATSAPP_API_ROOT.replace(/\/+$/, ''),
       ownerNumbers: (e.MYCEL_OWNER_WHATSAPP_NUMBERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    discord: {
+      token: e.DISCORD_BOT_TOKEN,
+      apiRoot: e.DISCORD_API_ROOT.replace(/\/+$/, ''),
+      channelId: e.DISCORD_CHANNEL_ID,
+      ownerIds: (e.MYCEL_OWNER_DISCORD_IDS ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),

@@ -9,7 +9,7 @@ import { isDatabaseOutage } from '../storage/outage.js';
 import { databaseOutage } from './outage-response.js';
 import type { HttpDeps } from './context.js';
 import { edgeGuard } from './edge-guard.js';
-import { MAX_BODY_BYTES } from './limits.js';
+import { MAX_BODY_BYTES, MESSAGE_PATH, messageBodyLimit } from './limits.js';
 import { registerHealthRoutes } from './routes/health.js';
 
 /** What the bearer token (and the body limit) guard: the JSON API and the MCP server. */
@@ -69,7 +69,21 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
   });
-  for (const path of TOKEN_PATHS) app.use(path, limitBody);
+  // A message may carry images (base64 in the JSON): its route takes a body sized for them.
+  const messageBodyBytes = messageBodyLimit(deps.config.media.maxImageBytes);
+  const limitMessageBody = bodyLimit({
+    maxSize: messageBodyBytes,
+    onError: (c) => c.json({ error: `request body is larger than ${messageBodyBytes} bytes (images may be up to ${deps.config.media.maxImageBytes} bytes each, MYCEL_MEDIA_MAX_IMAGE_BYTES)` }, 413),
+  });
+  // Without attachments a message keeps the usual limit (413 beyond it, as before images existed).
+  const plainMessageLimit: MiddlewareHandler = async (c, next) => {
+    const raw = await c.req.text();
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES && !/"attachments"\s*:/.test(raw)) return c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413);
+    return next();
+  };
+  const limitAnyBody: MiddlewareHandler = (c, next) =>
+    c.req.method === 'POST' && MESSAGE_PATH.test(c.req.path) ? limitMessageBody(c, () => plainMessageLimit(c, next) as Promise<void>) : limitBody(c, next);
+  for (const path of TOKEN_PATHS) app.use(path, limitAnyBody);
 
   const token = deps.config.http.apiToken;
   if (token) {

@@ -46,8 +46,13 @@ describe('the OpenAPI document', () => {
     expect(send).toBeDefined();
     const body = send.requestBody.content['application/json'].schema;
     const schema = body.$ref ? (doc as any).components.schemas[body.$ref.split('/').pop()] : body;
-    expect(schema.required).toEqual(['text']);
-    expect(Object.keys(schema.properties)).toEqual(['text', 'messageId']);
+    // `text` is required unless the message carries images (checked by the route; said in its description).
+    expect(schema.required ?? []).toEqual([]);
+    expect(schema.properties.text.description).toMatch(/Required unless the message carries attachments/);
+    expect(Object.keys(schema.properties)).toEqual(['text', 'attachments', 'messageId']);
+    const upload = (doc as any).components.schemas.AttachmentUpload;
+    expect(upload.required).toEqual(['mime', 'dataBase64']);
+    expect(Object.keys(send.responses)).toEqual(expect.arrayContaining(['413', '415']));
     expect(doc.paths['/api/chats/{chatId}/messages']?.get).toBeDefined();
     expect(doc.paths['/api/chats/{chatId}/events']?.get).toBeDefined();
   });

@@ -16,8 +16,10 @@ import { connectClient, connectWorker, targetFromConfig } from '../temporal/clie
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
+import { mediaRetentionComponent } from '../media/retention.js';
 import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
 import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
+import { discordComponent, registerDiscordSender } from '../discord/component.js';
 import { emailComponent, registerEmailSender } from '../email/component.js';
 import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
 import { createWorker, installTemporalRuntime } from '../worker/worker.js';
@@ -185,6 +187,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
         toolRuntime(deps);
         registerTelegramSender(proc);
         registerWhatsAppSender(proc);
+        registerDiscordSender(proc);
         registerEmailSender(proc);
         const worker = await createWorker({
           connection,
@@ -207,6 +210,9 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
       },
     });
   }
+
+  // Photos and voice notes are stored by the gateway and read by the worker: either sweeps them.
+  if (parts.worker || parts.gateway) components.push(mediaRetentionComponent({ dataDir: config.dataDir, retentionDays: config.media.retentionDays, logger }));
 
   if (parts.worker && !parts.gateway && config.metricsPort !== undefined) components.push(workerHealthComponent(proc, config.metricsPort));
 
@@ -234,6 +240,7 @@ export function buildComponents(proc: MycelProcess, parts: ProcessParts): Compon
     });
     if (config.telegram.token) components.push(telegramComponent(proc));
     if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
+    if (config.discord.token) components.push(discordComponent(proc));
     if (config.email.enabled) components.push(emailComponent(proc));
   }
 

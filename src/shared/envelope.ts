@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attachmentSchema, MAX_ATTACHMENTS } from '../media/attachments.js';
 
 /**
  * The envelope every inbound message travels in, from ingress (HTTP, Telegram, terminal)
@@ -13,7 +14,7 @@ export const MAX_MESSAGE_CHARS = 8_000;
  * Where a message came from. The HTTP API, the web app and `mycel chat` share `web`; each
  * channel adapter has its own; other agents reaching Mycel as an MCP server talk in `mcp` chats.
  */
-export const channelSchema = z.enum(['web', 'telegram', 'whatsapp', 'email', 'mcp']);
+export const channelSchema = z.enum(['web', 'telegram', 'whatsapp', 'discord', 'email', 'mcp']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const chatIdSchema = z
@@ -39,6 +40,12 @@ export const envelopeSchema = z.object({
     .max(MAX_MESSAGE_CHARS, `text is longer than ${MAX_MESSAGE_CHARS} characters`)
     .refine((t) => t.trim().length > 0, 'text must not be blank'),
   receivedAt: z.iso.datetime(),
+  /**
+   * Files that came with the message (a photo, a voice note): references to files in the data
+   * dir, never their bytes. Absent on plain text messages (and on every envelope recorded
+   * before attachments existed).
+   */
+  attachments: z.array(attachmentSchema).max(MAX_ATTACHMENTS, `at most ${MAX_ATTACHMENTS} attachments`).optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 

@@ -10,6 +10,7 @@ import { handleInboxRow } from './handler.js';
 import { ALLOWED_UPDATES } from './limits.js';
 import { UpdatePoller } from './poller.js';
 import { TelegramSender } from './sender.js';
+import { fetchTelegramFile, telegramMediaSettings } from './media.js';
 
 /** The running Telegram ingress of a process (tests and the bench look inside). */
 export interface TelegramGateway {
@@ -73,6 +74,7 @@ export function telegramComponent(proc: MycelProcess): Component {
       const client = telegramClientFor(proc);
       const me = await verifyBot(client, logger);
       const sender = senderFor(proc);
+      const mediaSettings = telegramMediaSettings(config);
       const dispatcher = new InboxDispatcher({
         store: proc.store!,
         botId: client.botId,
@@ -90,6 +92,10 @@ export function telegramComponent(proc: MycelProcess): Component {
               sender,
               temporal: proc.client!,
               submitTurn: (envelope) => submitTurn(proc.client!, { ...turnOptionsFromConfig(config), store: proc.store!, metrics: proc.metrics, logger }, envelope),
+              media: {
+                settings: mediaSettings,
+                fetch: (chatId, ref) => fetchTelegramFile(client, { token: config.telegram.token!, apiRoot: config.telegram.apiRoot }, mediaSettings, chatId, ref),
+              },
             },
             row,
           ),

@@ -13,6 +13,8 @@ import { CALLBACK_KEY_PREFIX, parseButtonData, type ButtonAction } from './callb
 import type { InboxRow, InboxStatus } from './inbox.js';
 import { authorization, markPairingNotified, pairingMessage, requestPairing } from './pairing.js';
 import type { TelegramSender } from './sender.js';
+import type { Attachment } from '../media/attachments.js';
+import { MediaRefusedError, pickFile, textWithoutWords, type TelegramFileRef, type TelegramMediaSettings } from './media.js';
 import { classifyUpdate, mediaNote, telegramUpdateKey, toEnvelope, updateSchema, type TelegramCallbackQuery, type TelegramMessage, type TelegramUser } from './updates.js';
 
 /** Hands a turn to the conversation (update-with-start of the chat's workflow). */
@@ -28,6 +30,11 @@ export interface UpdateHandlerDeps {
   sender: TelegramSender;
   temporal: Client;
   submitTurn: SubmitTurn;
+  /** Photos and voice notes: what is taken, and how a file is fetched (absent: every medium gets a note). */
+  media?: {
+    settings: TelegramMediaSettings;
+    fetch(chatId: string, ref: TelegramFileRef): Promise<Attachment>;
+  };
 }
 
 /** The answer to a press of an approval button by anyone but an owner. */
@@ -71,13 +78,26 @@ export async function handleInboxRow(deps: UpdateHandlerDeps, row: InboxRow): Pr
       if (!who) return refuseStranger(deps, update.message, update.from);
       const chatId = String(update.message.chat.id);
       await trackSequence(deps, chatId, update.message.message_id);
-      if (update.kind === 'media') {
-        await deps.sender.send({ channel: 'telegram', chatId, text: mediaNote(update.media), key: `${telegramUpdateKey(deps.botId, row.updateId)}:note` });
+      const noteKey = `${telegramUpdateKey(deps.botId, row.updateId)}:note`;
+      const file = deps.media ? pickFile(update.message, deps.media.settings) : undefined;
+      if (update.kind === 'media' && !file) {
+        await deps.sender.send({ channel: 'telegram', chatId, text: mediaNote(update.media), key: noteKey });
         return { status: 'answered', detail: `${update.media} without text: answered with a note` };
       }
+      let attachment: Attachment | undefined;
+      if (file && deps.media) {
+        try {
+          attachment = await deps.media.fetch(chatId, file);
+        } catch (err) {
+          if (!(err instanceof MediaRefusedError)) throw err;
+          await deps.sender.send({ channel: 'telegram', chatId, text: err.message, key: noteKey });
+          return { status: 'answered', detail: `${file.kind} refused: ${err.message}` };
+        }
+      }
+      const turn = { message: update.message, from: update.from, text: update.kind === 'turn' ? update.text : textWithoutWords(file!.kind) };
       let envelope: Envelope;
       try {
-        envelope = toEnvelope(deps.botId, row.updateId, update, new Date(row.receivedAt), `tg-${row.updateId}-${row.attempts}-${randomBytes(3).toString('hex')}`);
+        envelope = toEnvelope(deps.botId, row.updateId, turn, new Date(row.receivedAt), `tg-${row.updateId}-${row.attempts}-${randomBytes(3).toString('hex')}`, attachment ? [attachment] : undefined);
       } catch (err) {
         if (err instanceof ZodError) return { status: 'skipped', detail: `not a valid message: ${err.issues[0]?.message ?? 'invalid'}` };
         throw err;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Attachment } from '../media/attachments.js';
 import { ENVELOPE_VERSION, envelopeSchema, type Envelope } from '../shared/envelope.js';
 
 /**
@@ -126,6 +127,7 @@ export function toEnvelope(
   turn: { message: TelegramMessage; from: TelegramUser; text: string },
   receivedAt: Date,
   requestId: string,
+  attachments?: Attachment[],
 ): Envelope {
   return envelopeSchema.parse({
     v: ENVELOPE_VERSION,
@@ -137,6 +139,7 @@ export function toEnvelope(
     requestId,
     text: turn.text,
     receivedAt: receivedAt.toISOString(),
+    ...(attachments?.length ? { attachments } : {}),
   });
 }
 

@@ -18,13 +18,15 @@ export async function postToChat(deps: ActivityDeps, chat: { channel: string; ch
 
 /**
  * The owners' own chats on the channels that push: a Telegram owner's private chat has their
- * user id, a WhatsApp owner's chat their number, an email owner's chat their address (when
- * those channels are on).
+ * user id, a WhatsApp owner's chat their number, a Discord owner's their user id, an email
+ * owner's their address (when those channels are on).
  */
 export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
   return [
     ...config.telegram.ownerIds.map((id) => ({ channel: 'telegram' as const, chatId: String(id) })),
     ...(config.whatsapp.enabled ? config.whatsapp.ownerNumbers.map((n) => ({ channel: 'whatsapp' as const, chatId: String(n) })) : []),
+    // A Discord owner's chat is their direct messages with the bot, under their user id.
+    ...(config.discord.token ? config.discord.ownerIds.map((id) => ({ channel: 'discord' as const, chatId: id })) : []),
     ...(config.email.enabled ? config.email.ownerAddresses.map((address) => ({ channel: 'email' as const, chatId: address })) : []),
   ];
 }

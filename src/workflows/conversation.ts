@@ -17,8 +17,10 @@ import {
 import type * as conversationActivities from '../activities/conversation.js';
 import type * as toolActivities from '../activities/tools.js';
 import type * as memoryActivities from '../activities/memory.js';
+import type * as mediaActivities from '../activities/media.js';
+import { voiceOf } from '../media/attachments.js';
 import { MAX_TOOL_ROUNDS, type BrainStep, type HistoryLine } from '../brain/types.js';
-import { envelopeSchema, type Channel, type Envelope } from '../shared/envelope.js';
+import { envelopeSchema, MAX_MESSAGE_CHARS, type Channel, type Envelope } from '../shared/envelope.js';
 import type { ToolCall, ToolOutcome } from '../tools/types.js';
 
 /**
@@ -171,6 +173,12 @@ const memory = proxyActivities<Pick<ReturnType<typeof memoryActivities.createMem
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
 });
 
+/** A voice note's transcription: a provider call, retried a few times; a refusal is not retried. */
+const media = proxyActivities<ReturnType<typeof mediaActivities.createMediaActivities>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: ['TRANSCRIPTION_REJECTED', 'TranscriptionOff', 'MEDIA_GONE', 'MEDIA_PATH_INVALID'] },
+});
+
 /** Why the turn could not get an answer from the brain, for a person. */
 function brainFailureReply(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -285,8 +293,29 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     counters.runTurns += 1;
     const turn = counters.turns;
     const scheduled = options.scheduled;
-    const thought = await think(envelope, key, options);
-    const reply = scheduled?.note ? `${scheduled.note}\n${thought}` : thought;
+    // A voice note is transcribed first; its transcript is the turn's text (runs recorded
+    // before voice notes existed never carry one).
+    const voice = voiceOf(envelope);
+    let message = envelope;
+    let heard: string | undefined;
+    let unheard: string | undefined;
+    if (voice && patched('voice-transcription')) {
+      try {
+        const { text: transcript } = await media.transcribeVoice({ chatId: envelope.chatId, updateId: key, attachment: voice });
+        if (transcript.trim()) {
+          heard = transcript.trim().slice(0, MAX_MESSAGE_CHARS);
+          message = { ...envelope, text: heard };
+        } else unheard = "I couldn't make out any words in that voice note. Please try again, or type your message.";
+      } catch (err) {
+        const cause = (err instanceof ActivityFailure && err.cause ? err.cause.message : String(err)).replace(/[.\s]+$/, '');
+        log.warn('a voice note could not be transcribed', { chatId: envelope.chatId, updateId: key, error: cause });
+        unheard = `Sorry, I could not transcribe your voice note: ${cause}. Please type your message instead.`;
+      }
+    }
+    const thought = unheard ?? (await think(message, key, options));
+    // The person sees what was heard, before the answer.
+    const spoken = heard !== undefined ? `🎤 ${heard}\n\n${thought}` : thought;
+    const reply = scheduled?.note ? `${scheduled.note}\n${spoken}` : spoken;
     const repliedAt = new Date().toISOString();
     // Runs recorded before this patch wrote the turn with a regular activity.
     const record = patched('local-turn-record') ? localBookkeeping : bookkeeping;
@@ -295,24 +324,27 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       chatId: envelope.chatId,
       turnKey: key,
       turn,
-      userText: envelope.text,
+      userText: message.text,
+      // A repeat of the update carries the message as it came (before transcription).
+      ...(message !== envelope ? { dedupeText: envelope.text } : {}),
       reply,
       receivedAt: envelope.receivedAt,
       repliedAt,
       ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs, scheduled } : {}),
     });
     // Model turns only (the offline brain has no model to ask); commands carry no facts.
-    const extract = !scheduled && patched('memory-extraction') && !envelope.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
+    // (A voice note that could not be heard carries no words to learn from.)
+    const extract = !scheduled && unheard === undefined && patched('memory-extraction') && !message.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
     if (extract) {
       // Not awaited: the reply does not wait for extraction; Continue-As-New does.
       afterTurn.push(
         memory
-          .extractMemories({ channel: envelope.channel, chatId: envelope.chatId, userId: envelope.userId, turnKey: key, userText: envelope.text, reply, workflowId, runId, at: repliedAt })
+          .extractMemories({ channel: envelope.channel, chatId: envelope.chatId, userId: envelope.userId, turnKey: key, userText: message.text, reply, workflowId, runId, at: repliedAt })
           .catch((err) => log.warn('memory extraction failed', { chatId: envelope.chatId, updateId: key, error: String(err) })),
       );
     }
     remember({ key, turn, reply });
-    addLine({ role: 'user', text: envelope.text, at: envelope.receivedAt });
+    addLine({ role: 'user', text: message.text, at: envelope.receivedAt });
     addLine({ role: 'assistant', text: reply, at: repliedAt });
     if (envelope.channel !== 'web') {
       // Pushing channels get the reply from here; a failed delivery leaves the turn answered.

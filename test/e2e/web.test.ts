@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,6 +9,7 @@ import { WEB_BUDGET_GZIP_BYTES, buildWebApp } from '../../src/web/build.js';
 import { ASSET_CACHE_CONTROL } from '../../src/http/routes/web.js';
 import { chromiumMissing, launchChromium, screenshot } from '../support/browser.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { sampleJpeg } from '../support/media-samples.js';
 
 /**
  * The web app in real headless Chromium (Debian's package, driven by playwright-core)
@@ -113,6 +114,22 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await expect.poll(() => log.textContent(), { timeout: LIVE_TIMEOUT_MS }).toMatch(/Here is what I understand/);
     await expect.poll(() => log.textContent()).toContain('/help');
     await screenshot(page, 'chat-desktop');
+    await closePage(page);
+  });
+
+  it('attaches an image to a message; the offline brain says clearly it cannot look at photos', async () => {
+    const page = await openPage('/chat/web-photo');
+    expect(await page.getByRole('button', { name: 'Attach image' }).count()).toBe(1);
+    // The button opens the file chooser of this hidden input; Playwright fills it directly.
+    await page.locator('input[type=file]').setInputFiles({ name: 'cat.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(sampleJpeg(300)) });
+    await expect.poll(() => page.getByRole('button', { name: /Remove attached image cat\.jpg/ }).count()).toBe(1);
+    await page.getByRole('textbox', { name: /Message/ }).fill('what is this?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const log = page.getByRole('log');
+    await expect.poll(() => log.textContent(), { timeout: LIVE_TIMEOUT_MS }).toMatch(/can't look at photos yet/);
+    const stored = readdirSync(path.join(dataDir, 'media', 'web-web-photo'));
+    expect(stored).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.jpg$/)]);
+    expect(await page.getByRole('button', { name: 'Attach image' }).count()).toBe(1);
     await closePage(page);
   });
 

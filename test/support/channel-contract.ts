@@ -112,7 +112,8 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
 
     it('drops a redelivered event: one turn, one reply', async () => {
       const owner = owners[1]!;
-      const event = await h.say(owner, '/help');
+      // A reply that fits one message on every channel (Discord's limit is 2,000 characters).
+      const event = await h.say(owner, '/reminders');
       await h.redeliver(event);
       await waitForMessages(h, owner, 1);
       await h.idle();
@@ -122,7 +123,7 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
       await new Promise((r) => setTimeout(r, 1_000));
       expect(h.messagesTo(owner)).toHaveLength(1);
       const lines = await listMessages(mycel.proc.store!, { channel: h.channel, chatId: owner });
-      expect(lines.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/help']);
+      expect(lines.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/reminders']);
     });
 
     it('delivers a reminder on the chat exactly once', async () => {

@@ -1,3 +1,4 @@
+import { discordIngressOf } from '../../src/discord/component.js';
 import { emailGatewayOf } from '../../src/email/component.js';
 import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
@@ -5,8 +6,9 @@ import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
 import { MailStandIn, type ReceivedMail } from './mail-server.js';
 import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
-import { waitFor } from './wait.js';
 import { WhatsAppStandIn } from './whatsapp-server.js';
+import { DiscordStandIn } from './discord-server.js';
+import { waitFor } from './wait.js';
 
 /** Telegram in webhook mode against the stand-in Bot API (a redelivery is a real second POST). */
 export async function telegramHarness(): Promise<ChannelTestHarness> {
@@ -85,6 +87,54 @@ export async function whatsappHarness(): Promise<ChannelTestHarness> {
       await whatsappGatewayOf(mycel!.proc)!.dispatcher.idle();
     },
     stop: () => wa.stop(),
+  };
+}
+
+/** Discord against the stand-in REST API and gateway (a redelivery is the same dispatch again, as a resumed session replays it). */
+export async function discordHarness(): Promise<ChannelTestHarness> {
+  const dc = await DiscordStandIn.start();
+  let mycel: TestMycel | undefined;
+  const dispatched = new Set<string>();
+  // Fire and forget, as the gateway does: events may follow each other faster than they are stored.
+  const send = async (event: object) => {
+    dispatched.add((event as { d: { id: string } }).d.id);
+    dc.dispatch(event);
+  };
+  return {
+    channel: 'discord',
+    newUser: () => dc.newUserId(),
+    env: (owners) => dc.env(owners),
+    attach(m) {
+      mycel = m;
+    },
+    async say(user, text) {
+      const event = dc.message(user, text);
+      await send(event);
+      return event;
+    },
+    async redeliver(event) {
+      await send(event as object);
+    },
+    messagesTo: (user) => dc.sentTo(dc.dmChannelOf(user)).map((m) => ({ text: m.content, buttons: m.buttons.map((b) => b.label) })),
+    async press(user, index, label) {
+      await send(dc.press(user, dc.sentTo(dc.dmChannelOf(user))[index]!, label));
+    },
+    failNextSend: (user, status) => dc.failNext(status, dc.dmChannelOf(user)),
+    sendStatuses: (user) => dc.calls.filter((c) => c.method === 'POST' && c.channelId === dc.dmChannelOf(user)).map((c) => c.status),
+    async idle() {
+      const store = mycel!.proc.store!;
+      await waitFor(
+        async () => {
+          const rows = await store.db.selectFrom('channel_inbox').select('event_id').where('channel', '=', 'discord').execute();
+          const stored = new Set(rows.map((r) => r.event_id));
+          return [...dispatched].every((id) => stored.has(id));
+        },
+        20_000,
+        'every Discord event stored',
+      );
+      await discordIngressOf(mycel!.proc)!.dispatcher.idle();
+    },
+    stop: () => dc.stop(),
   };
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -17,6 +17,12 @@ import type { AddressInfo } from 'node:net';
  * n streamed requests (the turns; memory extraction does not stream) fail with that status,
  * `hangNext(n)` makes them never answer, `breakNext(n)` cuts them off after half their
  * chunks. Every request body is kept for assertions.
+ *
+ * A user message with image parts (`image_url` data URLs, as the AI SDK sends images) is
+ * answered `You said: <text> (I see <n> image(s))`, and each image is recorded in `images`.
+ * `POST /v1/audio/transcriptions` (multipart, as OpenAI's) records the upload in
+ * `transcriptions` and answers `{ "text": <transcript> }`; `failTranscriptionsNext(n, status)`
+ * makes the next n fail.
  */
 export interface StandInRequest {
   model: string;
@@ -25,9 +31,28 @@ export interface StandInRequest {
   tools?: Array<Record<string, any>>;
 }
 
+/** An image the stand-in was shown. */
+export interface SeenImage {
+  mediaType: string;
+  bytes: number;
+}
+
+/** A transcription upload the stand-in got. */
+export interface TranscriptionUpload {
+  model: string;
+  fileName: string;
+  mediaType: string;
+  bytes: number;
+}
+
 export interface StandIn {
   baseUrl: string;
   requests: StandInRequest[];
+  images: SeenImage[];
+  transcriptions: TranscriptionUpload[];
+  /** What `/audio/transcriptions` answers (changeable between requests). */
+  transcript: { text: string };
+  failTranscriptionsNext(count: number, status?: number): void;
   /** Usage reported in successful answers, summed. */
   served: { inputTokens: number; outputTokens: number; calls: number };
   /** Pace of streamed answers (changeable between requests). */
@@ -50,7 +75,9 @@ type Answer = { content: string | null; tool_calls?: Array<Record<string, any>>;
 function answer(body: StandInRequest): Answer {
   const last = body.messages.at(-1)!;
   if (last.role === 'tool') return { content: `Done. The tool said: ${last.content}`, finish: 'stop' };
-  const text = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
+  const images = imagePartsOf(last).length;
+  const text = typeof last.content === 'string' ? last.content : Array.isArray(last.content) ? textPartsOf(last) : JSON.stringify(last.content);
+  if (images) return { content: `You said: ${text} (I see ${images} image${images === 1 ? '' : 's'})`, finish: 'stop' };
   const city = Object.keys(CITY_ZONES).find((c) => text.toLowerCase().includes(c));
   if (/time zone/i.test(text) && city && body.tools?.some((t) => t.function?.name === 'chat_timezone')) {
     return {
@@ -65,6 +92,20 @@ function answer(body: StandInRequest): Answer {
     return { content: null, tool_calls: [{ id: 'call_mcp_echo', type: 'function', function: { name: echoTool, arguments: JSON.stringify({ message: echo[1] }) } }], finish: 'tool_calls' };
   }
   return { content: `You said: ${text}`, finish: 'stop' };
+}
+
+function textPartsOf(message: Record<string, any>): string {
+  return (message.content as Array<Record<string, any>>).filter((p) => p.type === 'text').map((p) => p.text as string).join(' ');
+}
+
+function imagePartsOf(message: Record<string, any>): Array<{ mediaType: string; bytes: number }> {
+  if (!Array.isArray(message.content)) return [];
+  return (message.content as Array<Record<string, any>>)
+    .filter((p) => p.type === 'image_url')
+    .map((p) => {
+      const match = /^data:([^;]+);base64,(.*)$/.exec(String(p.image_url?.url ?? ''));
+      return { mediaType: match?.[1] ?? 'url', bytes: match ? Buffer.from(match[2]!, 'base64').length : 0 };
+    });
 }
 
 function chunksOf(text: string, size: number): string[] {
@@ -125,16 +166,44 @@ export async function startOpenAIStandIn(options: StandInOptions = {}): Promise<
     res.end('data: [DONE]\n\n');
   }
 
+  const images: SeenImage[] = [];
+  const transcriptions: TranscriptionUpload[] = [];
+  const transcript = { text: 'remind me to water the plants' };
+  const transcriptionFailures: number[] = [];
+
+  async function transcribe(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const form = await new Request('http://stand-in/', { method: 'POST', headers: { 'content-type': String(req.headers['content-type'] ?? '') }, body: new Uint8Array(body) }).formData();
+    const file = form.get('file');
+    if (!(file instanceof File)) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'file is required' } }));
+      return;
+    }
+    transcriptions.push({ model: String(form.get('model')), fileName: file.name, mediaType: file.type, bytes: file.size });
+    const failure = transcriptionFailures.shift();
+    if (failure !== undefined) {
+      res.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `stand-in failure ${failure}`, type: 'server_error' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text: transcript.text }));
+  }
+
   const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
+    const parts: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => parts.push(chunk));
     req.on('end', () => {
+      if (req.method === 'POST' && req.url?.endsWith('/audio/transcriptions')) {
+        void transcribe(req, Buffer.concat(parts), res).catch(() => res.destroy());
+        return;
+      }
+      const raw = Buffer.concat(parts).toString('utf8');
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
         return;
       }
       const body = JSON.parse(raw) as StandInRequest;
       requests.push(body);
+      const last = body.messages.at(-1);
+      if (last) images.push(...imagePartsOf(last));
       const failure = body.stream ? failures.shift() : undefined;
       if (failure === 'hang') {
         hanging.add(res);
@@ -159,6 +228,10 @@ export async function startOpenAIStandIn(options: StandInOptions = {}): Promise<
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    images,
+    transcriptions,
+    transcript,
+    failTranscriptionsNext: (count, status = 500) => transcriptionFailures.push(...Array<number>(count).fill(status)),
     served,
     pace,
     failNext: (count, status = 500) => failures.push(...Array<number>(count).fill(status)),

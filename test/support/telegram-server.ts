@@ -15,6 +15,8 @@ import { parseHtml, parseMarkdownV2, type ParseResult } from './telegram-entitie
  *   request ends an older one with 409, and 409 while a webhook is set.
  * - `sendMessage`: records messages, 4096-character limit, empty text, `parse_mode`
  *   parse errors for unescaped MarkdownV2/HTML, inline keyboards with ≤ 64-byte data.
+ * - `getFile` and file downloads (`GET <root>/file/bot<token>/<file_path>`) for the photos
+ *   and voice notes injected with bytes (`injectPhoto(…, { bytes })`, `injectVoice`).
  * - `sendChatAction`, `answerCallbackQuery`, `editMessageReplyMarkup`, `getMe`,
  *   `setWebhook`/`deleteWebhook`/`getWebhookInfo` (webhook mode POSTs each update with
  *   the secret token header and retries until it gets a 2xx).
@@ -58,6 +60,7 @@ export interface TgMessage {
   entities?: Array<{ type: string; offset: number; length: number }>;
   caption?: string;
   photo?: Array<Record<string, unknown>>;
+  voice?: Record<string, unknown>;
   sticker?: Record<string, unknown>;
   edit_date?: number;
   reply_markup?: { inline_keyboard: InlineButton[][] };
@@ -145,6 +148,10 @@ export class TelegramStandIn {
   /** Every API call, with the status it got. */
   readonly calls: ApiCall[] = [];
   readonly events = new EventEmitter();
+  /** File paths downloaded through `/file/bot<token>/…`, in order. */
+  readonly fileDownloads: string[] = [];
+  private readonly files = new Map<string, { path: string; bytes: Uint8Array; announced: number }>();
+  private nextFileNumber = 1;
 
   private server!: Server;
   private root = '';
@@ -274,9 +281,32 @@ export class TelegramStandIn {
     return this.injectMessage({ from, text, chat: options.chat, extra: { entities: [{ type: 'bot_command', offset: 0, length: head.length }] } });
   }
 
-  injectPhoto(from: TgUser, caption?: string): TgUpdate {
-    const photo = [90, 320, 800].map((w, n) => ({ file_id: `photo-${n}-${this.nextUpdateId}`, file_unique_id: `u${n}${this.nextUpdateId}`, width: w, height: w, file_size: w * 100 }));
+  /**
+   * A photo in three sizes. With `bytes`, each size is a real file (`getFile` and download work)
+   * of those bytes; `fileSize` overrides the size announced in the update (oversized-file tests).
+   */
+  injectPhoto(from: TgUser, caption?: string, options: { bytes?: Uint8Array; fileSize?: number } = {}): TgUpdate {
+    const photo = [90, 320, 800].map((w, n) => {
+      if (!options.bytes) return { file_id: `photo-${n}-${this.nextUpdateId}`, file_unique_id: `u${n}${this.nextUpdateId}`, width: w, height: w, file_size: w * 100 };
+      const file = this.addFile(options.bytes, 'photos', 'jpg', options.fileSize);
+      return { file_id: file.file_id, file_unique_id: file.file_unique_id, width: w, height: w, file_size: file.file_size };
+    });
     return this.injectMessage({ from, extra: { photo, ...(caption ? { caption } : {}) } });
+  }
+
+  /** A voice note (OGG/Opus on Telegram) whose file is `bytes`. */
+  injectVoice(from: TgUser, bytes: Uint8Array, options: { duration?: number; fileSize?: number } = {}): TgUpdate {
+    const file = this.addFile(bytes, 'voice', 'oga', options.fileSize);
+    const voice = { file_id: file.file_id, file_unique_id: file.file_unique_id, duration: options.duration ?? 2, mime_type: 'audio/ogg', file_size: file.file_size };
+    return this.injectMessage({ from, extra: { voice } });
+  }
+
+  /** Registers a downloadable file, as Telegram stores what users send. */
+  private addFile(bytes: Uint8Array, folder: string, ext: string, announced?: number): { file_id: string; file_unique_id: string; file_size: number } {
+    const n = this.nextFileNumber++;
+    const fileId = `file-${n}-${Math.random().toString(36).slice(2, 10)}`;
+    this.files.set(fileId, { path: `${folder}/file_${n}.${ext}`, bytes, announced: announced ?? bytes.length });
+    return { file_id: fileId, file_unique_id: `uf${n}`, file_size: announced ?? bytes.length };
   }
 
   injectSticker(from: TgUser, emoji = '👍'): TgUpdate {
@@ -357,6 +387,8 @@ export class TelegramStandIn {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.root);
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (download) return this.serveFile(download[1]!, decodeURIComponent(download[2]!), res);
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     let status = 200;
     let body: unknown;
@@ -381,6 +413,27 @@ export class TelegramStandIn {
     this.events.emit('call', method, status);
   }
 
+  /** `GET /file/bot<token>/<file_path>`: the file's bytes, as Telegram serves them. */
+  private serveFile(token: string, filePath: string, res: ServerResponse): void {
+    const file = token === this.token ? [...this.files.values()].find((f) => f.path === filePath) : undefined;
+    this.calls.push({ method: 'file', params: { path: filePath }, status: file ? 200 : 404, at: Date.now() });
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+    } else {
+      this.fileDownloads.push(filePath);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.bytes.length) }).end(Buffer.from(file.bytes));
+    }
+    this.events.emit('call', 'file', file ? 200 : 404);
+  }
+
+  private getFile(p: Record<string, unknown>): Record<string, unknown> {
+    const file = this.files.get(String(p.file_id ?? ''));
+    if (!file) throw badRequest('invalid file_id');
+    // Bots may download files of up to 20 MB.
+    if (file.announced > 20 * 1024 * 1024) throw badRequest('file is too big');
+    return { file_id: p.file_id, file_unique_id: `uf-${file.path}`, file_size: file.announced, file_path: file.path };
+  }
+
   private async call(method: string, p: Record<string, unknown>): Promise<unknown> {
     if (this.refused.has(method)) throw new ApiFailure(404, 'Not Found');
     const scripted = this.failures.get(method)?.shift();
@@ -394,6 +447,8 @@ export class TelegramStandIn {
         return { id: this.botId, is_bot: true, first_name: this.firstName, username: this.username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false };
       case 'getupdates':
         return this.getUpdates(p);
+      case 'getfile':
+        return this.getFile(p);
       case 'sendmessage':
         return this.sendMessage(p);
       case 'sendchataction':

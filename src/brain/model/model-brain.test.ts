@@ -175,3 +175,46 @@ describe('the model brain (AI SDK, mock model)', () => {
     expect(down.detail).toMatch(/unreachable/);
   });
 });
+
+describe('the model brain with photos', () => {
+  const settings = { id: 'openai-compatible:test', baseUrl: 'http://127.0.0.1:1/v1', apiKey: undefined };
+  const sha = 'b'.repeat(64);
+  const photo = { id: sha, kind: 'image' as const, mime: 'image/png' as const, size: 3, path: `media/web-alice/${sha}.png` };
+  const withPhoto = (text: string): Partial<BrainInput> => ({
+    envelope: { ...input().envelope, text, attachments: [photo] },
+    images: [{ mediaType: 'image/png', data: new Uint8Array([1, 2, 3]) }],
+  });
+
+  it('sends the image as an image part beside the words', async () => {
+    const model = new MockLanguageModelV3({ doStream: streamed([{ type: 'text', text: 'A cat.' }]) });
+    const step = await new ModelBrain(settings, { model }).step(input(withPhoto('what is this?')));
+    expect(step).toEqual({ type: 'reply', text: 'A cat.' });
+    const last = model.doStreamCalls[0]!.prompt.at(-1)!;
+    expect(last.role).toBe('user');
+    expect(last.content).toEqual([
+      { type: 'text', text: 'what is this?' },
+      expect.objectContaining({ type: 'file', mediaType: 'image/png', data: new Uint8Array([1, 2, 3]) }),
+    ]);
+  });
+
+  it('says it cannot look at photos when the model has no vision, and answers the words alone', async () => {
+    const blind = { ...settings, vision: false };
+    const silent = new MockLanguageModelV3({ doStream: streamed([{ type: 'text', text: 'never' }]) });
+    expect(await new ModelBrain(blind, { model: silent }).step(input(withPhoto('📷 (photo)')))).toEqual({ type: 'reply', text: expect.stringMatching(/^I can't look at photos with the model I use \(openai-compatible:test\)/) });
+    expect(silent.doStreamCalls).toHaveLength(0);
+    const model = new MockLanguageModelV3({ doStream: streamed([{ type: 'text', text: 'It is Tuesday.' }]) });
+    const step = await new ModelBrain(blind, { model }).step(input(withPhoto('what day is it?')));
+    expect(step).toEqual({ type: 'reply', text: expect.stringMatching(/^I can't look at photos[^\n]*\n\nIt is Tuesday\.$/) });
+    expect(JSON.stringify(model.doStreamCalls[0]!.prompt)).not.toContain('"file"');
+  });
+
+  it('answers clearly when the provider refuses a request with an image', async () => {
+    const model = new MockLanguageModelV3({
+      doStream: async () => {
+        throw new APICallError({ message: 'image input is not supported', url: 'http://x', requestBodyValues: {}, statusCode: 400, isRetryable: false });
+      },
+    });
+    const step = await new ModelBrain(settings, { model }).step(input(withPhoto('what is this?')));
+    expect(step).toEqual({ type: 'reply', text: expect.stringMatching(/^The model I use \(openai-compatible:test\) refused the image: .*image input is not supported.*MYCEL_MODEL_VISION=false/) });
+  });
+});

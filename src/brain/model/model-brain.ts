@@ -1,6 +1,7 @@
 import { APICallError, jsonSchema, LoadAPIKeyError, NoSuchModelError, streamText, tool, type LanguageModel, type LanguageModelUsage, type ToolSet } from 'ai';
 import { formatError, MycelError } from '../../shared/errors.js';
 import type { Brain, BrainInput, BrainStep, ModelUsage, StepListener } from '../types.js';
+import { imagesOf, wordsOf } from '../../media/attachments.js';
 import { buildMessages, modelToolName, systemPrompt } from './prompt.js';
 import { createLanguageModel, describeModel, type ModelSettings } from './provider.js';
 
@@ -46,8 +47,12 @@ export class ModelBrain implements Brain {
   private readonly model: LanguageModel;
   private readonly where: string;
 
+  /** Whether the model is shown images (MYCEL_MODEL_VISION). */
+  private readonly vision: boolean;
+
   constructor(settings: ModelSettings, options: { model?: LanguageModel; timeoutMs?: number } = {}) {
     this.id = settings.id;
+    this.vision = settings.vision ?? true;
     this.model = options.model ?? createLanguageModel(settings);
     this.where = describeModel(settings);
     this.timeoutMs = options.timeoutMs ?? MODEL_CALL_TIMEOUT_MS;
@@ -55,7 +60,29 @@ export class ModelBrain implements Brain {
 
   private readonly timeoutMs: number;
 
+  /**
+   * One step. A message with images goes to the model with image parts; when the model may not
+   * see images (MYCEL_MODEL_VISION=false) it gets the words only and the reply says the image
+   * was not looked at; when the provider refuses a request with images, the reply says so.
+   */
   async step(input: BrainInput, listener?: StepListener): Promise<BrainStep> {
+    if (!imagesOf(input.envelope).length) return this.call(input, listener);
+    const words = wordsOf(input.envelope);
+    if (!this.vision || !input.images?.length) {
+      const note = this.vision ? PHOTO_GONE_NOTE : noVisionNote(this.id);
+      if (!words) return { type: 'reply', text: note };
+      const step = await this.call({ ...input, images: undefined }, listener);
+      return step.type === 'reply' ? { type: 'reply', text: `${note}\n\n${step.text}` } : step;
+    }
+    try {
+      return await this.call(input, listener);
+    } catch (err) {
+      if (!(err instanceof ModelRejectedError)) throw err;
+      return { type: 'reply', text: `The model I use (${this.id}) refused the image: ${err.message}. If it cannot look at images, set MYCEL_MODEL_VISION=false and I will say so without asking it.` };
+    }
+  }
+
+  private async call(input: BrainInput, listener?: StepListener): Promise<BrainStep> {
     const names = new Map<string, string>();
     const tools: ToolSet = {};
     for (const info of input.tools) {
@@ -95,6 +122,14 @@ export class ModelBrain implements Brain {
     return { type: 'reply', text: reply || '(the model gave no answer)' };
   }
 }
+
+/** The reply to a photo when the model may not look at images. */
+export function noVisionNote(model: string): string {
+  return `I can't look at photos with the model I use (${model}). Tell me in words what you need.`;
+}
+
+/** The reply when a photo's file is no longer stored (retention) by the time the model is asked. */
+export const PHOTO_GONE_NOTE = 'I no longer have that photo (it is older than the media retention limit). Please send it again.';
 
 /** The provider's usage figures as Mycel counts them (a missing figure counts as 0). */
 export function usageOf(model: string, usage: LanguageModelUsage): ModelUsage {

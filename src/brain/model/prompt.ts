@@ -1,6 +1,7 @@
 import type { ModelMessage } from 'ai';
 import type { BrainInput } from '../types.js';
 import type { ToolOutcome } from '../../tools/types.js';
+import { wordsOf } from '../../media/attachments.js';
 
 /**
  * Builds what the model sees for one step of a turn: a system prompt (who it is, the time,
@@ -49,11 +50,24 @@ function resultValue(outcome: ToolOutcome): { status: string; data?: unknown; er
   };
 }
 
+/** The turn's message: its text, and its images as image parts when there are any. */
+function currentMessage(input: BrainInput): ModelMessage {
+  if (!input.images?.length) return { role: 'user', content: input.envelope.text };
+  const words = wordsOf(input.envelope);
+  return {
+    role: 'user',
+    content: [
+      { type: 'text', text: words || 'The person sent this image without words. Say briefly what you see and ask what they would like.' },
+      ...input.images.map((image) => ({ type: 'image' as const, image: image.data, mediaType: image.mediaType })),
+    ],
+  };
+}
+
 export function buildMessages(input: BrainInput): ModelMessage[] {
   const messages: ModelMessage[] = input.history.map((line) =>
     line.role === 'user' ? { role: 'user', content: line.text } : { role: 'assistant', content: line.text },
   );
-  messages.push({ role: 'user', content: input.envelope.text });
+  messages.push(currentMessage(input));
   const calls = input.calls ?? [];
   const rounds = new Map<number, number[]>();
   calls.forEach((call, index) => {

@@ -1,4 +1,5 @@
 import type { Brain, BrainInput, BrainStep } from '../types.js';
+import { imagesOf, PHOTO_NOTE } from '../../media/attachments.js';
 import { reply, type OfflineCommand, type OfflinePhrase, type OfflineTurn } from './command.js';
 import { offlineCommands, offlinePhrases } from './commands/index.js';
 
@@ -39,6 +40,8 @@ export class OfflineBrain implements Brain {
       result: (tool) => input.results.find((r) => r.tool === tool),
     });
     const parsed = parseCommand(text);
+    // No model, no eyes: a photo gets the same clear answer on every channel (a command in its caption still runs).
+    if (!parsed && imagesOf(input.envelope).length) return reply(PHOTO_NOTE);
     if (parsed) {
       const command = this.commands.get(parsed.name);
       if (!command) return reply(`I don't know the command /${parsed.name}. Send /help to see the commands I understand.`);

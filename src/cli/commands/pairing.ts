@@ -15,6 +15,7 @@ function whom(userId: string): string {
   const m = /^([a-z]+):(.+)$/.exec(userId);
   if (!m) return `Telegram user ${userId}`;
   if (m[1] === 'whatsapp') return `WhatsApp number ${m[2]}`;
+  if (m[1] === 'discord') return `Discord user ${m[2]}`;
   return m[1] === 'email' ? `email address ${m[2]}` : `${m[1]} user ${m[2]}`;
 }
 
@@ -34,7 +35,7 @@ async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): 
  * running gateway reads the change on the user's next message.
  */
 export function registerPairingCommands(program: Command, ctx: CliContext): void {
-  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram, WhatsApp and email');
+  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram, WhatsApp, Discord and email');
 
   pairing
     .command('list')
@@ -44,11 +45,13 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
       const config = ctx.config();
       const owners = config.telegram.ownerIds;
       const whatsappOwners = config.whatsapp.ownerNumbers;
+      const discordOwners = config.discord.ownerIds;
       const emailOwners = config.email.ownerAddresses;
       const list = await withStore(ctx, async (store) => (await pairingModule()).listPairings(store));
-      if (opts.json) return ctx.out(JSON.stringify({ owners, whatsappOwners, emailOwners, pairings: list }, null, 2));
+      if (opts.json) return ctx.out(JSON.stringify({ owners, whatsappOwners, discordOwners, emailOwners, pairings: list }, null, 2));
       ctx.out(`Owners (MYCEL_OWNER_TELEGRAM_IDS): ${owners.length ? owners.join(', ') : 'none set'}`);
       if (whatsappOwners.length) ctx.out(`WhatsApp owners (MYCEL_OWNER_WHATSAPP_NUMBERS): ${whatsappOwners.join(', ')}`);
+      if (discordOwners.length) ctx.out(`Discord owners (MYCEL_OWNER_DISCORD_IDS): ${discordOwners.join(', ')}`);
       if (emailOwners.length) ctx.out(`Email owners (MYCEL_OWNER_EMAILS): ${emailOwners.join(', ')}`);
       if (!list.length) return ctx.out('Nobody else has asked for access yet.');
       const rows = list.map((p) => [p.status, p.userId, who(p), p.status === 'pending' ? p.code : '-', p.requestedAt, p.decidedAt ? `${p.decidedAt} by ${p.decidedBy}` : '-']);
@@ -67,7 +70,7 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
 
   pairing
     .command('revoke <id>')
-    .description('revoke a paired person (by Telegram user id, whatsapp:<number>, email:<address>, or their pairing code)')
+    .description('revoke a paired person (by Telegram user id, whatsapp:<number>, discord:<user id>, email:<address>, or their pairing code)')
     .action(async (id: string) => {
       const revoked = await withStore(ctx, async (store) => (await pairingModule()).revokePairing(store, id, 'owner (cli)'));
       ctx.out(`Revoked ${whom(revoked.userId)} ${who(revoked)}; their messages are no longer read.`);

@@ -8,6 +8,8 @@ import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-st
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
 import { formatError } from '../../shared/errors.js';
+import { MAX_ATTACHMENTS, PHOTO_ONLY_TEXT, type Attachment } from '../../media/attachments.js';
+import { MediaRefusedError, saveMedia, tooLarge } from '../../media/store.js';
 import { databaseOutage } from '../outage-response.js';
 import type { HttpDeps } from '../context.js';
 import { isDatabaseOutage } from '../../storage/outage.js';
@@ -42,13 +44,31 @@ const ChannelQuery = z.union([ChannelName, z.literal('all')], { error: `channel 
 // chatIdSchema is shared with the envelope (plain zod, created before the OpenAPI extension): used as is.
 const ChatParams = z.object({ chatId: chatIdSchema });
 
+const AttachmentUploadSchema = z
+  .object({
+    mime: z.string().regex(/^image\/[a-z0-9.+-]+$/, 'attachments[].mime must be an image type (image/jpeg, image/png, image/gif, image/webp)'),
+    dataBase64: z
+      .string({ error: 'attachments[].dataBase64 is required: the file in base64' })
+      .min(1, 'attachments[].dataBase64 must not be empty')
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'attachments[].dataBase64 must be base64'),
+  })
+  .openapi('AttachmentUpload', { description: 'An image sent with the message. Its type is checked from its content (JPEG, PNG, GIF or WebP); at most MYCEL_MEDIA_MAX_IMAGE_BYTES (default 5 MB) decoded.' });
+
 const SendMessageSchema = z
   .object({
     text: z
       .string({ error: 'text is required and must be a string' })
       .min(1, 'text must not be empty')
       .max(MAX_MESSAGE_CHARS, `text is longer than ${MAX_MESSAGE_CHARS} characters`)
-      .refine((t) => t.trim().length > 0, 'text must not be blank'),
+      .refine((t) => t.trim().length > 0, 'text must not be blank')
+      .optional()
+      .openapi({ description: 'The message. Required unless the message carries attachments.' }),
+    attachments: z
+      .array(AttachmentUploadSchema)
+      .min(1, 'attachments must not be empty when given')
+      .max(MAX_ATTACHMENTS, `at most ${MAX_ATTACHMENTS} attachments`)
+      .optional()
+      .openapi({ description: 'Images for a model that can look at them (the offline brain answers that it cannot). Stored in the data dir under the retention limit; only references reach the conversation.' }),
     messageId: z
       .string()
       .min(1, 'messageId must not be empty')
@@ -56,6 +76,9 @@ const SendMessageSchema = z
       .regex(/^[A-Za-z0-9_.:-]+$/, 'messageId may contain only letters, digits, "_", ".", ":" and "-"')
       .optional()
       .openapi({ description: 'Idempotency key, unique within the chat: the same messageId again with the same text returns the same reply and starts no new turn; with other text it is refused with 409.' }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.text === undefined && !body.attachments) ctx.addIssue({ code: 'custom', path: ['text'], message: 'text is required and must be a string' });
   })
   .openapi('SendMessage');
 
@@ -114,7 +137,8 @@ const sendRoute = createRoute({
       description: 'the messageId was used before in this chat for a different text; nothing was stored, and `turn` is the turn that answered the first one',
       content: { 'application/json': { schema: MessageIdConflictSchema } },
     },
-    413: { description: 'body larger than the limit', content: { 'application/json': { schema: ErrorSchema } } },
+    413: { description: 'body larger than the limit, or an attachment larger than MYCEL_MEDIA_MAX_IMAGE_BYTES; nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
+    415: { description: 'an attachment is not a JPEG, PNG, GIF or WebP image (checked from its content); nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
     503: { description: 'the database or Temporal is unavailable; nothing was stored; retry after `Retry-After` seconds', content: { 'application/json': { schema: ErrorSchema } } },
     504: { description: 'no reply in time; the turn goes on and its reply will appear in the transcript', content: { 'application/json': { schema: ErrorSchema } } },
   },
@@ -194,13 +218,39 @@ function wantsEventStream(c: Context): boolean {
 }
 
 
+/**
+ * Checks and stores the images of a message (each against MYCEL_MEDIA_MAX_IMAGE_BYTES, typed by
+ * its content); throws MediaRefusedError for the first one refused.
+ */
+async function storeUploads(deps: HttpDeps, chatId: string, uploads: Array<{ dataBase64: string }>): Promise<Attachment[]> {
+  const stored: Attachment[] = [];
+  for (const upload of uploads) {
+    // Over the cap is known from the base64 length, before decoding anything.
+    const decodedSize = Math.floor((upload.dataBase64.length * 3) / 4) - (upload.dataBase64.endsWith('==') ? 2 : upload.dataBase64.endsWith('=') ? 1 : 0);
+    if (decodedSize > deps.config.media.maxImageBytes) throw tooLarge('image', decodedSize, deps.config.media.maxImageBytes);
+    const bytes = new Uint8Array(Buffer.from(upload.dataBase64, 'base64'));
+    stored.push(await saveMedia(deps.config.dataDir, deps.config.media, { channel: 'web', chatId }, 'image', bytes));
+  }
+  return stored;
+}
+
 export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   let openStreams = 0;
 
   app.openapi(sendRoute, async (c) => {
     const { chatId } = c.req.valid('param');
-    const { text, messageId } = c.req.valid('json');
+    const { text: words, messageId, attachments: uploads } = c.req.valid('json');
     const requestId = randomUUID();
+    let attachments: Attachment[] | undefined;
+    if (uploads) {
+      try {
+        attachments = await storeUploads(deps, chatId, uploads);
+      } catch (err) {
+        if (err instanceof MediaRefusedError) return c.json({ error: err.message }, err.reason === 'too-large' ? 413 : 415);
+        throw err;
+      }
+    }
+    const text = words ?? PHOTO_ONLY_TEXT;
     const envelope: Envelope = {
       v: ENVELOPE_VERSION,
       channel: 'web',
@@ -211,6 +261,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       requestId,
       text,
       receivedAt: new Date().toISOString(),
+      ...(attachments ? { attachments } : {}),
     };
     const submit = () =>
       submitTurn(deps.temporal, { ...turnOptionsFromConfig(deps.config), store: deps.store, metrics: deps.metrics, logger: deps.logger }, envelope);

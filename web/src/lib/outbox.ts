@@ -9,6 +9,8 @@ export interface OutboxItem {
   /** When it was queued (ISO), to match it against the transcript. */
   queuedAt: string;
   state: 'sending' | 'failed';
+  /** An image sent with the message (base64), kept in memory only: a reload drops it. */
+  image?: { name: string; mime: string; dataBase64: string };
   /** What went wrong, for the person; set when state is `failed`. */
   error?: { title: string; detail: string; advice: string; retryable: boolean };
 }
@@ -31,7 +33,8 @@ export function loadOutbox(chatId: string): OutboxItem[] {
 
 export function saveOutbox(chatId: string, items: OutboxItem[]): void {
   try {
-    if (items.length) sessionStorage.setItem(key(chatId), JSON.stringify(items));
+    // Images stay out of storage (megabytes); a reloaded item is retried as its text alone.
+    if (items.length) sessionStorage.setItem(key(chatId), JSON.stringify(items.map(({ image: _image, ...item }) => item)));
     else sessionStorage.removeItem(key(chatId));
   } catch {
     // storage full or disabled: the outbox lives in memory only

@@ -20,6 +20,21 @@ export interface TranscriptMessage {
 
 /** Longest message the server accepts (its MAX_MESSAGE_CHARS). */
 export const MAX_MESSAGE_CHARS = 8_000;
+/** The text the server gives a message that is only an image (its PHOTO_ONLY_TEXT). */
+export const PHOTO_ONLY_TEXT = '📷 (photo)';
+/** The image types the server accepts (checked again there, from the content). */
+const IMAGE_TYPES = 'image/jpeg,image/png,image/gif,image/webp';
+
+/** A chosen file as base64 (without the data URL's prefix). */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
+    reader.readAsDataURL(file);
+  });
+}
+
 /** How often the transcript is fetched when the server has no live stream. */
 export const POLL_INTERVAL_MS = 3_000;
 /** How close two clocks may be apart when matching a sent message to the transcript. */
@@ -75,6 +90,8 @@ export function ChatPage({ chatId }: { chatId: string }) {
   const [status, setStatus] = useState<StreamStatus | 'polling' | 'local'>('connecting');
   const [draft, setDraft] = useState('');
   const [draftError, setDraftError] = useState<string>();
+  const [image, setImage] = useState<OutboxItem['image']>();
+  const fileRef = useRef<HTMLInputElement>(null);
   const [chatMissing, setChatMissing] = useState(false);
   const queue = useRef<Promise<void>>(Promise.resolve());
   const logRef = useRef<HTMLDivElement>(null);
@@ -176,10 +193,18 @@ export function ChatPage({ chatId }: { chatId: string }) {
 
   /** Sends one outbox item; sends run one after another, in the order they were typed. */
   const deliver = (item: OutboxItem) => {
+    // An image is not kept across a reload: a message that was only an image cannot be resent.
+    if (item.text === PHOTO_ONLY_TEXT && !item.image) {
+      updateItem(item.messageId, { state: 'failed', error: { title: 'Image not kept.', detail: 'The page was reloaded before the image was sent.', advice: 'Attach it again.', retryable: false } });
+      return;
+    }
     queue.current = queue.current.then(async () => {
       updateItem(item.messageId, { state: 'sending', error: undefined });
       try {
-        const res = await post<{ reply: string; turn: number }>(apiPath(MESSAGES, { chatId }), { text: item.text, messageId: item.messageId });
+        const body = item.image
+          ? { ...(item.text !== PHOTO_ONLY_TEXT ? { text: item.text } : {}), messageId: item.messageId, attachments: [{ mime: item.image.mime, dataBase64: item.image.dataBase64 }] }
+          : { text: item.text, messageId: item.messageId };
+        const res = await post<{ reply: string; turn: number }>(apiPath(MESSAGES, { chatId }), body);
         if (modeRef.current === 'local') {
           const at = new Date().toISOString();
           setTranscript((t) => [...t, { role: 'user', text: item.text, at: item.queuedAt }, { role: 'assistant', text: res.reply, at }]);
@@ -199,13 +224,14 @@ export function ChatPage({ chatId }: { chatId: string }) {
 
   const send = (e: Event) => {
     e.preventDefault();
-    const text = draft.trim();
+    const text = draft.trim() || (image ? PHOTO_ONLY_TEXT : '');
     if (!text) return setDraftError('Type a message first.');
     if (text.length > MAX_MESSAGE_CHARS) return setDraftError(`The message is ${text.length} characters long; the limit is ${MAX_MESSAGE_CHARS}.`);
     setDraftError(undefined);
-    const item: OutboxItem = { messageId: newMessageId(), text, queuedAt: new Date().toISOString(), state: 'sending' };
+    const item: OutboxItem = { messageId: newMessageId(), text, queuedAt: new Date().toISOString(), state: 'sending', ...(image ? { image } : {}) };
     setOutbox((items) => [...items, item]);
     setDraft('');
+    setImage(undefined);
     stickToBottom.current = true;
     deliver(item);
   };
@@ -263,7 +289,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
               <p class="msg-meta">
                 <span class="who">You</span> <span class="when">{item.state === 'sending' ? 'sending…' : 'not sent'}</span>
               </p>
-              <p class="msg-text">{item.text}</p>
+              <p class="msg-text">{item.image ? `📎 ${item.image.name} ${item.text === PHOTO_ONLY_TEXT ? '' : item.text}` : item.text}</p>
               {item.state === 'sending' && !drafts[item.messageId] && <p class="thinking">Mycel is answering…</p>}
               {item.state === 'failed' && item.error && (
                 <div class="send-error" role="alert">
@@ -313,6 +339,31 @@ export function ChatPage({ chatId }: { chatId: string }) {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) send(e);
           }}
         />
+        <input
+          ref={fileRef}
+          type="file"
+          accept={IMAGE_TYPES}
+          hidden
+          onChange={(e) => {
+            const input = e.target as HTMLInputElement;
+            const file = input.files?.[0];
+            input.value = '';
+            if (file)
+              readBase64(file).then(
+                (dataBase64) => setImage({ name: file.name, mime: file.type || 'image/jpeg', dataBase64 }),
+                () => setDraftError('That file could not be read.'),
+              );
+          }}
+        />
+        {image ? (
+          <button type="button" class="secondary" aria-label={`Remove attached image ${image.name}`} onClick={() => setImage(undefined)}>
+            📎 {image.name} ✕
+          </button>
+        ) : (
+          <button type="button" class="secondary" onClick={() => fileRef.current?.click()}>
+            Attach image
+          </button>
+        )}
         <button type="submit">Send</button>
         {draftError && (
           <p id="message-error" class="field-error" role="alert">
