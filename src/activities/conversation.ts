@@ -16,6 +16,7 @@ import { loadImages } from './media.js';
 import type { ScheduledTurn } from '../workflows/conversation.js';
 import { completeScheduledDelivery } from '../promises/scheduled-run.js';
 import { meterModelCall } from '../usage/meter.js';
+import { ScheduledTurnBudget } from '../promises/budget-guard.js';
 
 /** What the workflow sends for one brain step; the activity adds the chat's context. */
 export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'>;
@@ -122,12 +123,30 @@ export function createConversationActivities(deps: ActivityDeps) {
         // Images are read here, in the activity: only their references went through history.
         const images = await loadImages(deps, request.envelope);
         const input: BrainInput = { ...request, memories, timeZone: settings.timeZone, tools: toolsFor(deps), ...(images.length ? { images } : {}) };
+        // Scheduled work that calls the model runs under its promise's token budget.
+        const budget = brain.callsModel?.(input) === false ? undefined : await ScheduledTurnBudget.forTurn(deps, request.envelope);
         const metering: Array<Promise<void>> = [];
-        const listener = stepListener(deps, request.envelope, (usage) => metering.push(meterModelCall(deps, chat, 'turn', usage)));
+        const listener = stepListener(deps, request.envelope, (usage) => {
+          metering.push(meterModelCall(deps, chat, budget ? 'scheduled' : 'turn', usage));
+          if (budget) metering.push(budget.record(usage));
+        });
         // A retried attempt starts the reply over: followers drop what the failed one sent.
         if (currentAttempt() > 1) listener.reset();
+        if (budget) {
+          const allowed = await budget.before();
+          if (!allowed.go) {
+            listener.delta(allowed.text);
+            return { type: 'reply', text: allowed.text };
+          }
+          input.maxOutputTokens = allowed.maxOutputTokens;
+        }
         try {
-          const step = await brain.step(input, listener);
+          let step = await brain.step(input, listener);
+          if (budget) {
+            // Judged from the provider's figures, once they are recorded.
+            await Promise.all(metering);
+            step = await budget.after(step);
+          }
           if (step.type === 'tools') {
             // Text before tool calls is not the reply; the next step streams it.
             if (listener.draft.text) listener.reset();
