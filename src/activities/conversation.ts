@@ -1,6 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { createBrain } from '../brain/factory.js';
-import type { Brain, BrainInput, BrainStep, ModelUsage, StepListener } from '../brain/types.js';
+import type { BrainInput, BrainStep, ModelUsage, StepListener } from '../brain/types.js';
 import { ReplyDraft, type ReplyStreamEvent } from '../conversation/reply-stream.js';
 import { getChatSettings } from '../conversation/chats.js';
 import { DEDUPE_PRUNE_EVERY_TURNS, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
@@ -10,11 +9,11 @@ import { withLogContext } from '../logging/log-context.js';
 import { MycelError } from '../shared/errors.js';
 import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
-import { toolRuntime } from '../tools/runtime.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
+import type { WorkerDeps } from './worker-deps.js';
 import { loadImages } from './media.js';
-import type { ScheduledTurn } from '../workflows/conversation.js';
-import { completeScheduledDelivery } from '../promises/scheduled-run.js';
+import type { ScheduledTurn } from '../conversation/scheduled-turn.js';
+import { completeScheduledDelivery } from '../promises/scheduled-delivery.js';
 import { meterModelCall } from '../usage/meter.js';
 import { ScheduledTurnBudget } from '../promises/budget-guard.js';
 
@@ -48,25 +47,14 @@ export interface DeliverReplyRequest {
   key: string;
 }
 
-const brains = new WeakMap<ActivityDeps, Brain>();
 /**
  * The tools offered to the brain, with their JSON Schemas. Read at each step: the tools of
  * MCP servers come and go (the registry keeps the built-in tools' schemas computed once).
  */
-function toolsFor(deps: ActivityDeps): ToolInfo[] {
-  const { registry } = toolRuntime(deps);
+function toolsFor(deps: Pick<WorkerDeps, 'tools'>): ToolInfo[] {
+  const { registry } = deps.tools;
   const offered = new Set(registry.list().filter((t) => t.forModel !== false).map((t) => t.id));
   return registry.info().filter((t) => offered.has(t.id));
-}
-
-/** The worker's brain, chosen once from MYCEL_MODEL. */
-export function brainFor(deps: ActivityDeps): Brain {
-  let brain = brains.get(deps);
-  if (!brain) {
-    brain = createBrain(deps.config, deps.logger);
-    brains.set(deps, brain);
-  }
-  return brain;
 }
 
 function chatOf(envelope: Envelope): ChatRef {
@@ -104,7 +92,7 @@ function stepListener(deps: ActivityDeps, envelope: Envelope, onUsage: (usage: M
 }
 
 /** Activities of the conversation workflow: brain steps, the turn record, reply delivery. */
-export function createConversationActivities(deps: ActivityDeps) {
+export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDeps, 'tools' | 'brain'>) {
   return {
     /**
      * One step of a turn: the brain sees the message, the chat's time zone, recalled facts,
@@ -113,7 +101,7 @@ export function createConversationActivities(deps: ActivityDeps) {
     async brainStep(request: BrainStepRequest): Promise<BrainStep> {
       const chat = chatOf(request.envelope);
       return withLogContext({ chatId: chat.chatId, updateId: request.envelope.updateId }, async () => {
-        const brain = brainFor(deps);
+        const brain = deps.brain;
         // A slash command never answers from memory: only free text pays for the recall.
         const isCommand = request.envelope.text.trimStart().startsWith('/');
         const [settings, memories] = await Promise.all([

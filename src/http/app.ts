@@ -91,7 +91,17 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
       invalidToken: { message: TOKEN_REFUSED },
     });
     // The API's description stays public: the web app reads it before it has the token.
-    const checkToken: MiddlewareHandler = (c, next) => (c.req.path === '/api/openapi.json' ? next() : auth(c, next));
+    // Credentials of another scheme (Basic, …) are missing credentials here: 401 like no header at
+    // all, never the 400 hono answers for a header it cannot parse.
+    const checkToken: MiddlewareHandler = async (c, next) => {
+      if (c.req.path === '/api/openapi.json') return next();
+      const header = c.req.header('authorization');
+      if (header !== undefined && !/^Bearer\s+\S/i.test(header)) {
+        c.header('www-authenticate', 'Bearer realm="mycel"');
+        return c.json(TOKEN_REFUSED, 401);
+      }
+      return auth(c, next);
+    };
     for (const path of TOKEN_PATHS) app.use(path, checkToken);
   }
 

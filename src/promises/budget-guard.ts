@@ -7,7 +7,7 @@ import type { Envelope } from '../shared/envelope.js';
 import type { Store } from '../storage/database.js';
 import { tokensOnDay, utcDay } from '../usage/usage.js';
 import { budgetUse, effectiveBudget, exhausted, overBudget, pauseNotice, pauseReason, stoppedNotice, tokensLeft, type BudgetLimit, type BudgetUse, type TokenBudget } from './budget.js';
-import { SCHEDULED_TURN_PREFIX } from './scheduled-run.js';
+import { SCHEDULED_TURN_PREFIX } from '../conversation/scheduled-turn.js';
 import { pausePromise } from './service.js';
 import { addDeliveryTokens, getDelivery, getPromise, type PromiseRecord } from './store.js';
 

@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ChatRef } from '../shared/envelope.js';
 import { MycelError, formatError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
-import type { PromiseWorkflowInput, RecurringPromiseWorkflowInput, promiseWorkflow, recurringPromiseWorkflow } from '../workflows/promise.js';
+import type { PromiseWorkflowFn, PromiseWorkflowInput, RecurringPromiseWorkflowFn, RecurringPromiseWorkflowInput } from './workflow-types.js';
 import { describeRecurrence, nextOccurrence, scheduleSpecFor } from './recurrence.js';
 import {
   cancelPending,
@@ -212,7 +212,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
   const taskQueue = deps.config.temporal.taskQueue;
   if (!promise.recurrence) {
     try {
-      await deps.temporal.workflow.start<typeof promiseWorkflow>('promiseWorkflow', {
+      await deps.temporal.workflow.start<PromiseWorkflowFn>('promiseWorkflow', {
         workflowId: promise.workflowId,
         taskQueue,
         args: [{ promiseId: promise.id, dueAt: promise.dueAt, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies PromiseWorkflowInput],
@@ -232,7 +232,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
       spec: scheduleSpecFor(promise.recurrence),
       action: {
         type: 'startWorkflow',
-        workflowType: 'recurringPromiseWorkflow' as unknown as typeof recurringPromiseWorkflow,
+        workflowType: 'recurringPromiseWorkflow' as unknown as RecurringPromiseWorkflowFn,
         workflowId: promise.workflowId,
         taskQueue,
         args: [{ promiseId: promise.id, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies RecurringPromiseWorkflowInput],

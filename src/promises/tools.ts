@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { MycelError } from '../shared/errors.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/types.js';
 import { MAX_REMINDER_TEXT_CHARS, MAX_SCHEDULED_WHAT_CHARS, describeWhen, parseWhen, type ParsedWhen } from './when.js';

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { OutboundMessage } from '../channels/outbound.js';
 import { appendMessage } from '../conversation/transcript.js';
 import type { Channel, ChatRef } from '../shared/envelope.js';

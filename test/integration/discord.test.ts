@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
-import { discordIngressOf } from '../../src/discord/component.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { DiscordStandIn } from '../support/discord-server.js';
 import { waitFor } from '../support/wait.js';
@@ -12,13 +11,13 @@ describe('the Discord channel, against the stand-in REST API and gateway', () =>
   let owner: string;
   const SERVER_CHANNEL = '1184432318122676254';
   const OTHER_CHANNEL = '1184432318122676999';
-  const stored = () => mycel.proc.store!.db.selectFrom('channel_inbox').selectAll().where('channel', '=', 'discord').execute();
+  const stored = () => mycel.proc.store.db.selectFrom('channel_inbox').selectAll().where('channel', '=', 'discord').execute();
   const idle = async (ids: string[]) => {
     await waitFor(async () => {
       const rows = new Set((await stored()).map((r) => r.event_id));
       return ids.every((id) => rows.has(id));
     }, 20_000, 'the Discord events stored');
-    await discordIngressOf(mycel.proc)!.dispatcher.idle();
+    await mycel.discord().dispatcher.idle();
   };
   const idOf = (event: object) => (event as { d: { id: string } }).d.id;
 
@@ -47,7 +46,7 @@ describe('the Discord channel, against the stand-in REST API and gateway', () =>
     expect(dc.sentTo(SERVER_CHANNEL)[0]!.content).toMatch(/Mycel/);
     expect(dc.sentTo(OTHER_CHANNEL)).toEqual([]);
     expect((await stored()).map((r) => r.event_id)).not.toContain(idOf(elsewhere));
-    const lines = await listMessages(mycel.proc.store!, { channel: 'discord', chatId: `channel-${SERVER_CHANNEL}` });
+    const lines = await listMessages(mycel.proc.store, { channel: 'discord', chatId: `channel-${SERVER_CHANNEL}` });
     expect(lines[0]).toMatchObject({ role: 'user', text: '/start' });
   });
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { loadConfig } from '../../src/config/config.js';
-import { emailGatewayOf } from '../../src/email/component.js';
 import { emailChecks } from '../../src/operations/doctor/email-checks.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { DOVECOT_AVAILABLE, DOVECOT_SKIP_REASON, MailStandIn } from '../support/mail-server.js';
@@ -39,7 +38,7 @@ describe.skipIf(!DOVECOT_AVAILABLE)('the email channel, against Dovecot and a lo
 
   const idle = async () => {
     await waitFor(async () => (await mail.readMailbox(`mycel${tag}`)).every((m) => m.seen), 20_000, 'Mycel to take every mail');
-    await emailGatewayOf(mycel.proc)!.dispatcher.idle();
+    await mycel.email().dispatcher.idle();
   };
 
   it('answers an owner in the same thread, into their own mailbox, reading only the new words of their mail', async () => {

@@ -55,11 +55,11 @@ async function linesAfter(chatId: string, count: number): Promise<Line[]> {
 async function runOccurrence(scheduleId: string): Promise<string> {
   // An occurrence is named by its whole second (workflow id, delivery key): one trigger per second.
   await new Promise((r) => setTimeout(r, 1_050 - (Date.now() % 1_000)));
-  const schedule = mycel.proc.client!.schedule.getHandle(scheduleId);
+  const schedule = mycel.proc.client.schedule.getHandle(scheduleId);
   const before = (await schedule.describe()).info.recentActions.length;
   await schedule.trigger();
   const action = await waitFor(async () => (await schedule.describe()).info.recentActions[before], 30_000, 'the triggered occurrence to start');
-  return mycel.proc.client!.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId).result();
+  return mycel.proc.client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId).result();
 }
 
 const modelCalls = () => standIn.requests.filter((r) => r.stream).length;
@@ -92,7 +92,7 @@ describe('token budgets of scheduled work', () => {
     expect(line!.text).toContain('its budget is 8 tokens per run');
     expect(line!.text).toContain(`/resume ${id}`);
 
-    const schedule = mycel.proc.client!.schedule.getHandle(scheduleId);
+    const schedule = mycel.proc.client.schedule.getHandle(scheduleId);
     expect((await schedule.describe()).state.paused).toBe(true);
     const paused = await waitFor(async () => {
       const entry = await ledgerEntry(chat);
@@ -133,7 +133,7 @@ describe('token budgets of scheduled work', () => {
     expect(res.body).toMatchObject({ budget: { perRun: null, perDay: 30 }, pausedReason: null });
     const id = res.body.id as string;
     const scheduleId = promiseWorkflowId(chat, id);
-    const schedule = mycel.proc.client!.schedule.getHandle(scheduleId);
+    const schedule = mycel.proc.client.schedule.getHandle(scheduleId);
 
     // The first run fits in the day's budget; the second is bounded by what is left and goes over.
     expect(await runOccurrence(scheduleId)).toBe('delivered');

@@ -1,7 +1,3 @@
-import { discordIngressOf } from '../../src/discord/component.js';
-import { emailGatewayOf } from '../../src/email/component.js';
-import { telegramGatewayOf } from '../../src/telegram/component.js';
-import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
 import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
 import { MailStandIn, type ReceivedMail } from './mail-server.js';
@@ -9,6 +5,12 @@ import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-ser
 import { WhatsAppStandIn } from './whatsapp-server.js';
 import { DiscordStandIn } from './discord-server.js';
 import { waitFor } from './wait.js';
+
+/** The Mycel a harness was attached to (the contract suite attaches one before it sends). */
+function attached(mycel: TestMycel | undefined): TestMycel {
+  if (!mycel) throw new Error('the harness is not attached to a Mycel yet');
+  return mycel;
+}
 
 /** Telegram in webhook mode against the stand-in Bot API (a redelivery is a real second POST). */
 export async function telegramHarness(): Promise<ChannelTestHarness> {
@@ -45,7 +47,7 @@ export async function telegramHarness(): Promise<ChannelTestHarness> {
     sendStatuses: (user) => tg.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === user).map((c) => c.status),
     async idle() {
       await tg.waitFor(() => tg.pending().length === 0, 20_000, 'every update delivered');
-      await telegramGatewayOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).telegram().dispatcher.idle();
     },
     stop: () => tg.stop(),
   };
@@ -84,7 +86,7 @@ export async function whatsappHarness(): Promise<ChannelTestHarness> {
     failNextSend: (user, status) => wa.failNext({ status, to: user }),
     sendStatuses: (user) => wa.calls.filter((c) => c.to === user).map((c) => c.status),
     async idle() {
-      await whatsappGatewayOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).whatsapp().dispatcher.idle();
     },
     stop: () => wa.stop(),
   };
@@ -122,7 +124,7 @@ export async function discordHarness(): Promise<ChannelTestHarness> {
     failNextSend: (user, status) => dc.failNext(status, dc.dmChannelOf(user)),
     sendStatuses: (user) => dc.calls.filter((c) => c.method === 'POST' && c.channelId === dc.dmChannelOf(user)).map((c) => c.status),
     async idle() {
-      const store = mycel!.proc.store!;
+      const store = attached(mycel).store;
       await waitFor(
         async () => {
           const rows = await store.db.selectFrom('channel_inbox').select('event_id').where('channel', '=', 'discord').execute();
@@ -132,7 +134,7 @@ export async function discordHarness(): Promise<ChannelTestHarness> {
         20_000,
         'every Discord event stored',
       );
-      await discordIngressOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).discord().dispatcher.idle();
     },
     stop: () => dc.stop(),
   };
@@ -192,7 +194,7 @@ export async function emailHarness(): Promise<ChannelTestHarness> {
     async idle() {
       // Every mail delivered to Mycel's mailbox was taken (it is marked seen only once committed).
       await waitFor(async () => (await mail.readMailbox(mycelLocal)).every((m) => m.seen), 20_000, 'Mycel to take every mail');
-      await emailGatewayOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).email().dispatcher.idle();
     },
     stop: () => mail.stop(),
   };

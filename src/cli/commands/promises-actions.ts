@@ -6,7 +6,7 @@ import { getPromise } from '../../promises/store.js';
 import { MycelError } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { connectInstanceTemporal, openInstanceDatabase } from '../instance.js';
-import { PROMISE_STATUSES, type PromiseStatusFilter } from './promises.js';
+import { PROMISE_STATUSES, type PromiseStatusFilter } from './promises-options.js';
 
 // The actions of `mycel promises`, loaded only when one runs.
 

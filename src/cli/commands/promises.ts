@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 
-/** Statuses `mycel promises list --status` takes. */
-export const PROMISE_STATUSES = ['pending', 'delivered', 'cancelled', 'paused', 'all'] as const;
-export type PromiseStatusFilter = (typeof PROMISE_STATUSES)[number];
+import { PROMISE_STATUSES } from './promises-options.js';
+
+export { PROMISE_STATUSES, type PromiseStatusFilter } from './promises-options.js';
 
 /** `mycel promises list|cancel <id>|resume <id>`: the promise ledger of the running instance. */
 export function registerPromiseCommands(program: Command, ctx: CliContext): void {

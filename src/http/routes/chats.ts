@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE, type SSEMessage, type SSEStreamingApi } from 'hono/streaming';
 import { webMessageKey } from '../../conversation/dedupe.js';
-import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
+import { InvalidEnvelopeError, MessageIdConflictError, TurnTimeoutError } from '../../conversation/ingress.js';
 import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-stream.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
@@ -264,7 +264,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       ...(attachments ? { attachments } : {}),
     };
     const submit = () =>
-      submitTurn(deps.temporal, { ...turnOptionsFromConfig(deps.config), store: deps.store, metrics: deps.metrics, logger: deps.logger }, envelope);
+      deps.ingress.submit(envelope, { logger: deps.logger });
     if (wantsEventStream(c)) {
       return streamSSE(c, async (stream) => {
         const out = serialWriter(stream);
