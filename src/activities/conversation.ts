@@ -70,21 +70,43 @@ function currentAttempt(): number {
   }
 }
 
+/** The key the workflow delivers a turn's reply under (`deliverReply`), from the turn's key. */
+export function replyDeliveryKey(turnKey: string): string {
+  return `${turnKey}#reply`;
+}
+
 /**
  * The listener a brain step reports to: reply parts go to the chat's reply stream (never
- * to the workflow history), usage to `onUsage`. Tracks what it published so the step can
- * end the stream consistently with its result.
+ * to the workflow history) and, on a channel that shows replies growing (Telegram), to the
+ * chat itself; usage goes to `onUsage`. Tracks what it published so the step can end the
+ * stream consistently with its result; `close` ends the live view before the step returns,
+ * so that the final message, sent after the step, is the last thing the chat sees.
  */
-function stepListener(deps: ActivityDeps, envelope: Envelope, onUsage: (usage: ModelUsage) => void): StepListener & { draft: ReplyDraft; publish(event: ReplyStreamEvent): void } {
+function stepListener(
+  deps: ActivityDeps,
+  envelope: Envelope,
+  onUsage: (usage: ModelUsage) => void,
+): StepListener & { draft: ReplyDraft; publish(event: ReplyStreamEvent): void; endLive(): Promise<void>; close(): Promise<void> } {
   const chat = chatOf(envelope);
   const draft = new ReplyDraft();
+  const live = deps.outbound.live({ ...chat, key: replyDeliveryKey(envelope.updateId) });
   const publish = (event: ReplyStreamEvent) => {
     draft.apply(event);
     deps.replies?.publish({ chat, turnKey: envelope.updateId, event });
+    live?.apply(event);
   };
   return {
     draft,
     publish,
+    /** Ends the live view as soon as the model is done: what follows is the final message. */
+    async endLive() {
+      await live?.close();
+    },
+    async close() {
+      await live?.close();
+      // Parts published through another process (a split deployment) leave before the reply.
+      await deps.replies?.flush?.();
+    },
     delta: (text) => publish({ type: 'delta', text }),
     reset: () => publish({ type: 'reset' }),
     usage: onUsage,
@@ -124,12 +146,13 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
           const allowed = await budget.before();
           if (!allowed.go) {
             listener.delta(allowed.text);
+            await listener.close();
             return { type: 'reply', text: allowed.text };
           }
           input.maxOutputTokens = allowed.maxOutputTokens;
         }
         try {
-          let step = await brain.step(input, listener);
+          let step = await brain.step(input, listener).finally(() => listener.endLive());
           if (budget) {
             // Judged from the provider's figures, once they are recorded.
             await Promise.all(metering);
@@ -144,12 +167,14 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
             listener.delta(step.text);
           }
           await Promise.all(metering);
+          await listener.close();
           deps.logger.debug({ brain: brain.id, step: request.step, answer: step.type }, 'brain step');
           return step;
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           if (listener.draft.text) listener.reset();
           await Promise.all(metering);
+          await listener.close();
           deps.logger.warn({ brain: brain.id, step: request.step }, `brain step failed: ${message}`);
           if (err instanceof MycelError && err.code === 'MODEL_REJECTED') {
             throw ApplicationFailure.create({ message, type: 'BrainRejected', nonRetryable: true });

@@ -9,6 +9,8 @@ import { authenticatedBy, storedMailSchema } from './message.js';
 export const EMAIL_CAPABILITIES: ChannelCapabilities = {
   // A sent mail cannot be changed, and mail has no buttons: choices are reply commands.
   canEdit: false,
+  // One mail per reply, sent when the turn ends.
+  canStream: false,
   canButtons: false,
   canReplyCommands: true,
   canTyping: false,

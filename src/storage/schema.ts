@@ -447,6 +447,23 @@ export interface ChannelTables {
   channel_buttons: ChannelButtonsTable;
 }
 
+/** Recent parts of replies being written, for followers in other processes (SQLite; pruned within a minute). */
+export interface ReplyPartsTable {
+  id: Generated<number>;
+  channel: string;
+  chat_id: string;
+  turn_key: string;
+  /** `delta` or `reset`. */
+  kind: string;
+  text: string;
+  /** When it was published (ms since the epoch). */
+  at: number;
+}
+
+export interface ReplyStreamTables {
+  reply_parts: ReplyPartsTable;
+}
+
 /** Where the email channel's IMAP reading stands in a mailbox (see migration 0010). */
 export interface EmailCursorTable {
   /** The address Mycel reads for. */
@@ -463,4 +480,4 @@ export interface EmailTables {
   email_cursor: EmailCursorTable;
 }
 
-export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables & ChannelTables & EmailTables;
+export type Database = ReplyStreamTables & FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables & ChannelTables & EmailTables;

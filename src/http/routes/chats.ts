@@ -333,6 +333,8 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
         });
         try {
           const result = await submit();
+          // Parts shared through the database may trail the reply a little: take them first.
+          if (!draft.matches(result.reply)) await deps.replies?.catchUp?.().catch(() => undefined);
           stop?.();
           // A repeat, a split deployment or a reply changed after streaming: the whole reply as one part.
           if (!draft.matches(result.reply)) {

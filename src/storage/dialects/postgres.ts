@@ -16,7 +16,7 @@ export function createPostgresDialect(url: string): StorageDialect {
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
   return {
-    capabilities: { name: 'postgres', fullText: 'tsvector', serialType: 'bigserial', jsonType: 'jsonb' },
+    capabilities: { name: 'postgres', fullText: 'tsvector', serialType: 'bigserial', jsonType: 'jsonb', replyFeed: 'listen-notify' },
     kyselyDialect: new PostgresDialect({ pool }),
     async prepare() {},
     describe: () => redactUrl(url),
