@@ -6,7 +6,9 @@ import { DEDUPE_PRUNE_EVERY_TURNS, pruneTurnRecords, recordTurnResult } from '..
 import { recallForTurn } from '../conversation/recall.js';
 import { appendMessage } from '../conversation/transcript.js';
 import { withLogContext } from '../logging/log-context.js';
-import { MycelError } from '../shared/errors.js';
+import { formatError, MycelError } from '../shared/errors.js';
+import { isDatabaseOutage } from '../storage/outage.js';
+import { FAILURE_TYPES } from '../workflows/definitions.js';
 import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
 import type { ActivityDeps } from '../deps/activity-deps.js';
@@ -177,7 +179,7 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
           await listener.close();
           deps.logger.warn({ brain: brain.id, step: request.step }, `brain step failed: ${message}`);
           if (err instanceof MycelError && err.code === 'MODEL_REJECTED') {
-            throw ApplicationFailure.create({ message, type: 'BrainRejected', nonRetryable: true });
+            throw ApplicationFailure.create({ message, type: FAILURE_TYPES.brainRejected, nonRetryable: true });
           }
           throw ApplicationFailure.create({ message, type: err instanceof MycelError ? err.code : 'BrainFailed' });
         }
@@ -191,12 +193,18 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
     async recordTurn(request: RecordTurnRequest): Promise<void> {
       await withLogContext({ chatId: request.chatId, updateId: request.turnKey }, async () => {
         const chat = { channel: request.channel, chatId: request.chatId };
-        await deps.store.db.transaction().execute(async (trx) => {
-          const q = { db: trx };
-          await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
-          await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
-          await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.dedupeText ?? request.userText });
-        });
+        try {
+          await deps.store.db.transaction().execute(async (trx) => {
+            const q = { db: trx };
+            await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
+            await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
+            await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.dedupeText ?? request.userText });
+          });
+        } catch (err) {
+          // Typed, so the workflow tells an outage (answered 503, the message sent again) from a fault.
+          if (isDatabaseOutage(err)) throw ApplicationFailure.create({ type: FAILURE_TYPES.databaseUnavailable, message: `the turn record could not be written: ${formatError(err)}` });
+          throw err;
+        }
         if (request.scheduled) await completeScheduledDelivery(deps, request.scheduled, request.repliedAt);
         if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
           const pruned = await pruneTurnRecords(deps.store);
