@@ -20,6 +20,12 @@ export interface ChannelCapabilities {
   canButtons: boolean;
   /** The channel shows a "typing…" indicator while a turn runs. */
   canTyping: boolean;
+  /**
+   * Without buttons, the channel offers their choices as reply commands ("reply APPROVE
+   * 7KQ2-M9XD"): a reply whose first line is one is a press (src/channels/reply-commands.ts).
+   * Absent means no.
+   */
+  canReplyCommands?: boolean;
   /** Longest text of one message; longer texts are split at paragraph, line or word boundaries. */
   maxMessageChars: number;
   /** Most buttons one message may carry (0 when `canButtons` is false). */

@@ -32,6 +32,8 @@ export async function storeButtons(
   channel: Channel,
   capabilities: ChannelCapabilities,
   message: { chatId: string; key: string; buttons: Array<{ text: string; data: string }> },
+  /** The stored id of button `index` (default: a short hash); reply commands choose readable ids. */
+  idOf: (index: number, button: { text: string; data: string }) => string = (index, button) => channelButtonId(message.key, index, button.data),
 ): Promise<Array<{ id: string; text: string }>> {
   if (message.buttons.length > capabilities.maxButtons) {
     throw ApplicationFailure.nonRetryable(`${message.buttons.length} buttons, but a ${channel} message carries at most ${capabilities.maxButtons}`, 'ButtonsInvalid');
@@ -46,7 +48,7 @@ export async function storeButtons(
         'ButtonsInvalid',
       );
     }
-    const id = channelButtonId(message.key, index, button.data);
+    const id = idOf(index, button);
     await store.db
       .insertInto('channel_buttons')
       .values({ channel, id, chat_id: message.chatId, message_key: message.key, data: button.data, created_at: new Date().toISOString(), used_at: null, used_by: null, result: null })

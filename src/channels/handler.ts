@@ -10,6 +10,7 @@ import { pressButton } from './buttons.js';
 import type { ChannelInboxRow, SettledStatus } from './inbox.js';
 import type { Settled } from './lanes.js';
 import { authorizeSender, markPairingNotified, pairingMessage, requestPairing } from './pairing.js';
+import { readReplyCommand } from './reply-commands.js';
 
 /** Hands a turn to the conversation (update-with-start of the chat's workflow). */
 export type SubmitTurn = (envelope: Envelope) => Promise<unknown>;
@@ -38,7 +39,7 @@ export async function handleChannelRow(deps: ChannelHandlerDeps, row: ChannelInb
   } catch {
     return { status: 'skipped', detail: 'the stored event is not JSON' };
   }
-  const event = adapter.normalize(raw);
+  const event = readReplyCommand(adapter.capabilities, adapter.normalize(raw));
   if (event.kind === 'ignore') return { status: 'ignored', detail: event.reason };
   const key = inboundKey(adapter.channel, adapter.account, row.eventId);
   const who = await authorizeSender(store, adapter.channel, deps.owners, event.userId);

@@ -211,6 +211,26 @@ describe('CONFIG_VARIABLES', () => {
   });
 });
 
+describe('the email channel', () => {
+  const urls = { MYCEL_EMAIL_IMAP_URL: 'imaps://mycel%40example.com:pw-secret@imap.example.com/INBOX', MYCEL_EMAIL_SMTP_URL: 'smtp://mycel%40example.com:pw-secret@smtp.example.com:587' };
+
+  it('is off by default, and on with both URLs, sending from the IMAP user name unless MYCEL_EMAIL_FROM says otherwise', () => {
+    expect(loadConfig({}, CWD).email).toMatchObject({ enabled: false, ownerAddresses: [] });
+    const config = loadConfig({ ...urls, MYCEL_OWNER_EMAILS: 'Ada@Example.com, grace@example.org' }, CWD);
+    expect(config.email).toMatchObject({ enabled: true, from: 'mycel@example.com', ownerAddresses: ['ada@example.com', 'grace@example.org'], authservId: undefined });
+    expect(loadConfig({ ...urls, MYCEL_EMAIL_FROM: 'Assistant@Example.com' }, CWD).email.from).toBe('assistant@example.com');
+  });
+
+  it('refuses half a configuration, a URL of the wrong kind and owner lists that are not addresses, never echoing the password', () => {
+    expect(configError({ MYCEL_EMAIL_IMAP_URL: urls.MYCEL_EMAIL_IMAP_URL }).message).toMatch(/half configured: MYCEL_EMAIL_SMTP_URL is not set/);
+    const wrong = configError({ ...urls, MYCEL_EMAIL_SMTP_URL: 'http://u:pw-secret@smtp.example.com' });
+    expect(wrong.message).toMatch(/MYCEL_EMAIL_SMTP_URL.*smtp:\/\//);
+    expect(wrong.message).not.toContain('pw-secret');
+    expect(configError({ ...urls, MYCEL_OWNER_EMAILS: 'ada' }).message).toMatch(/MYCEL_OWNER_EMAILS.*email addresses/);
+    expect(configError({ MYCEL_EMAIL_IMAP_URL: 'imap://mycel:pw@imap.example.com', MYCEL_EMAIL_SMTP_URL: urls.MYCEL_EMAIL_SMTP_URL }).message).toMatch(/MYCEL_EMAIL_FROM is not set/);
+  });
+});
+
 describe('the WhatsApp channel', () => {
   const full = { WHATSAPP_ACCESS_TOKEN: 'EAAG-secret-token', WHATSAPP_PHONE_NUMBER_ID: '106540352242922', WHATSAPP_VERIFY_TOKEN: 'verify-me', WHATSAPP_APP_SECRET: 'app-secret-1' };
 

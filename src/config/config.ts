@@ -177,6 +177,25 @@ export const envSchema = z.object({
     matching(/^\s*[UW][A-Z0-9]{2,31}(\s*,\s*[UW][A-Z0-9]{2,31})*\s*$/, 'accepted form: comma-separated Slack member ids, for example U0123ABCDEF,U0456GHIJKL').optional(),
     { description: 'comma-separated Slack member ids allowed to talk (U0123ABCDEF)' },
   ),
+  MYCEL_EMAIL_IMAP_URL: variable(
+    z.string().refine((v) => isMailUrl(v, ['imap:', 'imaps:']), 'accepted form: imap://user:password@host:143/INBOX or imaps://user:password@host:993/INBOX (an "@" in the user name written %40)').optional(),
+    { description: 'mailbox Mycel reads, imap(s)://user:password@host:port/INBOX; with MYCEL_EMAIL_SMTP_URL it enables the email channel' },
+  ),
+  MYCEL_EMAIL_SMTP_URL: variable(
+    z.string().refine((v) => isMailUrl(v, ['smtp:', 'smtps:']), 'accepted form: smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465').optional(),
+    { description: 'server Mycel sends through, smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465' },
+  ),
+  MYCEL_EMAIL_FROM: variable(z.string().refine((v) => EMAIL_ADDRESS.test(v), 'must be one email address, for example mycel@example.com').optional(), {
+    description: 'the address Mycel sends from',
+    shownDefault: '(the IMAP user name)',
+  }),
+  MYCEL_OWNER_EMAILS: variable(
+    z.string().refine((v) => v.split(',').every((a) => EMAIL_ADDRESS.test(a.trim())), 'accepted form: comma-separated email addresses, for example ada@example.com,grace@example.org').optional(),
+    { description: 'comma-separated email addresses allowed to talk (the From address; see docs/channels.md for its limits)' },
+  ),
+  MYCEL_EMAIL_AUTHSERV_ID: variable(matching(/^[A-Za-z0-9.-]+$/, 'must be the host name your mail server writes in Authentication-Results, for example mx.example.com').optional(), {
+    description: "your mail server's name in Authentication-Results: when set, owner mail must pass DMARC, DKIM or SPF there",
+  }),
   MYCEL_TOOLS_POLICY: variable(z.string().optional(), { description: 'tool safety policy file', shownDefault: '<data dir>/tools-policy.json' }),
   MYCEL_MCP_CONFIG: variable(z.string().optional(), { description: 'MCP servers whose tools Mycel may call (mcpServers format)', shownDefault: '<data dir>/mcp.json' }),
   MYCEL_PIPELINES: variable(z.string().optional(), { description: 'file or folder of pipeline definitions', shownDefault: '<data dir>/pipelines' }),
@@ -209,6 +228,18 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: variable(z.string().optional(), { description: 'OTLP/HTTP endpoint for OpenTelemetry traces (spans go to <endpoint>/v1/traces)' }),
   MYCEL_METRICS_PORT: variable(port('must be a port number from 0 to 65535').optional(), { description: '`mycel worker` only: serve /healthz, /readyz and /metrics on this port' }),
 });
+
+/** One plain email address (what MYCEL_OWNER_EMAILS and MYCEL_EMAIL_FROM hold). */
+const EMAIL_ADDRESS = /^[^\s@,<>]+@[^\s@,<>]+\.[^\s@,<>]+$/;
+
+function isMailUrl(value: string, protocols: string[]): boolean {
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) && Boolean(url.hostname);
+  } catch {
+    return false;
+  }
+}
 
 /** Longest value quoted back in an error message. */
 const MAX_SHOWN_VALUE_CHARS = 80;
@@ -326,6 +357,18 @@ export interface MycelConfig {
     allowedChannel: string | undefined;
     ownerIds: string[];
   };
+  /** The email channel (IMAP in, SMTP out); `enabled` when both URLs are set. */
+  email: {
+    enabled: boolean;
+    imapUrl: string | undefined;
+    smtpUrl: string | undefined;
+    /** The address Mycel sends from (MYCEL_EMAIL_FROM, else the IMAP user name when it is an address). */
+    from: string | undefined;
+    /** Lower case. */
+    ownerAddresses: string[];
+    /** When set, owner mail counts only with a passing Authentication-Results header of this server. */
+    authservId: string | undefined;
+  };
   toolsPolicyPath: string;
   /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
   mcpConfigPath: string;
@@ -368,6 +411,34 @@ function fallbackModels(list: string | undefined, env: NodeJS.ProcessEnv): Mycel
     }
     return { id, baseUrl, apiKey: env[`MYCEL_MODEL_FALLBACK_${i + 1}_API_KEY`]?.trim() || undefined };
   });
+}
+
+/** The email channel's settings: both URLs or neither, and an address to send from. */
+function emailConfig(e: z.infer<typeof envSchema>): MycelConfig['email'] {
+  const { MYCEL_EMAIL_IMAP_URL: imapUrl, MYCEL_EMAIL_SMTP_URL: smtpUrl } = e;
+  if (Boolean(imapUrl) !== Boolean(smtpUrl)) {
+    throw new ConfigError(
+      `The email channel is half configured: ${imapUrl ? 'MYCEL_EMAIL_SMTP_URL' : 'MYCEL_EMAIL_IMAP_URL'} is not set.`,
+      'set both MYCEL_EMAIL_IMAP_URL (mail in) and MYCEL_EMAIL_SMTP_URL (mail out), or neither',
+    );
+  }
+  let from = e.MYCEL_EMAIL_FROM;
+  if (imapUrl && !from) {
+    const user = decodeURIComponent(new URL(imapUrl).username);
+    if (!EMAIL_ADDRESS.test(user)) throw new ConfigError('MYCEL_EMAIL_FROM is not set and the IMAP user name is not an email address.', 'set MYCEL_EMAIL_FROM to the address Mycel sends from');
+    from = user;
+  }
+  return {
+    enabled: Boolean(imapUrl && smtpUrl),
+    imapUrl,
+    smtpUrl,
+    from: from?.toLowerCase(),
+    ownerAddresses: (e.MYCEL_OWNER_EMAILS ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+    authservId: e.MYCEL_EMAIL_AUTHSERV_ID?.toLowerCase(),
+  };
 }
 
 /**
@@ -429,6 +500,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or with SLACK_SIGNING_SECRET (Events API), or none of them',
     );
   }
+  const email = emailConfig(e);
   const model = e.MYCEL_MODEL;
   if (model.startsWith('openai-compatible:') && !e.MYCEL_MODEL_BASE_URL) {
     throw new ConfigError(
@@ -504,6 +576,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         .map((s) => s.trim())
         .filter(Boolean),
     },
+    email,
     toolsPolicyPath: path.resolve(cwd, e.MYCEL_TOOLS_POLICY ?? path.join(dataDir, 'tools-policy.json')),
     mcpConfigPath: path.resolve(cwd, e.MYCEL_MCP_CONFIG ?? path.join(dataDir, 'mcp.json')),
     pipelinesPath: path.resolve(cwd, e.MYCEL_PIPELINES ?? path.join(dataDir, 'pipelines')),

@@ -12,6 +12,7 @@ import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
 import { discordIngress, type DiscordIngress } from '../discord/component.js';
 import { slackGateway, type SlackGateway } from '../slack/component.js';
+import { emailIngress, type EmailIngress } from '../email/component.js';
 import { mediaRetentionComponent } from '../media/retention.js';
 import { telegramGateway, type TelegramGateway } from '../telegram/component.js';
 import { telegramMediaSettings } from '../telegram/media.js';
@@ -52,6 +53,7 @@ export interface MycelProcess extends Services {
   readonly whatsapp: WhatsAppGateway | undefined;
   readonly discord: DiscordIngress | undefined;
   readonly slack: SlackGateway | undefined;
+  readonly email: EmailIngress | undefined;
 }
 
 /** How long the worker's start waits for Temporal to list its poller (readiness's worker check). */
@@ -177,6 +179,8 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
       ? await lifecycle.open(discordIngress({ ...channelDeps, rest: channels.discord.rest, config: { ...config.discord, token: channels.discord.token } }))
       : undefined;
   const slack = parts.gateway && channels.slack ? await lifecycle.open(slackGateway({ ...channelDeps, client: channels.slack, config: config.slack })) : undefined;
+  const { imapUrl } = config.email;
+  const email = parts.gateway && channels.email && imapUrl ? await lifecycle.open(emailIngress({ ...channelDeps, client: channels.email, config: { ...config.email, imapUrl } })) : undefined;
 
   if (parts.embedded) {
     await lifecycle.open({
@@ -194,5 +198,5 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
       stop: async () => removeRuntimeInfo(config.dataDir),
     });
   }
-  return Object.freeze({ ...services, parts, lifecycle, worker, http, telegram, whatsapp, discord, slack });
+  return Object.freeze({ ...services, parts, lifecycle, worker, http, telegram, whatsapp, discord, slack, email });
 }

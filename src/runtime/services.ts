@@ -18,6 +18,7 @@ import { createWhatsAppSender } from '../whatsapp/component.js';
 import { createDiscordSender } from '../discord/component.js';
 import { createSlackClient, type SlackClient } from '../slack/client.js';
 import { createSlackSender } from '../slack/component.js';
+import { createEmailClient, createEmailSender, type EmailClient } from '../email/component.js';
 import { createDiscordRest, type DiscordRest } from '../discord/rest.js';
 import type { Lifecycle } from './lifecycle.js';
 import { ownPortsFromConfig, type OwnPorts } from './own-ports.js';
@@ -38,6 +39,7 @@ export interface ChannelClients {
   readonly whatsapp: (WhatsAppClient & { phoneNumberId: string }) | undefined;
   readonly discord: { rest: DiscordRest; token: string } | undefined;
   readonly slack: SlackClient | undefined;
+  readonly email: EmailClient | undefined;
 }
 
 /**
@@ -117,6 +119,7 @@ function channelClients(config: MycelConfig, logger: Logger, metrics: Metrics): 
         : undefined,
     discord: discordToken ? { rest: createDiscordRest({ apiRoot: config.discord.apiRoot, token: discordToken }), token: discordToken } : undefined,
     slack: config.slack.enabled && config.slack.botToken ? createSlackClient({ apiRoot: config.slack.apiRoot, botToken: config.slack.botToken, logger: logger.child({ component: 'slack' }) }) : undefined,
+    email: createEmailClient(config.email),
   };
 }
 
@@ -129,6 +132,7 @@ function registerSenders(outbound: OutboundChannels, channels: ChannelClients, d
   if (channels.whatsapp) outbound.register('whatsapp', createWhatsAppSender({ ...deps, client: channels.whatsapp }));
   if (channels.discord) outbound.register('discord', createDiscordSender({ ...deps, rest: channels.discord.rest }));
   if (channels.slack) outbound.register('slack', createSlackSender({ ...deps, client: channels.slack }));
+  if (channels.email) outbound.register('email', createEmailSender({ ...deps, client: channels.email }));
 }
 
 /**

@@ -14,14 +14,15 @@ export const MAX_MESSAGE_CHARS = 8_000;
  * Where a message came from. The HTTP API, the web app and `mycel chat` share `web`; each
  * channel adapter has its own; other agents reaching Mycel as an MCP server talk in `mcp` chats.
  */
-export const channelSchema = z.enum(['web', 'telegram', 'whatsapp', 'discord', 'slack', 'mcp']);
+export const channelSchema = z.enum(['web', 'telegram', 'whatsapp', 'discord', 'slack', 'email', 'mcp']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const chatIdSchema = z
   .string()
   .min(1, 'chat id must not be empty')
   .max(128, 'chat id is longer than 128 characters')
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'chat id may contain only letters, digits, "_", ".", ":" and "-"');
+  // "@" and "+" for email chats, whose id is the sender's address.
+  .regex(/^[A-Za-z0-9_.:@+-]+$/, 'chat id may contain only letters, digits, "_", ".", ":", "@", "+" and "-"');
 
 export const envelopeSchema = z.object({
   v: z.literal(ENVELOPE_VERSION),

@@ -464,4 +464,20 @@ export interface ReplyStreamTables {
   reply_parts: ReplyPartsTable;
 }
 
-export type Database = ReplyStreamTables & FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables & ChannelTables;
+/** Where the email channel's IMAP reading stands in a mailbox (see migration 0010). */
+export interface EmailCursorTable {
+  /** The address Mycel reads for. */
+  account: string;
+  mailbox: string;
+  /** The mailbox's UIDVALIDITY (a bigint, as text): UIDs are only comparable under the same one. */
+  uid_validity: string;
+  /** The highest UID committed to the inbox (bigint: read back as a string in PostgreSQL). */
+  last_uid: number | string;
+  updated_at: string;
+}
+
+export interface EmailTables {
+  email_cursor: EmailCursorTable;
+}
+
+export type Database = ReplyStreamTables & FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables & ChannelTables & EmailTables;

@@ -19,7 +19,8 @@ export async function postToChat(deps: ActivityDeps, chat: { channel: string; ch
 /**
  * The owners' own chats on the channels that push: a Telegram owner's private chat has their
  * user id, a WhatsApp owner's chat their number, a Discord owner's their user id, a Slack
- * owner's their member id (their direct message with the app), each when its channel is on.
+ * owner's their member id (their direct message with the app), an email owner's their address,
+ * each when its channel is on.
  */
 export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
   return [
@@ -28,6 +29,7 @@ export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
     // A Discord owner's chat is their direct messages with the bot, under their user id.
     ...(config.discord.token ? config.discord.ownerIds.map((id) => ({ channel: 'discord' as const, chatId: id })) : []),
     ...(config.slack.enabled ? config.slack.ownerIds.map((id) => ({ channel: 'slack' as const, chatId: id })) : []),
+    ...(config.email.enabled ? config.email.ownerAddresses.map((address) => ({ channel: 'email' as const, chatId: address })) : []),
   ];
 }
 

@@ -1,5 +1,6 @@
 import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
+import { MailStandIn, type ReceivedMail } from './mail-server.js';
 import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
 import { SlackStandIn, type SocketEnvelope } from './slack-server.js';
 import { WhatsAppStandIn } from './whatsapp-server.js';
@@ -207,5 +208,65 @@ export async function slackSocketHarness(): Promise<ChannelTestHarness> {
       await attached(mycel).slack().dispatcher.idle();
     },
     stop: () => slack.stop(),
+  };
+}
+
+/** The reply commands a mail offers (`APPROVE 7KQ2-M9XD`), as the labels of the buttons they stand for. */
+function replyCommandLabels(text: string): string[] {
+  return [...text.matchAll(/^([A-Z]+) [A-Z0-9]{4}-[A-Z0-9]{4}$/gm)].map((m) => m[1]![0] + m[1]!.slice(1).toLowerCase());
+}
+
+/**
+ * Email against a real local mail system (Dovecot for IMAP, smtp-server delivering into it):
+ * a user "says" something by mailing Mycel's mailbox through SMTP, as a mail program does; a
+ * redelivery is the same mail (same Message-ID) delivered again; a press is a reply with
+ * the choice's reply command above the quoted mail.
+ */
+export async function emailHarness(): Promise<ChannelTestHarness> {
+  const mail = await MailStandIn.start();
+  const tag = Math.floor(Math.random() * 1_000_000);
+  const mycelLocal = `mycel${tag}`;
+  let next = 0;
+  let mycel: TestMycel | undefined;
+  let mycelAddress = '';
+  const sentTo = (user: string): ReceivedMail[] => mail.mailTo(user, mycelAddress);
+  return {
+    channel: 'email',
+    statuses: { throttled: 451, accepted: 250 },
+    newUser: () => mail.addUser(`user${tag}x${(next += 1)}`),
+    env(owners) {
+      const env = mail.env(mycelLocal, owners);
+      mycelAddress = env.MYCEL_EMAIL_FROM!;
+      return env;
+    },
+    attach(m) {
+      mycel = m;
+    },
+    async say(user, text) {
+      const raw = await mail.compose({ from: user, to: mycelAddress, subject: 'A note for Mycel', text });
+      await mail.submit(raw, { from: user, to: mycelAddress });
+      return { raw, from: user };
+    },
+    async redeliver(event) {
+      const { raw, from } = event as { raw: Buffer; from: string };
+      await mail.submit(raw, { from, to: mycelAddress });
+    },
+    messagesTo: (user) => sentTo(user).map((m) => ({ text: m.text, buttons: replyCommandLabels(m.text) })),
+    async press(user, index, label) {
+      const original = sentTo(user)[index]!;
+      const line = original.text.split('\n').find((l) => l.startsWith(`${label.toUpperCase()} `))!;
+      const quoted = original.text.split('\n').map((l) => `> ${l}`).join('\n');
+      const text = `${line}\n\nOn Fri, 4 Dec 2026 at 14:00, Mycel <${mycelAddress}> wrote:\n${quoted}\n`;
+      const raw = await mail.compose({ from: user, to: mycelAddress, subject: `Re: ${original.subject}`, text, inReplyTo: original.messageId, references: [...original.references, original.messageId] });
+      await mail.submit(raw, { from: user, to: mycelAddress });
+    },
+    failNextSend: (user, status) => mail.failNext(user, status),
+    sendStatuses: (user) => mail.calls.filter((c) => c.to === user).map((c) => c.status),
+    async idle() {
+      // Every mail delivered to Mycel's mailbox was taken (it is marked seen only once committed).
+      await waitFor(async () => (await mail.readMailbox(mycelLocal)).every((m) => m.seen), 20_000, 'Mycel to take every mail');
+      await attached(mycel).email().dispatcher.idle();
+    },
+    stop: () => mail.stop(),
   };
 }

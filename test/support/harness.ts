@@ -17,6 +17,7 @@ import type { TelegramGateway } from '../../src/telegram/component.js';
 import type { WhatsAppGateway } from '../../src/whatsapp/component.js';
 import type { DiscordIngress } from '../../src/discord/component.js';
 import type { SlackGateway } from '../../src/slack/component.js';
+import type { EmailIngress } from '../../src/email/component.js';
 import { freshStore, testDialects, type TestDialect } from './databases.js';
 
 export interface TestMycel {
@@ -40,6 +41,8 @@ export interface TestMycel {
   discord(): DiscordIngress;
   /** The Slack ingress; throws when the process runs none. */
   slack(): SlackGateway;
+  /** The email ingress; throws when the process runs none. */
+  email(): EmailIngress;
   /** Base URL of the HTTP server (when the gateway part runs). */
   url: string;
   /** fetch against the HTTP server, JSON in and out. */
@@ -99,6 +102,7 @@ export async function startTestMycel(options: TestMycelOptions = {}): Promise<Te
     whatsapp: () => running('WhatsApp ingress', proc.whatsapp),
     discord: () => running('Discord ingress', proc.discord),
     slack: () => running('Slack ingress', proc.slack),
+    email: () => running('email ingress', proc.email),
     url,
     async api(pathname, init = {}) {
       const headers: Record<string, string> = { ...init.headers };

@@ -14,11 +14,12 @@ import pipelineTextVersions from './0006_pipelines_text_versions.js';
 import tools from './0007_tools.js';
 import modelUsage from './0009_model_usage.js';
 import channels from './0009_channels.js';
+import emailCursor from './0010_email_cursor.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each capability
  * owns its number: 0002 conversation, 0003 promises, 0004 memory, 0005 telegram,
- * 0006 pipelines, 0007 tools, 0008 operations, 0009 model usage and channels.
+ * 0006 pipelines, 0007 tools, 0008 operations, 0009 model usage and channels, 0010 email.
  */
 export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
@@ -36,4 +37,5 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0007_tools': tools,
   '0009_model_usage': modelUsage,
   '0009_channels': channels,
+  '0010_email_cursor': emailCursor,
 };

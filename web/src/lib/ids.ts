@@ -1,5 +1,5 @@
-/** Same rule as the server's chat id schema (letters, digits, "_", ".", ":", "-"; 1-128). */
-export const CHAT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Same rule as the server's chat id schema (letters, digits, "_", ".", ":", "@", "+", "-"; 1-128). */
+export const CHAT_ID_PATTERN = /^[A-Za-z0-9_.:@+-]{1,128}$/;
 
 export function isChatId(value: string): boolean {
   return CHAT_ID_PATTERN.test(value);
