@@ -3,7 +3,7 @@ import { createBrain } from '../brain/factory.js';
 import type { Brain, BrainInput, BrainStep, ModelUsage, StepListener } from '../brain/types.js';
 import { ReplyDraft, type ReplyStreamEvent } from '../conversation/reply-stream.js';
 import { getChatSettings } from '../conversation/chats.js';
-import { DEDUPE_PRUNE_EVERY_TURNS, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
+import { DEDUPE_PRUNE_EVERY_TURNS, findTurnRecord, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
 import { recallForTurn } from '../conversation/recall.js';
 import { appendMessage } from '../conversation/transcript.js';
 import { withLogContext } from '../logging/log-context.js';
@@ -17,8 +17,26 @@ import type { ScheduledTurn } from '../workflows/conversation.js';
 import { completeScheduledDelivery } from '../promises/scheduled-run.js';
 import { meterModelCall } from '../usage/meter.js';
 
+/**
+ * What a local brain step records when its step is the reply (the offline brain): the turn
+ * record of `recordTurn` without the reply, which is `replyPrefix` + the step's text.
+ */
+export type RecordWithStep = Omit<RecordTurnRequest, 'reply' | 'repliedAt'> & { replyPrefix: string };
+
 /** What the workflow sends for one brain step; the activity adds the chat's context. */
-export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'>;
+export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'> & {
+  /** Set for local steps: a reply is recorded in the same activity, saving the workflow a second one. */
+  record?: RecordWithStep | undefined;
+};
+
+/** A brain step's answer; `recorded` when the step was a reply that it recorded (`record` given). */
+export type BrainStepResult = BrainStep | { type: 'reply'; text: string; recorded: RecordedReply };
+
+/** The turn record that stands: the reply and its time (an earlier attempt's, if one recorded first). */
+export interface RecordedReply {
+  reply: string;
+  repliedAt: string;
+}
 
 export interface RecordTurnRequest {
   channel: Channel;
@@ -102,6 +120,29 @@ function stepListener(deps: ActivityDeps, envelope: Envelope, onUsage: (usage: M
   };
 }
 
+/**
+ * Writes the turn's two transcript lines and its dedupe record in one transaction,
+ * idempotently on the turn key, and answers the record that stands: a retry after a crash
+ * writes nothing twice and gets the first attempt's reply back.
+ */
+async function recordTurnOnce(deps: ActivityDeps, request: RecordTurnRequest): Promise<RecordedReply> {
+  const chat = { channel: request.channel, chatId: request.chatId };
+  const kept = await deps.store.db.transaction().execute(async (trx) => {
+    const q = { db: trx };
+    await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
+    await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
+    const inserted = await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.dedupeText ?? request.userText });
+    return inserted ? undefined : await findTurnRecord(q, request.turnKey);
+  });
+  if (request.scheduled) await completeScheduledDelivery(deps, request.scheduled, request.repliedAt);
+  if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
+    const pruned = await pruneTurnRecords(deps.store);
+    if (pruned) deps.logger.debug({ pruned }, 'pruned expired dedupe records');
+  }
+  deps.logger.debug({ turn: request.turn }, 'turn recorded');
+  return kept ? { reply: kept.reply, repliedAt: kept.recordedAt } : { reply: request.reply, repliedAt: request.repliedAt };
+}
+
 /** Activities of the conversation workflow: brain steps, the turn record, reply delivery. */
 export function createConversationActivities(deps: ActivityDeps) {
   return {
@@ -109,7 +150,7 @@ export function createConversationActivities(deps: ActivityDeps) {
      * One step of a turn: the brain sees the message, the chat's time zone, recalled facts,
      * the tools it may ask for, and the results of earlier calls in this turn.
      */
-    async brainStep(request: BrainStepRequest): Promise<BrainStep> {
+    async brainStep(request: BrainStepRequest): Promise<BrainStepResult> {
       const chat = chatOf(request.envelope);
       return withLogContext({ chatId: chat.chatId, updateId: request.envelope.updateId }, async () => {
         const brain = brainFor(deps);
@@ -138,6 +179,11 @@ export function createConversationActivities(deps: ActivityDeps) {
           }
           await Promise.all(metering);
           deps.logger.debug({ brain: brain.id, step: request.step, answer: step.type }, 'brain step');
+          if (step.type === 'reply' && request.record) {
+            const { replyPrefix, ...record } = request.record;
+            const recorded = await recordTurnOnce(deps, { ...record, reply: `${replyPrefix}${step.text}`, repliedAt: new Date().toISOString() });
+            return { type: 'reply', text: step.text, recorded };
+          }
           return step;
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
@@ -158,19 +204,7 @@ export function createConversationActivities(deps: ActivityDeps) {
      */
     async recordTurn(request: RecordTurnRequest): Promise<void> {
       await withLogContext({ chatId: request.chatId, updateId: request.turnKey }, async () => {
-        const chat = { channel: request.channel, chatId: request.chatId };
-        await deps.store.db.transaction().execute(async (trx) => {
-          const q = { db: trx };
-          await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
-          await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
-          await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.dedupeText ?? request.userText });
-        });
-        if (request.scheduled) await completeScheduledDelivery(deps, request.scheduled, request.repliedAt);
-        if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
-          const pruned = await pruneTurnRecords(deps.store);
-          if (pruned) deps.logger.debug({ pruned }, 'pruned expired dedupe records');
-        }
-        deps.logger.debug({ turn: request.turn }, 'turn recorded');
+        await recordTurnOnce(deps, request);
       });
     },
 

@@ -15,11 +15,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as conversationActivities from '../activities/conversation.js';
+import type { BrainStepResult, RecordedReply, RecordWithStep } from '../activities/conversation.js';
 import type * as toolActivities from '../activities/tools.js';
 import type * as memoryActivities from '../activities/memory.js';
 import type * as mediaActivities from '../activities/media.js';
 import { voiceOf } from '../media/attachments.js';
-import { MAX_TOOL_ROUNDS, type BrainStep, type HistoryLine } from '../brain/types.js';
+import { MAX_TOOL_ROUNDS, type HistoryLine } from '../brain/types.js';
 import { envelopeSchema, MAX_MESSAGE_CHARS, type Channel, type Envelope } from '../shared/envelope.js';
 import type { ToolCall, ToolOutcome } from '../tools/types.js';
 
@@ -237,13 +238,17 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     return false;
   }
 
-  async function think(envelope: Envelope, turnKey: string, options: TurnOptions): Promise<string> {
+  /**
+   * The brain's answer to a message. With `record` (local steps), the step that replies also
+   * records the turn and `recorded` says what stands; otherwise the caller records it.
+   */
+  async function think(envelope: Envelope, turnKey: string, options: TurnOptions, record?: RecordWithStep): Promise<{ text: string; recorded?: RecordedReply }> {
     const stepper = options.localBrain ? localBrain : brain;
     const { workflowId, runId } = workflowInfo();
     const results: ToolOutcome[] = [];
     const calls: Array<ToolCall & { callId: string }> = [];
     for (let step = 0; ; step += 1) {
-      let next: BrainStep;
+      let next: BrainStepResult;
       try {
         next = await stepper.brainStep({
           envelope,
@@ -253,14 +258,15 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           history: [...recent],
           summary,
           now: new Date().toISOString(),
+          ...(record ? { record } : {}),
         });
       } catch (err) {
         log.warn('the brain failed after its retries', { chatId: envelope.chatId, updateId: turnKey, error: String(err) });
-        return brainFailureReply(err);
+        return { text: brainFailureReply(err) };
       }
-      if (next.type === 'reply') return next.text;
+      if (next.type === 'reply') return 'recorded' in next ? { text: next.text, recorded: next.recorded } : { text: next.text };
       if (step >= MAX_TOOL_ROUNDS) {
-        return `I stopped after ${MAX_TOOL_ROUNDS} rounds of tool calls without reaching an answer. Please ask again more simply.`;
+        return { text: `I stopped after ${MAX_TOOL_ROUNDS} rounds of tool calls without reaching an answer. Please ask again more simply.` };
       }
       // One activity per call, in order: side effects happen in the order the brain asked for.
       for (const [index, call] of next.calls.entries()) {
@@ -312,14 +318,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         unheard = `Sorry, I could not transcribe your voice note: ${cause}. Please type your message instead.`;
       }
     }
-    const thought = unheard ?? (await think(message, key, options));
-    // The person sees what was heard, before the answer.
-    const spoken = heard !== undefined ? `🎤 ${heard}\n\n${thought}` : thought;
-    const reply = scheduled?.note ? `${scheduled.note}\n${spoken}` : spoken;
-    const repliedAt = new Date().toISOString();
-    // Runs recorded before this patch wrote the turn with a regular activity.
-    const record = patched('local-turn-record') ? localBookkeeping : bookkeeping;
-    await record.recordTurn({
+    // The person sees what was heard, before the answer; a scheduled turn's note before that.
+    const replyPrefix = `${scheduled?.note ? `${scheduled.note}\n` : ''}${heard !== undefined ? `🎤 ${heard}\n\n` : ''}`;
+    const turnRecord: Omit<RecordWithStep, 'replyPrefix'> = {
       channel: envelope.channel,
       chatId: envelope.chatId,
       turnKey: key,
@@ -327,11 +328,22 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       userText: message.text,
       // A repeat of the update carries the message as it came (before transcription).
       ...(message !== envelope ? { dedupeText: envelope.text } : {}),
-      reply,
       receivedAt: envelope.receivedAt,
-      repliedAt,
       ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs, scheduled } : {}),
-    });
+    };
+    // A local brain step that replies records the turn itself: one local activity per plain
+    // turn instead of two (runs recorded before this patch record it with a second one).
+    const recordWithStep = unheard === undefined && options.localBrain === true && patched('local-brain-records-turn');
+    const thought = unheard !== undefined ? { text: unheard } : await think(message, key, options, recordWithStep ? { ...turnRecord, replyPrefix } : undefined);
+    let reply = `${replyPrefix}${thought.text}`;
+    let repliedAt = new Date().toISOString();
+    if (thought.recorded) {
+      ({ reply, repliedAt } = thought.recorded);
+    } else {
+      // Runs recorded before this patch wrote the turn with a regular activity.
+      const record = patched('local-turn-record') ? localBookkeeping : bookkeeping;
+      await record.recordTurn({ ...turnRecord, reply, repliedAt });
+    }
     // Model turns only (the offline brain has no model to ask); commands carry no facts.
     // (A voice note that could not be heard carries no words to learn from.)
     const extract = !scheduled && unheard === undefined && patched('memory-extraction') && !message.text.trimStart().startsWith('/') && (!patched('memory-extraction-model-only') || !options.localBrain);
