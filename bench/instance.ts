@@ -43,3 +43,9 @@ export async function startBenchInstance(
     },
   };
 }
+
+/** The URL of a process's HTTP server; throws when it runs no gateway part. */
+export function httpUrlOf(proc: MycelProcess): string {
+  if (!proc.http) throw new Error('this bench process runs no HTTP server (start it with the gateway part)');
+  return proc.http.url;
+}

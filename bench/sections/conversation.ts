@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { MycelProcess } from '../../src/runtime/processes.js';
 import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
 import { distribution, type Distribution } from '../stats.js';
-import { startBenchInstance } from '../instance.js';
+import { startBenchInstance, httpUrlOf } from '../instance.js';
 
 /** Sequential turns (and as many baseline Updates) measured, after the warm-up. */
 export const CONVERSATION_BENCH_TURNS = 200;
@@ -59,8 +59,8 @@ async function post(url: string, chatId: string, text: string, messageId: string
 
 /** Measures a running worker + gateway process (its HTTP API and its Temporal client). */
 export async function measureConversation(proc: MycelProcess, options: { quick?: boolean } = {}): Promise<ConversationBenchResult> {
-  const url = proc.http!.url;
-  const client = proc.client!;
+  const url = httpUrlOf(proc);
+  const client = proc.client;
   const taskQueue = proc.config.temporal.taskQueue;
   const turns = options.quick ? 40 : CONVERSATION_BENCH_TURNS;
   const perChat = options.quick ? 4 : CONVERSATION_BENCH_TURNS_PER_CHAT;

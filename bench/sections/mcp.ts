@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { OutboundChannels } from '../../src/channels/outbound.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/logging/logger.js';
@@ -25,7 +25,8 @@ import { Metrics } from '../../src/metrics/metrics.js';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { defaultPolicy } from '../../src/tools/policy.js';
-import { closeToolRuntime, toolRuntime } from '../../src/tools/runtime.js';
+import { createToolRuntime } from '../../src/tools/runtime.js';
+import { pipelineRuntimeFromConfig } from '../../src/pipelines/runtime.js';
 import { distribution, type Distribution } from '../stats.js';
 
 /** Calls measured per variant (after WARMUP calls of each). */
@@ -53,9 +54,10 @@ async function measure(calls: number): Promise<McpBenchResult> {
   const store = await openMigratedDatabase(config.databaseUrl);
   // An allowed call never reaches Temporal (only `ask` starts an approval workflow).
   const deps: ActivityDeps = { config, store, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), temporal: undefined as unknown as TemporalClient, outbound: new OutboundChannels() };
+  const tools = createToolRuntime(deps, pipelineRuntimeFromConfig(deps));
   const direct = new Client({ name: 'mycel-bench', version: '0.1.0' });
   try {
-    const { executor, mcp } = toolRuntime(deps);
+    const { executor, mcp } = tools;
     await direct.connect(new StdioClientTransport({ command: everything, env: stdioEnvironment({ env: {} }), stderr: 'ignore' }));
     if (!(await mcp.ready(30_000))) throw new Error('the gated server did not connect');
     const runDirect = async () => {
@@ -90,7 +92,7 @@ async function measure(calls: number): Promise<McpBenchResult> {
     return { direct: d, gated: g, gatedAtMostOnce: distribution(samples.gatedAtMostOnce!), ratio: round(g.medianMs / d.medianMs), overheadMs: round(g.medianMs - d.medianMs) };
   } finally {
     await direct.close().catch(() => undefined);
-    await closeToolRuntime(deps);
+    await tools.close();
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

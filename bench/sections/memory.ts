@@ -22,7 +22,7 @@ import type { ChatRef } from '../../src/memory/types.js';
 import type { MycelProcess } from '../../src/runtime/processes.js';
 import { openMigratedDatabase, type Store } from '../../src/storage/database.js';
 import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
-import { startBenchInstance } from '../instance.js';
+import { startBenchInstance, httpUrlOf } from '../instance.js';
 
 /** Facts stored in the measured chat. */
 export const MEMORY_BENCH_FACTS = 100_000;
@@ -301,11 +301,11 @@ export async function measureRecallAllDialects(facts = MEMORY_BENCH_FACTS, queri
  * step, and the offline brain answers with its fallback (no tool calls).
  */
 export async function measureTurnOverhead(proc: MycelProcess, facts = MEMORY_BENCH_FACTS, turns = MEMORY_BENCH_TURNS): Promise<TurnOverheadResult> {
-  const httpUrl = proc.http!.url;
+  const httpUrl = httpUrlOf(proc);
   const suffix = randomBytes(3).toString('hex');
   const full: ChatRef = { channel: 'web', chatId: `bench-full-${suffix}` };
   const empty: ChatRef = { channel: 'web', chatId: `bench-empty-${suffix}` };
-  await seedFacts(proc.store!, full, facts);
+  await seedFacts(proc.store, full, facts);
   const send = async (chat: ChatRef, i: number): Promise<number> => {
     const next = rng(i + 11);
     const text = `thinking about the ${word(next, PEOPLE)} and ${word(next, NAMES)} in ${word(next, PLACES)} today`;
@@ -315,7 +315,7 @@ export async function measureTurnOverhead(proc: MycelProcess, facts = MEMORY_BEN
     await res.json();
     return performance.now() - t0;
   };
-  const baseline = await proc.client!.workflow.start('baselineWorkflow', { taskQueue: proc.config.temporal.taskQueue, workflowId: `bench-memory-baseline-${suffix}` });
+  const baseline = await proc.client.workflow.start('baselineWorkflow', { taskQueue: proc.config.temporal.taskQueue, workflowId: `bench-memory-baseline-${suffix}` });
   const fullSamples: number[] = [];
   const emptySamples: number[] = [];
   const updateSamples: number[] = [];

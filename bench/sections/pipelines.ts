@@ -68,8 +68,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 
 /** Measures pipelines against bare activities on a running worker that loaded bench/pipelines. */
 export async function measurePipelines(proc: MycelProcess, quick = false): Promise<Omit<PipelinesBenchResult, 'peer' | 'vsPeer'>> {
-  const client = proc.client!;
-  const store = proc.store!;
+  const client = proc.client;
+  const store = proc.store;
   const taskQueue = proc.config.temporal.taskQueue;
   const runPipeline = async (pipelineId: string) => {
     const { handle } = await startPipelineRun(client, { pipelineId, version: 1, input: {}, trigger: 'bench', taskQueue });

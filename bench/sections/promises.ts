@@ -67,8 +67,8 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 
 /** Runs the bench against a started process (worker part required). */
 export async function measurePromiseDelivery(proc: MycelProcess, reminders: number, chats: number, leadMs = PROMISE_BENCH_LEAD_MS): Promise<PromisesBenchResult> {
-  const store = proc.store!;
-  const service = { store, temporal: proc.client!, config: proc.config, logger: proc.logger };
+  const store = proc.store;
+  const service = { store, temporal: proc.client, config: proc.config, logger: proc.logger };
   // Telegram is the channel that pushes. Like the real sender, this one keeps what it sent by
   // key (a retried delivery finds it sent); it counts the calls, so retries show up.
   const sent = new Map<string, string>();

@@ -53,8 +53,8 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 }
 
 export async function measureScheduledWork(proc: MycelProcess, commands: number, chats: number): Promise<ScheduledBenchResult> {
-  const store = proc.store!;
-  const service = { store, temporal: proc.client!, config: proc.config, logger: proc.logger };
+  const store = proc.store;
+  const service = { store, temporal: proc.client, config: proc.config, logger: proc.logger };
   const run = Date.now().toString(36);
   const started = Date.now();
   const firstDue = started + LEAD_MS;

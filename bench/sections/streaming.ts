@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { readEventStream } from '../../src/cli/chat-client.js';
 import { startOpenAIStandIn } from '../../test/support/openai-stand-in.js';
-import { startBenchInstance } from '../instance.js';
+import { startBenchInstance, httpUrlOf } from '../instance.js';
 import { distribution, type Distribution } from '../stats.js';
 
 /** Pairs (streamed + plain turn) measured after the warm-up. */
@@ -77,7 +77,7 @@ const section = {
     const standIn = await startOpenAIStandIn({ chunkChars: STREAM_BENCH_CHUNK_CHARS, chunkDelayMs: STREAM_BENCH_CHUNK_MS });
     const instance = await startBenchInstance('streaming', ctx.temporalAddress, { env: { MYCEL_MODEL: 'openai-compatible:stand-in', MYCEL_MODEL_BASE_URL: standIn.baseUrl } });
     try {
-      const url = instance.proc.http!.url;
+      const url = httpUrlOf(instance.proc);
       const run = randomBytes(3).toString('hex');
       const turns = ctx.quick ? 10 : STREAM_BENCH_TURNS;
       const first: number[] = [];

@@ -12,6 +12,7 @@
  *
  * Standalone: `node bin/run-ts.js bench/sections/telegram.ts [--turns N]` prints JSON.
  */
+import { httpUrlOf } from '../instance.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +76,7 @@ export async function measureTelegramTurns(turns = TELEGRAM_BENCH_TURNS, chats =
   });
   const proc = await startProcess(config, createLogger({ level: 'warn', pretty: false }), START_PARTS);
   try {
-    const url = proc.http!.url;
+    const url = httpUrlOf(proc);
     const post = async (chat: string, text: string, messageId: string) => {
       const res = await fetch(`${url}/api/chats/${chat}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, messageId }) });
       if (res.status !== 200) throw new Error(`HTTP turn answered ${res.status}: ${await res.text()}`);

@@ -12,14 +12,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { OutboundChannels } from '../../src/channels/outbound.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/logging/logger.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { runCommand } from '../../src/tools/builtin/shell.js';
-import { toolRuntime } from '../../src/tools/runtime.js';
+import { createIsolation } from '../../src/tools/builtin/isolation.js';
+import { createToolRuntime } from '../../src/tools/runtime.js';
+import { pipelineRuntimeFromConfig } from '../../src/pipelines/runtime.js';
 import { distribution, type Distribution } from '../stats.js';
 
 /** Calls measured per variant (after WARMUP calls). */
@@ -54,8 +56,9 @@ async function measureGate(calls: number): Promise<Omit<ToolsBenchResult, 'turn'
   try {
     // An allowed call never reaches Temporal (only `ask` starts an approval workflow).
     const deps: ActivityDeps = { config, store, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), temporal: undefined as unknown as Client, outbound: new OutboundChannels() };
-    const { executor, policy } = toolRuntime(deps);
-    const runDirect = () => runCommand('echo', ['bench'], policy.get());
+    const { executor, policy } = createToolRuntime(deps, pipelineRuntimeFromConfig(deps));
+    const isolation = createIsolation();
+    const runDirect = () => runCommand('echo', ['bench'], policy.get(), isolation);
     const runGated = async (i: number) => {
       const outcome = await executor.execute(
         { tool: 'shell', input: { command: 'echo bench' } },

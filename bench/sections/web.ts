@@ -6,6 +6,7 @@
  * Standalone: `node bin/run-ts.js bench/sections/web.ts [--runs N]` starts an embedded
  * Mycel in a temporary data dir and prints the result as JSON.
  */
+import { httpUrlOf } from '../instance.js';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../../test/support/browser.js';
 import { distribution, type Distribution } from '../stats.js';
@@ -103,7 +104,7 @@ async function standalone(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mycel-bench-web-'));
   const proc = await startProcess(loadConfig({ MYCEL_DATA_DIR: dataDir, MYCEL_HTTP_PORT: '0', MYCEL_TEMPORAL_BIN: process.env.MYCEL_TEMPORAL_BIN }), createLogger({ level: 'warn', pretty: false }), START_PARTS);
   try {
-    console.log(JSON.stringify(await measureWebApp(proc.http!.url, runs), null, 2));
+    console.log(JSON.stringify(await measureWebApp(httpUrlOf(proc), runs), null, 2));
   } finally {
     await proc.lifecycle.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,15 +1,15 @@
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
+import type { WorkerDeps } from './worker-deps.js';
 import { formatMcpOutput, isMcpOutput } from '../mcp/client/result.js';
 import { getApproval, settleApproval } from '../tools/approvals-store.js';
 import { recordAudit } from '../tools/audit.js';
 import { summarize } from '../tools/executor.js';
-import { toolRuntime } from '../tools/runtime.js';
 import { postToChat } from '../tools/notify.js';
 import { approvalInput } from '../tools/approvals-store.js';
-import { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../promises/scheduled-run.js';
+import { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../conversation/scheduled-turn.js';
 
 /** Activities of the approval workflow. */
-export function createApprovalActivities(deps: ActivityDeps) {
+export function createApprovalActivities(deps: ActivityDeps & Pick<WorkerDeps, 'tools'>) {
   async function load(approvalId: string) {
     const approval = await getApproval(deps.store, approvalId);
     if (!approval) throw new Error(`unknown approval ${approvalId}`);
@@ -53,7 +53,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
 
     async runApprovedTool(approvalId: string): Promise<void> {
       const approval = await load(approvalId);
-      const outcome = await toolRuntime(deps).executor.runApproved(approvalId);
+      const outcome = await deps.tools.executor.runApproved(approvalId);
       const text =
         outcome.status === 'ok'
           ? `Approved ${approval.id} (${approval.tool}):\n${formatOutput(outcome.output)}`

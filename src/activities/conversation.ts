@@ -1,6 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { createBrain } from '../brain/factory.js';
-import type { Brain, BrainInput, BrainStep, ModelUsage, StepListener } from '../brain/types.js';
+import type { BrainInput, BrainStep, ModelUsage, StepListener } from '../brain/types.js';
 import { ReplyDraft, type ReplyStreamEvent } from '../conversation/reply-stream.js';
 import { getChatSettings } from '../conversation/chats.js';
 import { DEDUPE_PRUNE_EVERY_TURNS, findTurnRecord, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
@@ -10,12 +9,13 @@ import { withLogContext } from '../logging/log-context.js';
 import { MycelError } from '../shared/errors.js';
 import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
-import { toolRuntime } from '../tools/runtime.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
+import type { WorkerDeps } from './worker-deps.js';
 import { loadImages } from './media.js';
-import type { ScheduledTurn } from '../workflows/conversation.js';
-import { completeScheduledDelivery } from '../promises/scheduled-run.js';
+import type { ScheduledTurn } from '../conversation/scheduled-turn.js';
+import { completeScheduledDelivery } from '../promises/scheduled-delivery.js';
 import { meterModelCall } from '../usage/meter.js';
+import { ScheduledTurnBudget } from '../promises/budget-guard.js';
 
 /**
  * What a local brain step records when its step is the reply (the offline brain): the turn
@@ -65,25 +65,14 @@ export interface DeliverReplyRequest {
   key: string;
 }
 
-const brains = new WeakMap<ActivityDeps, Brain>();
 /**
  * The tools offered to the brain, with their JSON Schemas. Read at each step: the tools of
  * MCP servers come and go (the registry keeps the built-in tools' schemas computed once).
  */
-function toolsFor(deps: ActivityDeps): ToolInfo[] {
-  const { registry } = toolRuntime(deps);
+function toolsFor(deps: Pick<WorkerDeps, 'tools'>): ToolInfo[] {
+  const { registry } = deps.tools;
   const offered = new Set(registry.list().filter((t) => t.forModel !== false).map((t) => t.id));
   return registry.info().filter((t) => offered.has(t.id));
-}
-
-/** The worker's brain, chosen once from MYCEL_MODEL. */
-export function brainFor(deps: ActivityDeps): Brain {
-  let brain = brains.get(deps);
-  if (!brain) {
-    brain = createBrain(deps.config, deps.logger);
-    brains.set(deps, brain);
-  }
-  return brain;
 }
 
 function chatOf(envelope: Envelope): ChatRef {
@@ -144,7 +133,7 @@ async function recordTurnOnce(deps: ActivityDeps, request: RecordTurnRequest): P
 }
 
 /** Activities of the conversation workflow: brain steps, the turn record, reply delivery. */
-export function createConversationActivities(deps: ActivityDeps) {
+export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDeps, 'tools' | 'brain'>) {
   return {
     /**
      * One step of a turn: the brain sees the message, the chat's time zone, recalled facts,
@@ -153,7 +142,7 @@ export function createConversationActivities(deps: ActivityDeps) {
     async brainStep(request: BrainStepRequest): Promise<BrainStepResult> {
       const chat = chatOf(request.envelope);
       return withLogContext({ chatId: chat.chatId, updateId: request.envelope.updateId }, async () => {
-        const brain = brainFor(deps);
+        const brain = deps.brain;
         // A slash command never answers from memory: only free text pays for the recall.
         const isCommand = request.envelope.text.trimStart().startsWith('/');
         const [settings, memories] = await Promise.all([
@@ -163,12 +152,30 @@ export function createConversationActivities(deps: ActivityDeps) {
         // Images are read here, in the activity: only their references went through history.
         const images = await loadImages(deps, request.envelope);
         const input: BrainInput = { ...request, memories, timeZone: settings.timeZone, tools: toolsFor(deps), ...(images.length ? { images } : {}) };
+        // Scheduled work that calls the model runs under its promise's token budget.
+        const budget = brain.callsModel?.(input) === false ? undefined : await ScheduledTurnBudget.forTurn(deps, request.envelope);
         const metering: Array<Promise<void>> = [];
-        const listener = stepListener(deps, request.envelope, (usage) => metering.push(meterModelCall(deps, chat, 'turn', usage)));
+        const listener = stepListener(deps, request.envelope, (usage) => {
+          metering.push(meterModelCall(deps, chat, budget ? 'scheduled' : 'turn', usage));
+          if (budget) metering.push(budget.record(usage));
+        });
         // A retried attempt starts the reply over: followers drop what the failed one sent.
         if (currentAttempt() > 1) listener.reset();
+        if (budget) {
+          const allowed = await budget.before();
+          if (!allowed.go) {
+            listener.delta(allowed.text);
+            return { type: 'reply', text: allowed.text };
+          }
+          input.maxOutputTokens = allowed.maxOutputTokens;
+        }
         try {
-          const step = await brain.step(input, listener);
+          let step = await brain.step(input, listener);
+          if (budget) {
+            // Judged from the provider's figures, once they are recorded.
+            await Promise.all(metering);
+            step = await budget.after(step);
+          }
           if (step.type === 'tools') {
             // Text before tool calls is not the reply; the next step streams it.
             if (listener.draft.text) listener.reset();

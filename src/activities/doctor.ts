@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { DOCTOR_FLAKY_SUCCESS_ATTEMPT } from '../shared/doctor.js';
 
 /** Activities of the doctor's validation workflow: small probes with no lasting effect. */

@@ -1,18 +1,20 @@
 import { createApprovalActivities } from './approvals.js';
 import { createConversationActivities } from './conversation.js';
 import { createToolActivities } from './tools.js';
-import type { ActivityDeps } from './deps.js';
 import { createDoctorActivities } from './doctor.js';
 import { createMemoryActivities } from './memory.js';
 import { createMediaActivities } from './media.js';
 import { createPipelineActivities } from './pipelines.js';
 import { createPromiseActivities } from './promises.js';
+import type { WorkerDeps } from './worker-deps.js';
 
 /**
  * Builds every activity of the worker from its dependencies. Each capability has its own
- * `create…Activities(deps)` factory; this merges them into the object the worker registers.
+ * `create…Activities(deps)` factory taking only what it uses; this merges them into the
+ * object the worker registers. A new capability adds its factory here (one line) and its
+ * dependencies, if new, to `WorkerDeps` and to `src/runtime/services.ts`.
  */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: WorkerDeps) {
   return {
     ...createApprovalActivities(deps),
     ...createPromiseActivities(deps),
@@ -26,3 +28,4 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type MycelActivities = ReturnType<typeof createActivities>;
+export type { WorkerDeps } from './worker-deps.js';

@@ -6,7 +6,7 @@ import { readMedia } from '../media/store.js';
 import { transcribeAudio } from '../media/transcribe.js';
 import type { Envelope } from '../shared/envelope.js';
 import { MycelError } from '../shared/errors.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 
 export interface TranscribeVoiceRequest {
   chatId: string;

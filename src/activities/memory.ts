@@ -16,7 +16,7 @@ import { closeFact, expireFacts, getFact } from '../memory/store.js';
 import type { ChatRef, Fact } from '../memory/types.js';
 import type { Channel } from '../shared/envelope.js';
 import { signalButtonData } from '../telegram/callback-data.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 
 /** Transcript kind of the messages memory posts on its own (questions and their outcome). */
 export const MEMORY_MESSAGE_KIND = 'memory';

@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
+import type { WorkerDeps } from './worker-deps.js';
 import type { TaskContext } from '../pipelines/api.js';
 import { attemptLimit } from '../pipelines/attempt-limit.js';
 import type { TaskStatus } from '../pipelines/dag.js';
@@ -15,7 +16,6 @@ import {
   type TaskActivityResult,
   type TaskFailureDetails,
 } from '../pipelines/run-types.js';
-import { pipelineRuntime } from '../pipelines/runtime.js';
 import { beginRun, finishRun, loadOutputs, loadRunInput, recordTaskAttempt, settleTasks } from '../pipelines/store.js';
 import { appendMessage } from '../conversation/transcript.js';
 import { formatError } from '../shared/errors.js';
@@ -33,10 +33,8 @@ function clip(text: string): string {
  * the task's context, evaluates `when`, runs the function, checks that the output is
  * JSON, records the attempt in the run history and returns the output (or a reference).
  */
-export function createPipelineActivities(deps: ActivityDeps) {
-  const runtime = () => pipelineRuntime(deps);
-  // Loading starts with the worker, so a broken file is reported at start.
-  runtime();
+export function createPipelineActivities(deps: ActivityDeps & Pick<WorkerDeps, 'pipelines'>) {
+  const runtime = () => deps.pipelines;
 
   /** Records a run that cannot begin as failed, and fails it without retrying. */
   async function refuse(runId: string, run: PipelineRunInput & { startedAt: string }, message: string, type = PIPELINE_NOT_LOADED): Promise<never> {

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { deliverOccurrence, deliverOneOff, type DeliveryDeps, type DeliveryOutcome, type DeliveryStage } from '../promises/delivery.js';
 import { runScheduledOccurrence, runScheduledOnce, type ScheduledRunDeps } from '../promises/scheduled-run.js';
 

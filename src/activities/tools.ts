@@ -1,9 +1,9 @@
 import { getChatSettings } from '../conversation/chats.js';
 import { withLogContext } from '../logging/log-context.js';
 import type { Envelope } from '../shared/envelope.js';
-import { toolRuntime } from '../tools/runtime.js';
 import type { ToolCall, ToolOutcome } from '../tools/types.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
+import type { WorkerDeps } from './worker-deps.js';
 
 export interface RunToolRequest {
   call: ToolCall;
@@ -17,14 +17,14 @@ export interface RunToolRequest {
 }
 
 /** The activity that runs one tool call of a turn, through the policy gate (audit included). */
-export function createToolActivities(deps: ActivityDeps) {
+export function createToolActivities(deps: ActivityDeps & Pick<WorkerDeps, 'tools'>) {
   return {
     async runTool(request: RunToolRequest): Promise<ToolOutcome> {
       const { envelope } = request;
       const chat = { channel: envelope.channel, chatId: envelope.chatId };
       return withLogContext({ chatId: chat.chatId, updateId: envelope.updateId }, async () => {
         const { timeZone } = await getChatSettings(deps.store, chat, deps.config);
-        const outcome = await toolRuntime(deps).executor.execute(request.call, {
+        const outcome = await deps.tools.executor.execute(request.call, {
           chat,
           userId: envelope.userId,
           turnKey: envelope.updateId,

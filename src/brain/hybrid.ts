@@ -21,7 +21,16 @@ export class CommandsFirstBrain implements Brain {
   }
 
   step(input: BrainInput, listener?: StepListener): Promise<BrainStep> {
+    return this.isCommand(input) ? this.commands.step(input, listener) : this.model.step(input, listener);
+  }
+
+  /** Free text and unknown commands go to the model; known commands never do. */
+  callsModel(input: BrainInput): boolean {
+    return !this.isCommand(input);
+  }
+
+  private isCommand(input: BrainInput): boolean {
     const parsed = parseCommand(input.envelope.text);
-    return parsed && this.names.has(parsed.name) ? this.commands.step(input, listener) : this.model.step(input, listener);
+    return !!parsed && this.names.has(parsed.name);
   }
 }

@@ -43,6 +43,11 @@ export interface BrainInput {
   timeZone: string;
   now: string;
   /**
+   * Most tokens the step's model call may generate (scheduled work under a token budget: what
+   * is left of it). Absent: the model's own limit.
+   */
+  maxOutputTokens?: number;
+  /**
    * The images attached to this turn's message, read from the data dir by the activity (never
    * through workflow history). Absent when there are none.
    */
@@ -84,6 +89,11 @@ export interface StepListener {
 export interface Brain {
   readonly id: string;
   step(input: BrainInput, listener?: StepListener): Promise<BrainStep>;
+  /**
+   * Whether this step would call a language model (a token budget is checked only then).
+   * Absent: it may.
+   */
+  callsModel?(input: BrainInput): boolean;
 }
 
 /** Most rounds of tool calls in one turn before the brain must reply. */

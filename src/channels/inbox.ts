@@ -141,18 +141,13 @@ export async function pruneChannelRecords(store: Store, channel: Channel, now = 
 }
 
 // Wake-ups: the webhook route commits, the dispatcher of the same process hears about it at
-// once (other processes find the rows on their next inbox poll).
-const listeners = new WeakMap<Store, Map<Channel, Set<() => void>>>();
+// once through the store's commit signals (other processes find the rows on their next poll).
+const topicOf = (channel: Channel) => `channel_inbox:${channel}`;
 
 function onChannelCommit(store: Store, channel: Channel, fn: () => void): () => void {
-  let byChannel = listeners.get(store);
-  if (!byChannel) listeners.set(store, (byChannel = new Map()));
-  let set = byChannel.get(channel);
-  if (!set) byChannel.set(channel, (set = new Set()));
-  set.add(fn);
-  return () => set.delete(fn);
+  return store.signals.on(topicOf(channel), fn);
 }
 
 function notify(store: Store, channel: Channel): void {
-  for (const fn of listeners.get(store)?.get(channel) ?? []) fn();
+  store.signals.emit(topicOf(channel));
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger.js';
 import { formatError } from '../shared/errors.js';
+import { sleepUnlessAborted } from '../shared/sleep.js';
 
 /** Chats whose events are handled at the same time (one event at a time per chat). */
 export const LANE_CONCURRENCY = 16;
@@ -59,7 +60,8 @@ export interface LaneDispatcherDeps<Row extends { lane: string; attempts: number
  */
 export class LaneDispatcher<Row extends { lane: string; attempts: number }, Status extends string> {
   private readonly lanes = new Map<string, Promise<void>>();
-  private readonly sleepers = new Set<() => void>();
+  /** Aborted at stop: back-off waits end at once. */
+  private readonly stopped = new AbortController();
   private stopping = false;
   private pumping = false;
   private pumpAgain = false;
@@ -88,7 +90,7 @@ export class LaneDispatcher<Row extends { lane: string; attempts: number }, Stat
     this.stopping = true;
     clearInterval(this.timer);
     this.unsubscribe?.();
-    for (const wake of this.sleepers) wake();
+    this.stopped.abort();
     await Promise.allSettled([...this.lanes.values()]);
   }
 
@@ -158,21 +160,9 @@ export class LaneDispatcher<Row extends { lane: string; attempts: number }, Stat
         const [first, last] = LANE_RETRY_BACKOFF_MS;
         const delay = Math.min(last, first * 2 ** (failures - 1));
         log.warn({ attempt: row.attempts + 1, retryInMs: delay }, `handling a ${this.deps.name} update failed; the chat waits and it is retried: ${reason}`);
-        await this.sleep(delay);
+        await sleepUnlessAborted(delay, this.stopped.signal);
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
   }
 
   private async maybePrune(): Promise<void> {

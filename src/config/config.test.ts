@@ -120,6 +120,9 @@ describe('the HTTP bind address', () => {
 
   it('accepts a non-loopback host with a token, and loopback hosts without one', () => {
     expect(loadConfig({ MYCEL_HTTP_HOST: '0.0.0.0', MYCEL_API_TOKEN: 'long-random-token' }, CWD).http).toMatchObject({ host: '0.0.0.0', apiToken: 'long-random-token' });
+    // The HTTP server takes RFC 6750 bearer tokens only: another token could never be presented.
+    expect(() => loadConfig({ MYCEL_API_TOKEN: 'has spaces and $igns' }, CWD)).toThrow(/MYCEL_API_TOKEN.*bearer token \(RFC 6750\)/s);
+    expect(loadConfig({ MYCEL_API_TOKEN: 'aB3+/x_-~.k==' }, CWD).http.apiToken).toBe('aB3+/x_-~.k==');
     for (const host of ['127.0.0.1', 'localhost', '::1']) expect(loadConfig({ MYCEL_HTTP_HOST: host }, CWD).http.host).toBe(host);
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.js';
-import { DEFAULT_PROMISE_HORIZON_DAYS, MAX_PROMISE_HORIZON_DAYS } from '../promises/limits.js';
+import { DEFAULT_PROMISE_HORIZON_DAYS, DEFAULT_SCHEDULED_TOKENS_PER_DAY, DEFAULT_SCHEDULED_TOKENS_PER_RUN, MAX_PROMISE_HORIZON_DAYS, MAX_TOKEN_BUDGET } from '../promises/limits.js';
 import { DEFAULT_MIN_CONFIDENCE, DEFAULT_QUESTION_TIMEOUT_SECONDS } from '../memory/types.js';
 import { redactText } from '../shared/redact.js';
 
@@ -45,6 +45,13 @@ const httpUrl = (example: string) => z.url({ protocol: /^https?$/, error: `must 
 const oneOf = <const V extends readonly [string, ...string[]]>(values: V) => z.enum(values, { error: `accepted values: ${values.join(', ')}` });
 const flag = () => z.stringbool({ error: 'accepted values: true, 1, yes, on, false, 0, no, off' }).default(false);
 const matching = (pattern: RegExp, error: string) => z.string().regex(pattern, { error });
+/** A number of tokens (input + output), from 1 to MAX_TOKEN_BUDGET. */
+function tokenBudget(example: number) {
+  const error = `must be a whole number of tokens (input + output) from 1 to ${MAX_TOKEN_BUDGET}, for example ${example}`;
+  return z.coerce.number({ error }).int({ error }).min(1, { error }).max(MAX_TOKEN_BUDGET, { error });
+}
+/** The characters a bearer token may have (RFC 6750 b64token); the HTTP server accepts no other. */
+const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 
 /** Default caps of stored media: Telegram bots may download files up to 20 MB. */
 export const DEFAULT_MEDIA_MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -57,7 +64,10 @@ export const envSchema = z.object({
   MYCEL_DATA_DIR: variable(z.string().optional(), { description: 'where the database, embedded Temporal state, policy and pipelines live', shownDefault: './.mycel' }),
   MYCEL_HTTP_HOST: variable(z.string().default('127.0.0.1'), { description: 'HTTP bind address (a non-loopback host requires MYCEL_API_TOKEN)' }),
   MYCEL_HTTP_PORT: variable(port('must be a port number from 0 to 65535 (0 picks a free port)').default(8787), { description: 'HTTP port of the web app and API' }),
-  MYCEL_API_TOKEN: variable(z.string().optional(), { description: 'bearer token for the API and web app' }),
+  MYCEL_API_TOKEN: variable(
+    matching(BEARER_TOKEN, 'must be a bearer token (RFC 6750): letters, digits and . _ ~ + / - with optional = at the end, for example the output of `openssl rand -base64 32`').optional(),
+    { description: 'bearer token for the API and web app (letters, digits and . _ ~ + / -, optional = at the end, as RFC 6750 allows)' },
+  ),
   MYCEL_PUBLIC_URL: variable(
     z.string().refine(isOrigin, 'must be the http(s) origin clients use to reach Mycel, for example https://mycel.example.com (no path)').optional(),
     { description: 'origin clients use behind a reverse proxy, for example https://mycel.example.com: its host is accepted in `Host`, its origin in `Origin`' },
@@ -97,6 +107,12 @@ export const envSchema = z.object({
     description: 'tokens per UTC day after which background model work (memory extraction) stops',
   }),
   MYCEL_MODEL_PRICES: variable(z.string().optional(), { description: 'JSON price table (USD per million tokens by model) for cost in /api/usage' }),
+  MYCEL_SCHEDULED_TOKENS_PER_RUN: variable(tokenBudget(DEFAULT_SCHEDULED_TOKENS_PER_RUN).default(DEFAULT_SCHEDULED_TOKENS_PER_RUN), {
+    description: 'tokens (input + output) one occurrence of scheduled work may use before its promise pauses; a promise may set its own (`--per-run`, `budget.perRun`)',
+  }),
+  MYCEL_SCHEDULED_TOKENS_PER_DAY: variable(tokenBudget(DEFAULT_SCHEDULED_TOKENS_PER_DAY).default(DEFAULT_SCHEDULED_TOKENS_PER_DAY), {
+    description: 'tokens one scheduled promise may use per UTC day before it pauses; a promise may set its own (`--per-day`, `budget.perDay`)',
+  }),
   MYCEL_MODEL_VISION: variable(z.stringbool({ error: 'accepted values: true, 1, yes, on, false, 0, no, off' }).default(true), {
     description: 'the model can look at images: photos go to it as image parts; false: Mycel says it cannot look at them',
   }),
@@ -136,6 +152,15 @@ export const envSchema = z.object({
       'accepted form: comma-separated phone numbers, digits only as the webhook gives them (country code, no +), for example 4915112345678,14155550123',
     ).optional(),
     { description: 'comma-separated WhatsApp numbers allowed to talk, digits only (4915112345678)' },
+  ),
+  DISCORD_BOT_TOKEN: variable(z.string().optional(), { description: 'enables the Discord channel (a bot token from the Developer Portal, with the Message Content intent on)' }),
+  DISCORD_API_ROOT: variable(httpUrl('https://discord.com').default('https://discord.com'), { description: 'Discord API root (REST under <root>/api; the gateway URL comes from it)' }),
+  DISCORD_CHANNEL_ID: variable(matching(/^\d{5,25}$/, 'accepted form: the numeric id of one server channel, for example 1184432318122676254').optional(), {
+    description: 'one server channel Mycel also answers in, besides direct messages',
+  }),
+  MYCEL_OWNER_DISCORD_IDS: variable(
+    matching(/^\s*\d{5,25}(\s*,\s*\d{5,25})*\s*$/, 'accepted form: comma-separated numeric Discord user ids, for example 80351110224678912').optional(),
+    { description: 'comma-separated Discord user ids allowed to talk' },
   ),
   MYCEL_TOOLS_POLICY: variable(z.string().optional(), { description: 'tool safety policy file', shownDefault: '<data dir>/tools-policy.json' }),
   MYCEL_MCP_CONFIG: variable(z.string().optional(), { description: 'MCP servers whose tools Mycel may call (mcpServers format)', shownDefault: '<data dir>/mcp.json' }),
@@ -240,6 +265,11 @@ export interface MycelConfig {
     dailyTokenLimit: number | undefined;
     /** The price table file (USD per million tokens, by model); no cost is computed without one. */
     pricesPath: string | undefined;
+    /**
+     * Default token budgets of scheduled work (MYCEL_SCHEDULED_TOKENS_PER_RUN / _PER_DAY): what
+     * one occurrence, and one promise in a UTC day, may use; a promise may set its own.
+     */
+    scheduled: { perRun: number; perDay: number };
   };
   telegram: {
     token: string | undefined;
@@ -258,6 +288,13 @@ export interface MycelConfig {
     appSecret: string | undefined;
     apiRoot: string;
     ownerNumbers: string[];
+  };
+  /** The Discord channel; on when DISCORD_BOT_TOKEN is set. */
+  discord: {
+    token: string | undefined;
+    apiRoot: string;
+    channelId: string | undefined;
+    ownerIds: string[];
   };
   toolsPolicyPath: string;
   /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
@@ -379,7 +416,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     model: { id: model, baseUrl: e.MYCEL_MODEL_BASE_URL, apiKey: e.MYCEL_MODEL_API_KEY, fallbacks: fallbackModels(e.MYCEL_MODEL_FALLBACKS, env), timeoutMs: e.MYCEL_MODEL_TIMEOUT_MS, vision: e.MYCEL_MODEL_VISION },
     transcription: transcriptionModel(e, model),
     media: { maxImageBytes: e.MYCEL_MEDIA_MAX_IMAGE_BYTES, maxAudioBytes: e.MYCEL_MEDIA_MAX_AUDIO_BYTES, retentionDays: e.MYCEL_MEDIA_RETENTION_DAYS },
-    usage: { dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT, pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined },
+    usage: {
+      dailyTokenLimit: e.MYCEL_MODEL_DAILY_TOKEN_LIMIT,
+      pricesPath: e.MYCEL_MODEL_PRICES ? path.resolve(cwd, e.MYCEL_MODEL_PRICES) : undefined,
+      scheduled: { perRun: e.MYCEL_SCHEDULED_TOKENS_PER_RUN, perDay: e.MYCEL_SCHEDULED_TOKENS_PER_DAY },
+    },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT,
@@ -400,6 +441,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       appSecret: e.WHATSAPP_APP_SECRET,
       apiRoot: e.WHATSAPP_API_ROOT.replace(/\/+$/, ''),
       ownerNumbers: (e.MYCEL_OWNER_WHATSAPP_NUMBERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    discord: {
+      token: e.DISCORD_BOT_TOKEN,
+      apiRoot: e.DISCORD_API_ROOT.replace(/\/+$/, ''),
+      channelId: e.DISCORD_CHANNEL_ID,
+      ownerIds: (e.MYCEL_OWNER_DISCORD_IDS ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),

@@ -39,6 +39,11 @@ export interface SubmitTurnOptions {
   timeoutMs?: number;
   /** Marks a turn that a scheduled promise runs (see TurnOptions.scheduled). */
   scheduled?: ScheduledTurn;
+  /**
+   * The process's in-flight messages and per-chat order (`submitTurn` needs them; `acceptTurn`
+   * does not). Give every caller in a process the same one: `createIngress` binds them.
+   */
+  lanes?: TurnLanes;
 }
 
 export interface SubmittedTurn {
@@ -97,26 +102,32 @@ export class MessageIdConflictError extends MycelError {
   }
 }
 
-/** In-process state of ingress for one Temporal client: messages in flight, per-chat order. */
-interface IngressState {
+/** In-process state of ingress: messages in flight and per-chat order. One per process. */
+export class TurnLanes {
   /** Messages being answered, by update id, with their text (a repeat must carry the same). */
-  inFlight: Map<string, { text: string; work: Promise<Answer> }>;
-  chatTails: Map<string, Promise<unknown>>;
+  readonly inFlight = new Map<string, { text: string; work: Promise<Answer> }>();
+  readonly chatTails = new Map<string, Promise<unknown>>();
 }
 
-const states = new WeakMap<Client, IngressState>();
+/** A process's one way in for turns: `submitTurn` and `acceptTurn` with its options and lanes bound. */
+export interface Ingress {
+  /** Sends one message and waits for its reply (see `submitTurn`). */
+  submit(envelope: Envelope, overrides?: Pick<SubmitTurnOptions, 'timeoutMs' | 'logger'>): Promise<SubmittedTurn>;
+  /** Hands a turn over and returns once it is accepted (see `acceptTurn`). */
+  accept(envelope: Envelope, overrides?: Pick<SubmitTurnOptions, 'scheduled' | 'logger'>): Promise<{ recorded: boolean }>;
+}
 
-function stateFor(client: Client): IngressState {
-  let state = states.get(client);
-  if (!state) {
-    state = { inFlight: new Map(), chatTails: new Map() };
-    states.set(client, state);
-  }
-  return state;
+/** Binds ingress to a client and options, with lanes shared by every call through it. */
+export function createIngress(client: Client, options: SubmitTurnOptions): Ingress {
+  const bound = { ...options, lanes: options.lanes ?? new TurnLanes() };
+  return {
+    submit: (envelope, overrides) => submitTurn(client, { ...bound, ...overrides }, envelope),
+    accept: (envelope, overrides) => acceptTurn(client, { ...bound, ...overrides }, envelope),
+  };
 }
 
 /** Runs `fn` after the chat's previous message finished: one update at a time per chat. */
-function inChatOrder<T>(state: IngressState, chat: string, fn: () => Promise<T>): Promise<T> {
+function inChatOrder<T>(state: TurnLanes, chat: string, fn: () => Promise<T>): Promise<T> {
   const previous = state.chatTails.get(chat) ?? Promise.resolve();
   const run = previous.then(fn, fn);
   const tail = run.catch(() => undefined);
@@ -160,12 +171,15 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => 
  * apart from the first delivery. For pushing channels (Telegram) the workflow delivers the
  * reply itself; the caller must not send it again.
  *
+ * Callers in a process go through its `Ingress` (`services.ingress.submit(envelope)`), which
+ * shares one `TurnLanes` among them: one message at a time per chat, repeats in flight joined.
+ *
  * @example
- *   const { reply, turn } = await submitTurn(client, { taskQueue: config.temporal.taskQueue, store }, envelope);
+ *   const { reply, turn } = await submitTurn(client, { taskQueue: config.temporal.taskQueue, store, lanes }, envelope);
  */
-export async function submitTurn(client: Client, options: SubmitTurnOptions, envelope: Envelope): Promise<SubmittedTurn> {
+export async function submitTurn(client: Client, options: SubmitTurnOptions & { lanes: TurnLanes }, envelope: Envelope): Promise<SubmittedTurn> {
   const message = parseEnvelope(envelope);
-  const state = stateFor(client);
+  const state = options.lanes;
   const workflowId = conversationWorkflowId(message.channel, message.chatId);
   const started = performance.now();
   return withLogContext({ chatId: message.chatId, updateId: message.updateId, workflowId }, async () => {

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { RecalledFact } from '../brain/types.js';
 import type { ChatRef } from '../shared/envelope.js';
 import { recallFacts } from '../memory/recall.js';

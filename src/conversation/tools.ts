@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { defineTool, type ToolDefinition } from '../tools/types.js';
 import { canonicalTimeZone, setChatTimeZone } from './chats.js';
 

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import { timingSafeEqual } from 'node:crypto';
 import { MycelError } from '../shared/errors.js';
 import { isDatabaseOutage } from '../storage/outage.js';
 import { databaseOutage } from './outage-response.js';
@@ -20,12 +20,8 @@ export const SUPPORTED_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT
 /** A route module adds its routes to the app; each capability has one. */
 export type RouteModule = (app: OpenAPIHono, deps: HttpDeps) => void;
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const presented = header?.startsWith('Bearer ') ? header.slice(7) : '';
-  const a = Buffer.from(presented);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+/** What a request without the right bearer token gets (401; 400 when the header is not a bearer token at all). */
+const TOKEN_REFUSED = { error: 'missing or wrong bearer token; send "Authorization: Bearer <MYCEL_API_TOKEN>"' };
 
 /**
  * Builds the HTTP application: health and metrics, the JSON API under `/api` and the MCP
@@ -87,12 +83,24 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
 
   const token = deps.config.http.apiToken;
   if (token) {
+    // hono's bearer auth: RFC 6750 header parsing, a constant-time compare, WWW-Authenticate.
+    const auth = bearerAuth({
+      token,
+      noAuthenticationHeader: { message: TOKEN_REFUSED },
+      invalidAuthenticationHeader: { message: TOKEN_REFUSED },
+      invalidToken: { message: TOKEN_REFUSED },
+    });
+    // The API's description stays public: the web app reads it before it has the token.
+    // Credentials of another scheme (Basic, …) are missing credentials here: 401 like no header at
+    // all, never the 400 hono answers for a header it cannot parse.
     const checkToken: MiddlewareHandler = async (c, next) => {
       if (c.req.path === '/api/openapi.json') return next();
-      if (!tokenMatches(c.req.header('authorization'), token)) {
-        return c.json({ error: 'missing or wrong bearer token; send "Authorization: Bearer <MYCEL_API_TOKEN>"' }, 401);
+      const header = c.req.header('authorization');
+      if (header !== undefined && !/^Bearer\s+\S/i.test(header)) {
+        c.header('www-authenticate', 'Bearer realm="mycel"');
+        return c.json(TOKEN_REFUSED, 401);
       }
-      return next();
+      return auth(c, next);
     };
     for (const path of TOKEN_PATHS) app.use(path, checkToken);
   }
@@ -112,7 +120,8 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
     return c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404);
   });
   app.onError((err, c) => {
-    if (err instanceof HTTPException) return c.json({ error: err.message || 'bad request' }, err.status);
+    // An exception that carries its own response (the bearer auth's 401 with WWW-Authenticate) answers with it.
+    if (err instanceof HTTPException) return err.res ? err.getResponse() : c.json({ error: err.message || 'bad request' }, err.status);
     if (err instanceof SyntaxError) return c.json({ error: `malformed JSON body: ${err.message}` }, 400);
     if (isDatabaseOutage(err)) return databaseOutage(c, deps, err);
     if (err instanceof MycelError) {

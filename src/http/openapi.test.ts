@@ -1,3 +1,4 @@
+import { createIngress } from '../conversation/ingress.js';
 import type { Client } from '@temporalio/client';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -19,7 +20,7 @@ describe('the OpenAPI document', () => {
     dispose = db.dispose;
     const config = loadConfig({ MYCEL_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'mycel-openapi-')) });
     app = createHttpApp(
-      { config, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), store: db.store, temporal: {} as Client, readiness: [], info: {} },
+      { config, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), store: db.store, temporal: {} as Client, ingress: createIngress({} as Client, { taskQueue: 'openapi' }), readiness: [], info: {} },
       ROUTE_MODULES,
     );
   });

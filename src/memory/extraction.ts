@@ -1,6 +1,6 @@
 import { generateText, NoObjectGeneratedError, Output, type LanguageModel, type LanguageModelUsage } from 'ai';
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { Channel } from '../shared/envelope.js';
 import { rememberFact, type RememberOutcome } from './remember.js';
 import { followUpOutcome } from './tools.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { MAX_MESSAGE_CHARS } from '../shared/envelope.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/types.js';
 import { answerMemoryQuestion, getQuestion, listQuestions, MEMORY_ANSWER_SIGNAL, MemoryQuestionDecidedError, startQuestionWorkflow, type MemoryQuestion } from './questions.js';

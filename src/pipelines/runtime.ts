@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatError } from '../shared/errors.js';
 import { DEFAULT_PIPELINE_PARALLELISM } from './dag.js';
 import { describeLoadErrors, loadPipelines, type LoadReport } from './loader.js';
@@ -64,28 +64,22 @@ export function createPipelineRuntime(options: {
   };
 }
 
-const runtimes = new WeakMap<ActivityDeps, PipelineRuntime>();
-
 /**
- * The pipelines of a worker, loaded from MYCEL_PIPELINES when its activities are built
- * (i.e. at worker start). A broken file is logged with its path and the problem; the rest
- * of Mycel starts regardless.
+ * The pipelines of a worker, loaded from MYCEL_PIPELINES when the worker's services are built
+ * (i.e. at worker start). A broken file is logged with its path and the problem; the rest of
+ * Mycel starts regardless.
  */
-export function pipelineRuntime(deps: ActivityDeps): PipelineRuntime {
-  let runtime = runtimes.get(deps);
-  if (!runtime) {
-    const log = deps.logger.child({ component: 'pipelines' });
-    runtime = createPipelineRuntime({
-      target: deps.config.pipelinesPath,
-      store: deps.store,
-      parallelism: deps.config.pipelineParallelism,
-      onReport: (r) => {
-        for (const line of describeLoadErrors(r)) log.error(`pipeline file not loaded: ${line}`);
-        if (r.loaded.length) log.info({ pipelines: r.loaded.map((l) => `${l.id}@${l.version}`) }, 'pipelines loaded');
-      },
-    });
-    runtime.ready.catch((err) => log.error(`loading pipelines failed: ${formatError(err)}`));
-    runtimes.set(deps, runtime);
-  }
+export function pipelineRuntimeFromConfig(deps: Pick<ActivityDeps, 'config' | 'store' | 'logger'>): PipelineRuntime {
+  const log = deps.logger.child({ component: 'pipelines' });
+  const runtime = createPipelineRuntime({
+    target: deps.config.pipelinesPath,
+    store: deps.store,
+    parallelism: deps.config.pipelineParallelism,
+    onReport: (r) => {
+      for (const line of describeLoadErrors(r)) log.error(`pipeline file not loaded: ${line}`);
+      if (r.loaded.length) log.info({ pipelines: r.loaded.map((l) => `${l.id}@${l.version}`) }, 'pipelines loaded');
+    },
+  });
+  runtime.ready.catch((err) => log.error(`loading pipelines failed: ${formatError(err)}`));
   return runtime;
 }

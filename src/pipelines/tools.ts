@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { MycelError } from '../shared/errors.js';
 import { defineTool, type ToolDefinition } from '../tools/types.js';
 import { runResult, startPipelineRun } from './client.js';
 import { resolveOutputs } from './outputs.js';
 import type { PipelineRunResult } from './run-types.js';
-import { pipelineRuntime } from './runtime.js';
+import type { PipelineRuntime } from './runtime.js';
 import type { PipelineVersion } from './version.js';
 
 /** How long `pipeline.run` waits for a run to finish before answering that it is still running. */
@@ -28,7 +28,7 @@ export interface PipelineToolOutput {
  * or a model). The run's id is derived from the call id, so a retried tool call finds the
  * run it started instead of starting a second one. Waits a little for the outcome.
  */
-export function createPipelineTools(deps: ActivityDeps): ToolDefinition[] {
+export function createPipelineTools(deps: Pick<ActivityDeps, 'config' | 'store' | 'temporal'>, runtime: PipelineRuntime): ToolDefinition[] {
   const run = defineTool({
     id: 'pipeline.run',
     description: 'Run one of the owner\'s task pipelines now, with an optional JSON object as input; answers its outputs, or that it is still running.',
@@ -38,7 +38,6 @@ export function createPipelineTools(deps: ActivityDeps): ToolDefinition[] {
     }),
     policy: 'allow',
     async run(args, ctx): Promise<PipelineToolOutput> {
-      const runtime = pipelineRuntime(deps);
       await runtime.ready;
       const entry = runtime.registry.latest(args.pipelineId);
       if (!entry) {

@@ -1,6 +1,10 @@
 import type { Channel } from '../shared/envelope.js';
 import type { Store } from '../storage/database.js';
 import { describeRecurrence } from './recurrence.js';
+import { effectiveBudget, type TokenBudget } from './budget.js';
+import { DEFAULT_SCHEDULED_TOKENS_PER_DAY, DEFAULT_SCHEDULED_TOKENS_PER_RUN } from './limits.js';
+
+const BUILT_IN_BUDGET: TokenBudget = { perRun: DEFAULT_SCHEDULED_TOKENS_PER_RUN, perDay: DEFAULT_SCHEDULED_TOKENS_PER_DAY };
 import { listPendingPromises, toRecord, MAX_LIST_PROMISES, type PromiseKind, type PromiseRecord, type PromiseStatus } from './store.js';
 
 /**
@@ -23,6 +27,8 @@ export interface LedgerDelivery {
   dueAt: string;
   /** Why it was late, or what it covered or skipped. */
   note?: string;
+  /** Tokens (input + output) its model calls used, when it made any. */
+  tokens?: number;
 }
 
 export interface LedgerEntry {
@@ -38,12 +44,19 @@ export interface LedgerEntry {
   createdAt: string;
   cancelledAt: string | null;
   deliveries: LedgerDelivery[];
+  /** Scheduled work: the token budgets that apply (its own, else the configured defaults); null for a reminder. */
+  budget: TokenBudget | null;
+  /** Status `paused`: why (which budget ran out, by how much) and since when; null otherwise. */
+  pausedReason: string | null;
+  pausedAt: string | null;
 }
 
 export interface LedgerQuery {
   status?: PromiseStatus | 'all' | undefined;
   chatId?: string | undefined;
   channel?: Channel | undefined;
+  /** The configured default budgets (MYCEL_SCHEDULED_TOKENS_PER_RUN / _PER_DAY), to show the budgets that apply (built-in defaults when absent). */
+  budgetDefaults?: TokenBudget | undefined;
 }
 
 async function listRecords(store: Store, query: LedgerQuery): Promise<PromiseRecord[]> {
@@ -80,6 +93,7 @@ export async function listLedger(store: Store, query: LedgerQuery = {}): Promise
       outcome: row.completed_at ? (row.outcome ?? 'delivered') : 'running',
       dueAt: row.due_at,
       ...(row.note ? { note: row.note } : {}),
+      ...(row.input_tokens !== null || row.output_tokens !== null ? { tokens: Number(row.input_tokens ?? 0) + Number(row.output_tokens ?? 0) } : {}),
     });
     byPromise.set(row.promise_id, list);
   }
@@ -97,5 +111,8 @@ export async function listLedger(store: Store, query: LedgerQuery = {}): Promise
     cancelledAt: p.cancelledAt,
     // Oldest first, the most recent LEDGER_DELIVERIES_PER_PROMISE.
     deliveries: (byPromise.get(p.id) ?? []).reverse(),
+    budget: p.kind === 'scheduled' ? effectiveBudget(p.budget, query.budgetDefaults ?? BUILT_IN_BUDGET) : null,
+    pausedReason: p.pauseReason,
+    pausedAt: p.pausedAt,
   }));
 }

@@ -40,10 +40,16 @@ export async function planOccurrence(store: Store, promise: PromiseRecord, occur
   if (promise.coveredUntil && occurrence <= promise.coveredUntil) {
     return { action: 'covered', note: `covered by the catch-up run before ${when(promise.coveredUntil)}` };
   }
+  // Occurrences are whole seconds: one in the second of the resume (a trigger right after it) runs.
+  if (promise.resumedAt && occurrence < `${promise.resumedAt.slice(0, 19)}.000Z`) {
+    // Due while the promise was paused (fired late, after the resume): paused work stays undone.
+    return { action: 'skip', note: `Skipped the occurrence of ${when(occurrence)} of "${promise.text}": it was due while the promise was paused (resumed ${when(promise.resumedAt)}).` };
+  }
   const at = Date.parse(occurrence);
-  // The last occurrence accounted for: recorded, covered by a catch-up run, or the creation.
+  // The last occurrence accounted for: recorded, covered by a catch-up run, the last resume
+  // (occurrences while paused were not missed: the chat was told it paused), or the creation.
   const recorded = await lastRecordedOccurrence(store, promise.id, occurrence);
-  const last = [recorded, promise.coveredUntil, promise.createdAt].filter((t): t is string => !!t && t < occurrence).sort().at(-1) ?? promise.createdAt;
+  const last = [recorded, promise.coveredUntil, promise.resumedAt, promise.createdAt].filter((t): t is string => !!t && t < occurrence).sort().at(-1) ?? promise.createdAt;
   const before = occurrencesBetween(promise.recurrence, new Date(last), new Date(at));
   const late = now.getTime() - at > LATE_THRESHOLD_MS;
   if (!late) {

@@ -1,8 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { MycelConfig } from '../config/config.js';
 import { acceptTurn, turnOptionsFromConfig } from '../conversation/ingress.js';
-import type { ScheduledTurn } from '../workflows/conversation.js';
-import type { Store } from '../storage/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
@@ -21,10 +19,9 @@ import { DELIVERY_EARLY_TOLERANCE_MS } from './delivery.js';
  * records its reply with `kind: "scheduled"` (and `lateMs` when late): that line is the result.
  */
 
-/** Transcript kind of a scheduled promise's result (**contract**). */
-export const SCHEDULED_KIND = 'scheduled';
-/** Prefix of the turn key of a scheduled occurrence (an approval's call id starts with it too). */
-export const SCHEDULED_TURN_PREFIX = 'scheduled:';
+import { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../conversation/scheduled-turn.js';
+
+export { SCHEDULED_KIND, SCHEDULED_TURN_PREFIX } from '../conversation/scheduled-turn.js';
 
 export interface ScheduledRunDeps extends DeliveryDeps {
   temporal: Client;
@@ -104,17 +101,4 @@ export async function runScheduledOccurrence(deps: ScheduledRunDeps, promiseId: 
   return runTurn(deps, promise, key, occurrence, plan.note, attempt);
 }
 
-/**
- * Completes a scheduled occurrence's delivery record when its turn is recorded (called by the
- * conversation's recordTurn activity; idempotent): its delay is the time of the reply.
- */
-export async function completeScheduledDelivery(deps: { store: Store; metrics: Metrics; logger: Logger }, scheduled: ScheduledTurn, repliedAt: string): Promise<void> {
-  if (!scheduled.deliveryKey || !scheduled.dueAt) return;
-  const promise = await getPromise(deps.store, scheduled.promiseId);
-  if (!promise) return;
-  const delayMs = await completeDelivery(deps.store, { key: scheduled.deliveryKey, promiseId: scheduled.promiseId, dueAt: scheduled.dueAt, at: new Date(repliedAt), note: scheduled.note });
-  if (delayMs !== undefined) {
-    deps.metrics.promiseDeliveryDelay.observe({ channel: promise.chat.channel }, delayMs / 1000);
-    deps.logger.info({ promiseId: promise.id, key: scheduled.deliveryKey, chatId: promise.chat.chatId, delayMs }, 'scheduled promise ran');
-  }
-}
+export { completeScheduledDelivery } from './scheduled-delivery.js';

@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ChatRef } from '../shared/envelope.js';
 import { MycelError, formatError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
-import type { PromiseWorkflowInput, RecurringPromiseWorkflowInput, promiseWorkflow, recurringPromiseWorkflow } from '../workflows/promise.js';
+import type { PromiseWorkflowFn, PromiseWorkflowInput, RecurringPromiseWorkflowFn, RecurringPromiseWorkflowInput } from './workflow-types.js';
 import { describeRecurrence, nextOccurrence, scheduleSpecFor } from './recurrence.js';
 import {
   cancelPending,
@@ -19,7 +19,10 @@ import {
   listChatPromises,
   promiseIdFor,
   promiseWorkflowId,
+  pausePending,
   reschedulePending,
+  resumePaused,
+  type BudgetOverrides,
   type CatchUp,
   type PromiseKind,
   type PromiseRecord,
@@ -81,6 +84,13 @@ export class PromiseNotPendingError extends MycelError {
   }
 }
 
+export class PromiseNotPausedError extends MycelError {
+  constructor(promise: PromiseRecord) {
+    super('PROMISE_NOT_PAUSED', `The promise ${promise.id} is ${promise.status}, not paused.`, 'only a paused promise can be resumed; /promises shows each one\'s status');
+    this.name = 'PromiseNotPausedError';
+  }
+}
+
 export class PromiseNotSnoozableError extends MycelError {
   constructor(promise: PromiseRecord) {
     super(
@@ -109,6 +119,11 @@ export interface PromiseView {
   kind: PromiseKind;
   /** Recurring promises: `once` or `skip`; null for a one-off. */
   catchUp: CatchUp | null;
+  /** Scheduled work: its own token budgets (null where the configured default applies); null for a reminder. */
+  budget: BudgetOverrides | null;
+  /** Set while paused (status `paused`): why, and since when. */
+  pausedReason: string | null;
+  pausedAt: string | null;
 }
 
 export function promiseView(p: PromiseRecord): PromiseView {
@@ -125,6 +140,9 @@ export function promiseView(p: PromiseRecord): PromiseView {
     deliveredAt: p.deliveredAt,
     cancelledAt: p.cancelledAt,
     deliveries: p.deliveries,
+    budget: p.kind === 'scheduled' ? p.budget : null,
+    pausedReason: p.pauseReason,
+    pausedAt: p.pausedAt,
   };
 }
 
@@ -140,6 +158,8 @@ export interface CreatePromiseRequest {
   /** `scheduled`: `text` is a chat command or a request that runs as a turn at each due time. */
   kind?: PromiseKind;
   catchUp?: CatchUp | undefined;
+  /** Scheduled work: its own token budgets (absent ones: the configured defaults). */
+  budget?: Partial<BudgetOverrides> | undefined;
 }
 
 /**
@@ -163,6 +183,7 @@ export async function createPromise(deps: PromiseServiceDeps, req: CreatePromise
     createdAt: req.now.toISOString(),
     kind: req.kind ?? 'reminder',
     catchUp: req.catchUp,
+    budget: req.budget,
   });
   if (record.sourceCallId !== req.source.callId) {
     throw new MycelError('PROMISE_ID_COLLISION', `The promise id ${id} is already taken by another request.`, 'send the request again');
@@ -191,7 +212,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
   const taskQueue = deps.config.temporal.taskQueue;
   if (!promise.recurrence) {
     try {
-      await deps.temporal.workflow.start<typeof promiseWorkflow>('promiseWorkflow', {
+      await deps.temporal.workflow.start<PromiseWorkflowFn>('promiseWorkflow', {
         workflowId: promise.workflowId,
         taskQueue,
         args: [{ promiseId: promise.id, dueAt: promise.dueAt, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies PromiseWorkflowInput],
@@ -211,7 +232,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
       spec: scheduleSpecFor(promise.recurrence),
       action: {
         type: 'startWorkflow',
-        workflowType: 'recurringPromiseWorkflow' as unknown as typeof recurringPromiseWorkflow,
+        workflowType: 'recurringPromiseWorkflow' as unknown as RecurringPromiseWorkflowFn,
         workflowId: promise.workflowId,
         taskQueue,
         args: [{ promiseId: promise.id, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies RecurringPromiseWorkflowInput],
@@ -219,6 +240,8 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
       },
       policies: schedulePolicies(promise.catchUp),
       memo: { promiseId: promise.id, chatId: promise.chat.chatId },
+      // A paused promise whose schedule is gone (a restored backup) comes back paused.
+      ...(promise.status === 'paused' ? { state: { paused: true, note: promise.pauseReason ?? 'paused' } } : {}),
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
@@ -263,6 +286,65 @@ async function disarm(deps: PromiseServiceDeps, promise: PromiseRecord): Promise
     if (err instanceof WorkflowNotFoundError || err instanceof ScheduleNotFoundError) return;
     deps.logger.warn({ promiseId: promise.id }, `cancelled promise ${promise.id}, but could not tell its workflow: ${formatError(err)}`);
   }
+}
+
+/**
+ * Pauses a pending promise (its budget ran out): the row first, so no further occurrence is
+ * recorded or run, then its Temporal Schedule, so none fires. Returns whether this call paused
+ * the row; pausing the schedule again (a retried activity) is harmless. A one-off promise
+ * has nothing left to pause once its run started (its row is no longer pending).
+ */
+export async function pausePromise(deps: PromiseServiceDeps, promise: PromiseRecord, reason: string, now = new Date()): Promise<boolean> {
+  const paused = await pausePending(deps.store, promise.id, reason, now);
+  if (promise.recurrence && (paused || (await getChatPromise(deps.store, promise.chat, promise.id))?.status === 'paused')) {
+    try {
+      await deps.temporal.schedule.getHandle(promise.workflowId).pause(reason);
+    } catch (err) {
+      // The row already says paused: an occurrence that still fires records nothing and runs nothing.
+      if (!(err instanceof ScheduleNotFoundError)) deps.logger.warn({ promiseId: promise.id }, `paused promise ${promise.id}, but could not pause its schedule: ${formatError(err)}`);
+    }
+  }
+  if (paused) deps.logger.warn({ promiseId: promise.id, chatId: promise.chat.chatId, reason }, `promise ${promise.id} paused`);
+  return paused;
+}
+
+/**
+ * Resumes a paused promise (optionally with new token budgets): the row first (paused →
+ * pending; its per-day allowance starts over), then its schedule is unpaused (or created
+ * again when it is gone). If Temporal cannot be told, the row goes back to paused and the
+ * caller gets PROMISE_NOT_RESUMED, so the ledger never shows pending work that cannot fire.
+ */
+export async function resumePromise(
+  deps: PromiseServiceDeps,
+  chat: ChatRef,
+  id: string,
+  by: string,
+  options: { now?: Date; budget?: Partial<BudgetOverrides>; retryable?: boolean } = {},
+): Promise<PromiseRecord> {
+  const promise = await loadChatPromise(deps, chat, id);
+  const now = options.now ?? new Date();
+  if (!(await resumePaused(deps.store, id, now, options.budget))) {
+    const current = (await getChatPromise(deps.store, chat, id))!;
+    // A retried tool call (same turn clock) finds the resume it made.
+    if (options.retryable && current.status === 'pending' && current.resumedAt === now.toISOString()) return current;
+    throw new PromiseNotPausedError(current);
+  }
+  const resumed = (await getChatPromise(deps.store, chat, id))!;
+  if (resumed.recurrence) {
+    try {
+      try {
+        await deps.temporal.schedule.getHandle(resumed.workflowId).unpause(`resumed by ${by}`);
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+        await armPromise(deps, resumed);
+      }
+    } catch (err) {
+      await pausePending(deps.store, id, promise.pauseReason ?? 'paused', promise.pausedAt ? new Date(promise.pausedAt) : now);
+      throw new MycelError('PROMISE_NOT_RESUMED', `Could not resume ${id}: ${formatError(err)}`, 'check that Temporal is reachable, then resume it again');
+    }
+  }
+  deps.logger.info({ promiseId: id, chatId: chat.chatId, by }, `promise ${id} resumed`);
+  return resumed;
 }
 
 /**

@@ -42,6 +42,19 @@ export interface PromiseRecord {
   /** Recurring promises only (`once` unless the promise says otherwise). */
   catchUp: CatchUp;
   coveredUntil: string | null;
+  /** Scheduled work: the promise's own token budgets; null where the configured default applies. */
+  budget: BudgetOverrides;
+  /** While paused (status `paused`): since when and why. */
+  pausedAt: string | null;
+  pauseReason: string | null;
+  /** When it was last resumed (its per-day token allowance counts from then). */
+  resumedAt: string | null;
+}
+
+/** A promise's own token budgets (null: the configured default). */
+export interface BudgetOverrides {
+  perRun: number | null;
+  perDay: number | null;
 }
 
 const ID_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
@@ -93,6 +106,10 @@ export function toRecord(row: Selectable<PromisesTable>): PromiseRecord {
     kind: row.kind ?? 'reminder',
     catchUp: row.catch_up ?? 'once',
     coveredUntil: row.covered_until,
+    budget: { perRun: row.budget_per_run === null ? null : Number(row.budget_per_run), perDay: row.budget_per_day === null ? null : Number(row.budget_per_day) },
+    pausedAt: row.paused_at ?? null,
+    pauseReason: row.pause_reason ?? null,
+    resumedAt: row.resumed_at ?? null,
   };
 }
 
@@ -111,6 +128,7 @@ export interface NewPromise {
   createdAt: string;
   kind?: PromiseKind;
   catchUp?: CatchUp | undefined;
+  budget?: Partial<BudgetOverrides> | undefined;
 }
 
 /** Inserts a pending promise, or finds the one with the same id (a retried call). */
@@ -139,6 +157,11 @@ export async function insertPromise(store: Store, p: NewPromise): Promise<{ reco
       kind: p.kind ?? 'reminder',
       catch_up: p.recurrence ? (p.catchUp ?? 'once') : null,
       covered_until: null,
+      budget_per_run: p.budget?.perRun ?? null,
+      budget_per_day: p.budget?.perDay ?? null,
+      paused_at: null,
+      pause_reason: null,
+      resumed_at: null,
     })
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
@@ -187,13 +210,50 @@ export async function listPendingPromises(store: Store, limit = 10_000): Promise
   return rows.map(toRecord);
 }
 
-/** Moves a pending promise to cancelled, once. Returns whether this call cancelled it. */
+/** Moves a pending (or paused) promise to cancelled, once. Returns whether this call cancelled it. */
 export async function cancelPending(store: Store, id: string, by: string, at: Date): Promise<boolean> {
   const result = await store.db
     .updateTable('promises')
     .set({ status: 'cancelled', cancelled_at: at.toISOString(), cancelled_by: by, updated_at: at.toISOString() })
     .where('id', '=', id)
+    .where('status', 'in', ['pending', 'paused'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Pauses a pending promise, once, saying why. Returns whether this call paused it. A paused
+ * promise records no occurrence (`recordDelivery` requires pending), so nothing it asked for
+ * runs until it is resumed.
+ */
+export async function pausePending(store: Store, id: string, reason: string, at: Date): Promise<boolean> {
+  const result = await store.db
+    .updateTable('promises')
+    .set({ status: 'paused', paused_at: at.toISOString(), pause_reason: reason, updated_at: at.toISOString() })
+    .where('id', '=', id)
     .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Resumes a paused promise, once (paused → pending), optionally with new token budgets.
+ * Returns whether this call resumed it.
+ */
+export async function resumePaused(store: Store, id: string, at: Date, budget: Partial<BudgetOverrides> = {}): Promise<boolean> {
+  const result = await store.db
+    .updateTable('promises')
+    .set({
+      status: 'pending',
+      paused_at: null,
+      pause_reason: null,
+      resumed_at: at.toISOString(),
+      updated_at: at.toISOString(),
+      ...(budget.perRun !== undefined ? { budget_per_run: budget.perRun } : {}),
+      ...(budget.perDay !== undefined ? { budget_per_day: budget.perDay } : {}),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'paused')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -328,6 +388,35 @@ export async function advanceRecurring(store: Store, id: string, nextDueAt: Date
     .where('status', '=', 'pending')
     .where('due_at', '<', nextDueAt.toISOString())
     .execute();
+}
+
+/** Adds one model call's tokens to the occurrence recorded under `key`. */
+export async function addDeliveryTokens(store: Store, key: string, usage: { inputTokens: number; outputTokens: number }): Promise<void> {
+  await store.db
+    .updateTable('promise_deliveries')
+    .set({
+      input_tokens: sql`coalesce(input_tokens, 0) + ${usage.inputTokens}`,
+      output_tokens: sql`coalesce(output_tokens, 0) + ${usage.outputTokens}`,
+    })
+    .where('key', '=', key)
+    .execute();
+}
+
+/** Tokens (input + output) the occurrence recorded under `key` used so far. */
+export async function deliveryTokens(store: Store, key: string): Promise<number> {
+  const row = await store.db.selectFrom('promise_deliveries').select(['input_tokens', 'output_tokens']).where('key', '=', key).executeTakeFirst();
+  return Number(row?.input_tokens ?? 0) + Number(row?.output_tokens ?? 0);
+}
+
+/** Tokens (input + output) used by the occurrences of a promise recorded at or after `since` (ISO). */
+export async function promiseTokensSince(store: Store, promiseId: string, since: string): Promise<number> {
+  const row = await store.db
+    .selectFrom('promise_deliveries')
+    .select((eb) => [eb.fn.sum<string | number>('input_tokens').as('input'), eb.fn.sum<string | number>('output_tokens').as('output')])
+    .where('promise_id', '=', promiseId)
+    .where('recorded_at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.input ?? 0) + Number(row?.output ?? 0);
 }
 
 /** Delivery records of a promise, oldest first (tests, the web app's history). */

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { MycelError } from '../shared/errors.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/types.js';
 import { MAX_REMINDER_TEXT_CHARS, MAX_SCHEDULED_WHAT_CHARS, describeWhen, parseWhen, type ParsedWhen } from './when.js';
 import { listLedger } from './ledger.js';
-import { cancelPromise, createPromise, listPromises, promiseView, snoozePromise, type PromiseView } from './service.js';
+import { cancelPromise, createPromise, listPromises, promiseView, resumePromise, snoozePromise, type PromiseView } from './service.js';
+import { budgetInputSchema } from './budget.js';
 
 /**
  * The promise tools: `remind.create`, `remind.list`, `remind.cancel`, `remind.snooze`.
@@ -73,7 +74,7 @@ export function createPromiseTools(deps: ActivityDeps): ToolDefinition[] {
   const list = defineTool({
     id: 'remind.list',
     description: "List this chat's reminders, soonest first (pending ones unless status says otherwise).",
-    input: z.object({ status: z.enum(['pending', 'delivered', 'cancelled', 'all']).optional() }),
+    input: z.object({ status: z.enum(['pending', 'delivered', 'cancelled', 'paused', 'all']).optional() }),
     policy: 'allow',
     async run(input, ctx) {
       const promises = await listPromises(deps.store, ctx.chat, input.status ?? 'pending');
@@ -112,6 +113,9 @@ export function createPromiseTools(deps: ActivityDeps): ToolDefinition[] {
       when: whenSchema,
       what: z.string().trim().min(1).max(MAX_SCHEDULED_WHAT_CHARS).describe('What to run at each due time: a chat command (/sh …, /run …) or a request in words'),
       catchUp: z.enum(['once', 'skip']).optional().describe('Repeating only: after Mycel was down, run once for all missed occurrences (once, the default) or skip them (skip); either way the chat is told'),
+      budget: budgetInputSchema
+        .optional()
+        .describe('Token budget of the model work, only when the person asks for one: perRun (one run) and perDay (per UTC day); over either, the schedule pauses until resumed'),
     }),
     policy: 'allow',
     async run(input, ctx): Promise<PromiseToolOutput> {
@@ -126,6 +130,7 @@ export function createPromiseTools(deps: ActivityDeps): ToolDefinition[] {
         now: new Date(ctx.now),
         kind: 'scheduled',
         catchUp: input.catchUp,
+        budget: input.budget,
       });
       return { ...promiseView(promise), when: describeWhen(parsed, ctx.timeZone), created };
     },
@@ -134,12 +139,22 @@ export function createPromiseTools(deps: ActivityDeps): ToolDefinition[] {
   const ledger = defineTool({
     id: 'promises.list',
     description: "The promise ledger of this chat: reminders and scheduled work with their deliveries (when, how late, outcome). Pending ones unless status says otherwise.",
-    input: z.object({ status: z.enum(['pending', 'delivered', 'cancelled', 'all']).optional() }),
+    input: z.object({ status: z.enum(['pending', 'delivered', 'cancelled', 'paused', 'all']).optional() }),
     policy: 'allow',
     async run(input, ctx) {
-      return { timeZone: ctx.timeZone, promises: await listLedger(deps.store, { status: input.status ?? 'all', chatId: ctx.chat.chatId, channel: ctx.chat.channel }) };
+      return { timeZone: ctx.timeZone, promises: await listLedger(deps.store, { status: input.status ?? 'all', chatId: ctx.chat.chatId, channel: ctx.chat.channel, budgetDefaults: deps.config.usage.scheduled }) };
     },
   });
 
-  return [create, list, cancel, snooze, schedule, ledger];
+  const resume = defineTool({
+    id: 'promises.resume',
+    description: 'Resume a scheduled promise of this chat that paused because it ran over its token budget, optionally with a new budget (perRun, perDay). Only when the person asks for it.',
+    input: z.object({ id: idSchema, budget: budgetInputSchema.optional() }),
+    policy: 'allow',
+    async run(input, ctx): Promise<PromiseView> {
+      return promiseView(await resumePromise(service, ctx.chat, input.id, ctx.callId, { now: new Date(ctx.now), budget: input.budget, retryable: true }));
+    },
+  });
+
+  return [create, list, cancel, snooze, schedule, ledger, resume];
 }

@@ -80,6 +80,26 @@ describe('parseWhen: the contract forms', () => {
   });
 });
 
+describe('parseWhen: one-off times read by chrono-node', () => {
+  // Monday 10 March 2025, 19:00 in Berlin: 17:30 and 5pm have passed today.
+  const evening: WhenContext = { ...berlin, now: new Date('2025-03-10T18:00:00Z') };
+
+  it('rolls 17:30 and 5pm that have passed today to tomorrow, on the chat clock', () => {
+    expect(dueAt('17:30', evening)).toBe('2025-03-11T16:30:00.000Z');
+    expect(dueAt('5pm', evening)).toBe('2025-03-11T16:00:00.000Z');
+    expect(dueAt('at 21', evening)).toBe('2025-03-10T20:00:00.000Z');
+  });
+
+  it('reads "in half an hour" and other durations from now, also at the start of /remind', () => {
+    expect(dueAt('in half an hour', evening)).toBe('2025-03-10T18:30:00.000Z');
+    expect(dueAt('half an hour', evening)).toBe('2025-03-10T18:30:00.000Z');
+    expect(dueAt('in 2 hours, 15 minutes', evening)).toBe('2025-03-10T20:15:00.000Z');
+    const request = parseReminderArgs('in half an hour take the cake out', evening);
+    expect(request).toMatchObject({ ok: true, when: 'in half an hour', text: 'take the cake out' });
+    expect(parseReminderPhrase('remind me to take the cake out in half an hour', evening)).toMatchObject({ ok: true, when: 'in half an hour', text: 'take the cake out' });
+  });
+});
+
 describe('parseWhen: refusals', () => {
   it('refuses a time in the past and explains the accepted forms', () => {
     const result = parseWhen('2025-03-09T08:00:00Z', berlin);

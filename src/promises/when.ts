@@ -15,8 +15,9 @@ import {
 
 /**
  * Parsing the `<when>` of a promise: the contract's forms (`in 30s`, `30s`, `in 10m`,
- * `10m`, `2h`, `17:30`, an ISO time), a few natural phrasings ("tomorrow at 9", "next
- * monday 18:00", through chrono-node) and recurring rules ("every weekday at 8").
+ * `10m`, `2h`, `17:30`, an ISO time) and natural phrasings ("in half an hour", "5pm",
+ * "tomorrow at 9", "next monday 18:00"), all one-off forms but ISO read by chrono-node; and
+ * Mycel's own grammar of recurring rules ("every weekday at 8", "every 30 minutes").
  * Pure: the caller passes the time ("now") and the chat's time zone.
  *
  * Rules a person can rely on (also in the README):
@@ -71,7 +72,8 @@ export function acceptedForms(timeZone: string, horizonDays: number): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// Durations: "30s", "in 10m", "1h30m", "in 2 hours and 15 minutes", "in half an hour"
+// Units of the interval rules ("every 30 minutes", "every 2h"). One-off durations ("30s",
+// "in half an hour", "1h30m") are read by chrono-node (below).
 
 const UNIT_MS: Record<string, number> = {
   s: 1_000, sec: 1_000, secs: 1_000, second: 1_000, seconds: 1_000,
@@ -81,26 +83,10 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000, wk: 604_800_000, week: 604_800_000, weeks: 604_800_000,
 };
 const UNIT = '(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wk|w)';
-const AMOUNT = '(?:\\d+(?:\\.\\d+)?|an?|half an?)';
-const PART = `${AMOUNT}\\s*${UNIT}`;
-const DURATION = `(?:in\\s+)?${PART}(?:(?:\\s*,\\s*|\\s+and\\s+|\\s*)${PART})*`;
-const DURATION_AT_START = new RegExp(`^${DURATION}(?=$|[\\s,.:;!?-])`, 'i');
-const DURATION_IN_TEXT = new RegExp(`\\bin\\s+${PART}(?:(?:\\s*,\\s*|\\s+and\\s+|\\s*)${PART})*(?=$|[\\s,.:;!?-])`, 'i');
-const PART_GLOBAL = new RegExp(`\\b(${AMOUNT})\\s*(${UNIT})\\b`, 'gi');
-
-function durationMs(text: string): number {
-  let total = 0;
-  // "and" would otherwise read as "an" + "d" (one day).
-  for (const m of text.replace(/\band\b/gi, ' ').replace(/(\d)([a-z])/gi, '$1 $2').replace(/([a-z])(\d)/gi, '$1 $2').matchAll(PART_GLOBAL)) {
-    const amount = m[1]!.toLowerCase();
-    const n = amount.startsWith('half') ? 0.5 : amount === 'a' || amount === 'an' ? 1 : Number(amount);
-    total += n * UNIT_MS[m[2]!.toLowerCase()]!;
-  }
-  return Math.round(total);
-}
 
 // ---------------------------------------------------------------------------------------
-// Wall-clock times: "17:30", "9.05", "at 9", "5pm", "7:30 am"
+// Wall-clock times of the day rules ("every day at 9", "daily at 7am"). One-off clock
+// times ("17:30", "5pm", "at 9") are recognized by chrono-node and rolled by nextClockTime.
 
 const CLOCK = '(?:at\\s+)?(\\d{1,2})(?:[:.h](\\d{2}))?\\s*(am|pm|a\\.m\\.|p\\.m\\.)?';
 const CLOCK_AT_START = new RegExp(`^${CLOCK}(?=$|[\\s,;!?])`, 'i');
@@ -238,21 +224,6 @@ function recurringDaysAtStart(text: string, ctx: WhenContext): Match<Recognized>
 // ---------------------------------------------------------------------------------------
 // Recognizers: each reads a time expression at the start of the text.
 
-function durationAtStart(text: string, ctx: WhenContext): Match<Recognized> | undefined {
-  const m = DURATION_AT_START.exec(text);
-  if (!m) return undefined;
-  const ms = durationMs(m[0]);
-  return { length: m[0].length, value: { kind: 'once', dueAt: new Date(ctx.now.getTime() + ms) } };
-}
-
-function clockAtStart(text: string, ctx: WhenContext): Match<Recognized> | undefined {
-  const m = CLOCK_AT_START.exec(text);
-  if (!m) return undefined;
-  const clock = clockFrom(m);
-  if (!clock) return undefined;
-  return { length: m[0].length, value: { kind: 'once', dueAt: nextClockTime(clock, ctx.now, ctx.timeZone) } };
-}
-
 function isoAtStart(text: string, ctx: WhenContext): Match<Recognized> | undefined {
   const m = ISO_AT_START.exec(text);
   if (!m) return undefined;
@@ -261,7 +232,11 @@ function isoAtStart(text: string, ctx: WhenContext): Match<Recognized> | undefin
   return { length: m[0].length, value: { kind: 'once', dueAt } };
 }
 
-/** chrono-node for phrases ("tomorrow at 9", "next monday 18:00", "on friday at noon"). */
+/**
+ * chrono-node reads every one-off form but ISO times: durations ("30s", "in 10m", "1h30m",
+ * "in half an hour"), times of day ("17:30", "5pm", "at 9") and phrases ("tomorrow at 9",
+ * "next monday 18:00", "on friday at noon").
+ */
 function chronoResults(text: string, ctx: WhenContext): chrono.ParsedResult[] {
   const offset = DateTime.fromJSDate(ctx.now, { zone: ctx.timeZone }).offset;
   return chrono.parse(text, { instant: ctx.now, timezone: offset }, { forwardDate: true });
@@ -272,7 +247,12 @@ const CASUAL_TIME_TAG = /^(casualReference\/(tonight|morning|afternoon|evening|n
 /** A chrono result's instant: its wall-clock reading in the chat's zone (09:00 when only a day was said). */
 function chronoInstant(result: chrono.ParsedResult, ctx: WhenContext): Date {
   const start = result.start;
-  if (start.isCertain('timezoneOffset') || result.tags().has('result/relativeDateAndTime')) return result.date();
+  // Durations ("30s", "in half an hour", "2d") count from now in real time.
+  if (start.isCertain('timezoneOffset') || result.tags().has('result/relativeDate') || result.tags().has('result/relativeDateAndTime')) return result.date();
+  // A time of day alone ("17:30", "5pm", "at 9"): the next one on the chat's clock, today or tomorrow.
+  if (start.isCertain('hour') && !start.isCertain('day') && !start.isCertain('weekday') && ![...result.tags()].some((tag) => tag.startsWith('casualReference'))) {
+    return nextClockTime({ hour: start.get('hour') ?? 0, minute: start.get('minute') ?? 0 }, ctx.now, ctx.timeZone);
+  }
   // chrono implies the current hour for "tomorrow" but a sensible one for "tonight", "this evening".
   const timeSaid = start.isCertain('hour') || [...result.tags()].some((tag) => CASUAL_TIME_TAG.test(tag));
   const local = DateTime.fromObject(
@@ -295,7 +275,7 @@ function chronoAtStart(text: string, ctx: WhenContext): Match<Recognized> | unde
   return { length: result.text.length, value: { kind: 'once', dueAt: chronoInstant(result, ctx) } };
 }
 
-const RECOGNIZERS = [recurringAtStart, isoAtStart, durationAtStart, clockAtStart, chronoAtStart];
+const RECOGNIZERS = [recurringAtStart, isoAtStart, chronoAtStart];
 
 /** The longest time expression at the start of `text`, if any. */
 function recognizeAtStart(text: string, ctx: WhenContext): Match<Recognized> | undefined {
@@ -489,8 +469,6 @@ function findTimeInside(text: string, ctx: WhenContext): (Match<Recognized> & { 
     const match = recurringAtStart(text.slice(every.index), ctx);
     if (match) return { ...match, index: every.index };
   }
-  const duration = DURATION_IN_TEXT.exec(text);
-  if (duration) return { index: duration.index, length: duration[0].length, value: { kind: 'once', dueAt: new Date(ctx.now.getTime() + durationMs(duration[0])) } };
   const iso = /\b\d{4}-\d{2}-\d{2}/.exec(text);
   if (iso) {
     const match = isoAtStart(text.slice(iso.index), ctx);

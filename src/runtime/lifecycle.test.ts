@@ -39,6 +39,29 @@ describe('Lifecycle', () => {
     expect(journal).toEqual(['start temporal', 'start database', 'start worker', 'stop database', 'stop temporal']);
   });
 
+  it('hands back what an opened resource yields and stops it with the components, in reverse order', async () => {
+    const { journal, component } = recorder();
+    const lifecycle = new Lifecycle(silentLogger(), 1_000);
+    const db = await lifecycle.open({
+      name: 'database',
+      start: async () => ({ url: 'sqlite:x' }),
+      stop: async (value) => void journal.push(`close ${value.url}`),
+    });
+    expect(db).toEqual({ url: 'sqlite:x' });
+    await lifecycle.start([component('worker')]);
+    await lifecycle.stop();
+    expect(journal).toEqual(['start worker', 'stop worker', 'close sqlite:x']);
+  });
+
+  it('stops what was opened when a later resource fails to open, and rethrows its error', async () => {
+    const { journal, component } = recorder();
+    const lifecycle = new Lifecycle(silentLogger(), 1_000);
+    await lifecycle.start([component('temporal')]);
+    const failing = lifecycle.open({ name: 'database', start: () => Promise.reject(new Error('no database')), stop: async () => undefined });
+    await expect(failing).rejects.toThrow('no database');
+    expect(journal).toEqual(['start temporal', 'stop temporal']);
+  });
+
   it('stops once, however often it is asked', async () => {
     const { journal, component } = recorder();
     const lifecycle = new Lifecycle(silentLogger(), 1_000);

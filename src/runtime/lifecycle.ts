@@ -8,6 +8,16 @@ export interface Component {
   stop(): Promise<void>;
 }
 
+/**
+ * A part of a process that yields something when it starts (a database, a client, a server):
+ * `Lifecycle.open` starts it, hands back its value, and stops it with the rest.
+ */
+export interface Resource<T> {
+  name: string;
+  start(): Promise<T>;
+  stop(value: T): Promise<void>;
+}
+
 /** Where SIGINT/SIGTERM come from: the process, or a stand-in in tests. */
 export type SignalSource = Pick<NodeJS.Process, 'on' | 'removeListener'>;
 
@@ -28,18 +38,28 @@ export class Lifecycle {
 
   /** Starts each component; if one fails, the ones already started are stopped and the error rethrown. */
   async start(components: Component[]): Promise<void> {
-    for (const component of components) {
-      const t0 = performance.now();
-      try {
-        await component.start();
-      } catch (err) {
-        this.logger.error({ component: component.name }, `failed to start ${component.name}: ${formatError(err)}`);
-        await this.stop();
-        throw err;
-      }
-      this.started.push(component);
-      this.logger.debug({ component: component.name, ms: Math.round(performance.now() - t0) }, 'started');
+    for (const component of components) await this.open({ name: component.name, start: () => component.start(), stop: () => component.stop() });
+  }
+
+  /**
+   * Starts one resource after those already started and returns what it yields; it is stopped
+   * in reverse order with the rest. If it fails, the ones already started are stopped and the
+   * error rethrown.
+   */
+  async open<T>(resource: Resource<T>): Promise<T> {
+    if (this.stopping) throw new Error(`cannot start ${resource.name}: the process is stopping`);
+    const t0 = performance.now();
+    let value: T;
+    try {
+      value = await resource.start();
+    } catch (err) {
+      this.logger.error({ component: resource.name }, `failed to start ${resource.name}: ${formatError(err)}`);
+      await this.stop();
+      throw err;
     }
+    this.started.push({ name: resource.name, start: async () => undefined, stop: () => resource.stop(value) });
+    this.logger.debug({ component: resource.name, ms: Math.round(performance.now() - t0) }, 'started');
+    return value;
   }
 
   /** Stops every started component in reverse order (idempotent). */

@@ -1,77 +1,55 @@
-import type { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { ActivityDeps } from '../activities/deps.js';
-import { OutboundChannels } from '../channels/outbound.js';
-import { InProcessReplyStreams, type ReplyStreams } from '../conversation/reply-stream.js';
+import type { WorkerDeps } from '../activities/worker-deps.js';
 import type { MycelConfig } from '../config/config.js';
 import { createHttpApp } from '../http/app.js';
-import type { HttpDeps } from '../http/context.js';
 import { ROUTE_MODULES } from '../http/routes/index.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import type { Logger } from '../logging/logger.js';
-import { Metrics } from '../metrics/metrics.js';
-import { MycelError } from '../shared/errors.js';
-import { openMigratedDatabase, type Store } from '../storage/database.js';
-import { connectClient, connectWorker, targetFromConfig } from '../temporal/client.js';
-import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
+import { installBacklogSampler } from '../metrics/backlog.js';
+import { workerHealthServer } from '../metrics/metrics-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
+import { discordIngress, type DiscordIngress } from '../discord/component.js';
 import { mediaRetentionComponent } from '../media/retention.js';
-import { registerTelegramSender, telegramComponent } from '../telegram/component.js';
-import { registerWhatsAppSender, whatsappComponent } from '../whatsapp/component.js';
-import { closeToolRuntime, toolRuntime } from '../tools/runtime.js';
-import { createWorker, installTemporalRuntime } from '../worker/worker.js';
-import { installBacklogSampler } from '../metrics/backlog.js';
-import { workerHealthComponent } from '../metrics/metrics-server.js';
+import { telegramGateway, type TelegramGateway } from '../telegram/component.js';
+import { telegramMediaSettings } from '../telegram/media.js';
 import { installTracing } from '../telemetry/tracing.js';
-import { Lifecycle, type Component } from './lifecycle.js';
-import { ownPortsFromConfig, type OwnPorts } from './own-ports.js';
+import { connectWorker, targetFromConfig } from '../temporal/client.js';
+import { whatsappGateway, type WhatsAppGateway } from '../whatsapp/component.js';
+import { createWorker, installTemporalRuntime } from '../worker/worker.js';
+import { createWorkerDeps } from '../worker/worker-deps.js';
+import { Lifecycle } from './lifecycle.js';
 import { readinessChecks, workerPollingCheck } from './readiness.js';
-import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
+import { activityDepsOf, openServices, type ProcessParts, type Services } from './services.js';
 
-/** Which parts a process runs. */
-export interface ProcessParts {
-  /** Run an embedded Temporal dev server when no TEMPORAL_ADDRESS is set. */
-  embedded: boolean;
-  worker: boolean;
-  gateway: boolean;
-}
+export type { ProcessParts } from './services.js';
 
 export const START_PARTS: ProcessParts = { embedded: true, worker: true, gateway: true };
 export const WORKER_PARTS: ProcessParts = { embedded: false, worker: true, gateway: false };
 export const GATEWAY_PARTS: ProcessParts = { embedded: false, worker: false, gateway: true };
 
-/** Everything a running Mycel process holds; filled in as components start. */
-export interface MycelProcess {
-  config: MycelConfig;
-  logger: Logger;
-  metrics: Metrics;
-  lifecycle: Lifecycle;
-  /** Senders of pushing channels, registered by the components that own them (Telegram). */
-  outbound: OutboundChannels;
-  /** Ports of this process and its Temporal server, filled in as they start. */
-  ownPorts: OwnPorts;
-  /** Reply parts as brain steps produce them: shared by the worker, the HTTP API and Telegram. */
-  replies: ReplyStreams;
-  temporalAddress?: string;
-  embedded?: EmbeddedTemporal;
-  store?: Store;
-  client?: Client;
-  connection?: Connection;
-  worker?: Worker;
-  /** What the worker's activities were built with (its tools, MCP servers included, hang off it). */
-  workerDeps?: ActivityDeps;
-  http?: RunningHttpServer;
+/** The worker part of a process: the SDK worker and what its activities were built with. */
+export interface RunningWorker {
+  worker: Worker;
+  /** Its tools (MCP servers included), pipelines and brain hang off it. */
+  deps: WorkerDeps;
 }
 
-function requireAddress(config: MycelConfig, parts: ProcessParts): void {
-  if (!parts.embedded && !config.temporal.address) {
-    throw new MycelError(
-      'TEMPORAL_ADDRESS_REQUIRED',
-      'TEMPORAL_ADDRESS is not set; `mycel worker` and `mycel gateway` run against an existing Temporal server.',
-      'set TEMPORAL_ADDRESS=host:port (for example 127.0.0.1:7233), or run `mycel start` for everything in one process',
-    );
-  }
+/**
+ * A running Mycel process: its services (built once by `openServices`) and the parts it
+ * runs. Immutable; a part this process does not run is `undefined`. `lifecycle.stop()` ends it.
+ */
+export interface MycelProcess extends Services {
+  readonly parts: ProcessParts;
+  readonly lifecycle: Lifecycle;
+  readonly worker: RunningWorker | undefined;
+  /** The HTTP server (web app, API, webhooks) of a gateway. */
+  readonly http: RunningHttpServer | undefined;
+  readonly telegram: TelegramGateway | undefined;
+  readonly whatsapp: WhatsAppGateway | undefined;
+  readonly discord: DiscordIngress | undefined;
 }
 
 /** How long the worker's start waits for Temporal to list its poller (readiness's worker check). */
@@ -100,179 +78,118 @@ async function waitUntilServerSeesPoller(client: Client, temporal: { namespace: 
 }
 
 /**
- * Builds the components of a process in the order they start: Temporal, database,
- * client, worker, HTTP. Stopping runs in reverse: input stops first, Temporal last.
+ * The worker part: a heartbeat (lets a late promise say when Mycel was not running, see
+ * src/promises/lateness.ts), the worker's own runtimes (tools, pipelines, brain; the tools
+ * policy and the MCP servers file are validated here), then the SDK worker, polling.
  */
-export function buildComponents(proc: MycelProcess, parts: ProcessParts): Component[] {
-  const { config, logger } = proc;
-  const components: Component[] = [];
-
-  if (parts.embedded && !config.temporal.address) {
-    components.push({
-      name: 'embedded-temporal',
-      async start() {
-        const live = readRuntimeInfo(config.dataDir);
-        if (live && live.pid !== process.pid) {
-          throw new MycelError('ALREADY_RUNNING', `Mycel is already running on data dir ${config.dataDir} (pid ${live.pid}).`, 'stop it first, or set MYCEL_DATA_DIR to another folder');
-        }
-        proc.embedded = await startEmbeddedTemporal({
-          dataDir: config.dataDir,
-          namespace: config.temporal.namespace,
-          logger,
-          binary: { explicit: config.temporal.binary, progress: (line) => process.stderr.write(`${line}\n`) },
-          ui: config.temporal.ui,
-        });
-        proc.temporalAddress = proc.embedded.address;
-        proc.ownPorts.add(...proc.embedded.ports);
-      },
-      async stop() {
-        await proc.embedded?.stop();
-      },
-    });
-  } else {
-    proc.temporalAddress = config.temporal.address;
-  }
-
-  components.push({
-    name: 'database',
+async function startWorkerPart(lifecycle: Lifecycle, services: Services): Promise<RunningWorker> {
+  const { config, logger, store, client } = services;
+  await lifecycle.open({
+    name: 'heartbeat',
     async start() {
-      proc.store = await openMigratedDatabase(config.databaseUrl);
-      logger.info({ database: proc.store.description }, 'database ready');
+      const beat = startHeartbeat(store, 'worker', (err) => logger.warn({ err }, 'could not record the process heartbeat'));
+      await beat.ready;
+      return beat;
     },
-    async stop() {
-      await proc.store?.close();
-    },
+    stop: async (beat) => beat.stop(),
   });
-
-  components.push({
-    name: 'temporal-client',
+  const deps = await lifecycle.open({ name: 'worker-runtimes', start: async () => createWorkerDeps(activityDepsOf(services)), stop: (owned) => owned.close() });
+  return lifecycle.open({
+    name: 'worker',
     async start() {
-      const { client, connection } = await connectClient(targetFromConfig(config, proc.temporalAddress!));
-      proc.client = client;
-      proc.connection = connection;
+      const connection = await connectWorker(targetFromConfig(config, services.temporalAddress));
+      const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps });
+      const running = worker.run().finally(() => connection.close());
+      running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+      while (worker.getState() === 'INITIALIZED') await new Promise((r) => setTimeout(r, 10));
+      await waitUntilServerSeesPoller(client, config.temporal, logger);
+      logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+      await ensureMemoryRetentionSchedule(client, config.temporal.taskQueue, logger).catch((err) => logger.warn({ err }, 'memory retention schedule not created; retrying at the next start'));
+      return { worker, running };
     },
-    async stop() {
-      await proc.connection?.close();
+    async stop({ worker, running }) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
     },
+  }).then(({ worker }) => ({ worker, deps }));
+}
+
+/** The gateway's HTTP server: web app, API, webhooks, health and metrics. */
+async function startHttpPart(lifecycle: Lifecycle, services: Services): Promise<RunningHttpServer> {
+  const { config, logger, metrics, store, client, embedded } = services;
+  const http = await lifecycle.open({
+    name: 'http',
+    async start() {
+      installBacklogSampler(metrics, client, config.temporal.namespace, config.temporal.taskQueue);
+      const deps = {
+        config,
+        logger: logger.child({ component: 'http' }),
+        metrics,
+        store,
+        temporal: client,
+        ingress: services.ingress,
+        replies: services.replies,
+        readiness: readinessChecks(client, store, config.temporal),
+        info: { temporalUiUrl: embedded?.uiUrl, embeddedTemporal: Boolean(embedded) },
+      };
+      return startHttpServer(createHttpApp(deps, ROUTE_MODULES), config.http.host, config.http.port);
+    },
+    stop: (server) => server.stop(),
   });
+  services.ownPorts.add(http.port);
+  return http;
+}
 
-  if (parts.worker) {
-    // Lets a late promise say when Mycel was not running (src/promises/lateness.ts).
-    let heartbeat: { stop: () => void } | undefined;
-    components.push({
-      name: 'heartbeat',
-      async start() {
-        const beat = startHeartbeat(proc.store!, 'worker', (err) => logger.warn({ err }, 'could not record the process heartbeat'));
-        heartbeat = beat;
-        await beat.ready;
-      },
-      async stop() {
-        heartbeat?.stop();
-      },
-    });
-  }
+/**
+ * Starts a process: its services first (`openServices`: Temporal, database, client, …), then
+ * its parts in this order — worker, worker health server, HTTP, channel ingress (after the
+ * HTTP server, which carries their webhooks), runtime file. Stopping runs in reverse: input
+ * stops first, Temporal last. A new part (a channel's ingress, a server) is started here, in
+ * its place in that order, and given only the services it uses.
+ */
+export async function startProcess(config: MycelConfig, logger: Logger, parts: ProcessParts): Promise<MycelProcess> {
+  installTemporalRuntime(logger);
+  installTracing(config, logger);
+  const lifecycle = new Lifecycle(logger, config.shutdownTimeoutMs);
+  const services = await openServices(lifecycle, config, logger, parts);
+  const { store, metrics, client, ingress, channels } = services;
 
-  if (parts.worker) {
-    let running: Promise<void> | undefined;
-    let workerDeps: ActivityDeps | undefined;
-    components.push({
-      name: 'worker',
-      async start() {
-        const connection = await connectWorker(targetFromConfig(config, proc.temporalAddress!));
-        const deps: ActivityDeps = workerDeps = proc.workerDeps = { config, store: proc.store!, logger, metrics: proc.metrics, temporal: proc.client!, outbound: proc.outbound, ownPorts: proc.ownPorts, replies: proc.replies };
-        // Loads and validates the tools policy (writing safe defaults on first start) and the
-        // MCP servers file, and starts connecting to those servers.
-        toolRuntime(deps);
-        registerTelegramSender(proc);
-        registerWhatsAppSender(proc);
-        const worker = await createWorker({
-          connection,
-          namespace: config.temporal.namespace,
-          taskQueue: config.temporal.taskQueue,
-          deps,
-        });
-        proc.worker = worker;
-        running = worker.run().finally(() => connection.close());
-        running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
-        while (worker.getState() === 'INITIALIZED') await new Promise((r) => setTimeout(r, 10));
-        await waitUntilServerSeesPoller(proc.client!, config.temporal, logger);
-        logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
-        await ensureMemoryRetentionSchedule(proc.client!, config.temporal.taskQueue, logger).catch((err) => logger.warn({ err }, 'memory retention schedule not created; retrying at the next start'));
-      },
-      async stop() {
-        if (proc.worker && proc.worker.getState() === 'RUNNING') proc.worker.shutdown();
-        await running?.catch(() => undefined);
-        if (workerDeps) await closeToolRuntime(workerDeps);
-      },
-    });
-  }
-
+  const worker = parts.worker ? await startWorkerPart(lifecycle, services) : undefined;
   // Photos and voice notes are stored by the gateway and read by the worker: either sweeps them.
-  if (parts.worker || parts.gateway) components.push(mediaRetentionComponent({ dataDir: config.dataDir, retentionDays: config.media.retentionDays, logger }));
+  if (parts.worker || parts.gateway) await lifecycle.start([mediaRetentionComponent({ dataDir: config.dataDir, retentionDays: config.media.retentionDays, logger })]);
+  if (parts.worker && !parts.gateway && config.metricsPort !== undefined) await lifecycle.open(workerHealthServer(services, config.metricsPort));
 
-  if (parts.worker && !parts.gateway && config.metricsPort !== undefined) components.push(workerHealthComponent(proc, config.metricsPort));
-
-  if (parts.gateway) {
-    components.push({
-      name: 'http',
-      async start() {
-        const deps: HttpDeps = {
-          config,
-          logger: logger.child({ component: 'http' }),
-          metrics: proc.metrics,
-          store: proc.store!,
-          temporal: proc.client!,
-          replies: proc.replies,
-          readiness: readinessChecks(proc.client!, proc.store!, config.temporal),
-          info: { temporalUiUrl: proc.embedded?.uiUrl, embeddedTemporal: Boolean(proc.embedded) },
-        };
-        installBacklogSampler(proc.metrics, proc.client!, config.temporal.namespace, config.temporal.taskQueue);
-        proc.http = await startHttpServer(createHttpApp(deps, ROUTE_MODULES), config.http.host, config.http.port);
-        proc.ownPorts.add(proc.http.port);
-      },
-      async stop() {
-        await proc.http?.stop();
-      },
-    });
-    if (config.telegram.token) components.push(telegramComponent(proc));
-    if (config.whatsapp.enabled) components.push(whatsappComponent(proc));
-  }
+  const http = parts.gateway ? await startHttpPart(lifecycle, services) : undefined;
+  const channelDeps = { store, metrics, temporal: client, ingress, logger };
+  const { token, apiRoot } = config.telegram;
+  const telegram =
+    parts.gateway && channels.telegram && token
+      ? await lifecycle.open(telegramGateway({ ...channelDeps, client: channels.telegram, config: config.telegram, media: { settings: telegramMediaSettings(config), access: { token, apiRoot } } }))
+      : undefined;
+  const whatsapp =
+    parts.gateway && channels.whatsapp
+      ? await lifecycle.open(whatsappGateway({ ...channelDeps, client: channels.whatsapp, config: { ownerNumbers: config.whatsapp.ownerNumbers, phoneNumberId: channels.whatsapp.phoneNumberId } }))
+      : undefined;
+  const discord =
+    parts.gateway && channels.discord
+      ? await lifecycle.open(discordIngress({ ...channelDeps, rest: channels.discord.rest, config: { ...config.discord, token: channels.discord.token } }))
+      : undefined;
 
   if (parts.embedded) {
-    components.push({
+    await lifecycle.open({
       name: 'runtime-file',
       async start() {
         writeRuntimeInfo(config.dataDir, {
           pid: process.pid,
-          temporalAddress: proc.temporalAddress!,
-          embeddedTemporal: Boolean(proc.embedded),
-          temporalUiUrl: proc.embedded?.uiUrl,
-          httpUrl: proc.http?.url,
+          temporalAddress: services.temporalAddress,
+          embeddedTemporal: Boolean(services.embedded),
+          temporalUiUrl: services.embedded?.uiUrl,
+          httpUrl: http?.url,
           startedAt: new Date().toISOString(),
         });
       },
-      async stop() {
-        removeRuntimeInfo(config.dataDir);
-      },
+      stop: async () => removeRuntimeInfo(config.dataDir),
     });
   }
-  return components;
-}
-
-/** Starts a process's parts and returns it running; `proc.lifecycle.stop()` ends it. */
-export async function startProcess(config: MycelConfig, logger: Logger, parts: ProcessParts): Promise<MycelProcess> {
-  requireAddress(config, parts);
-  installTemporalRuntime(logger);
-  installTracing(config, logger);
-  const proc: MycelProcess = {
-    config,
-    logger,
-    metrics: new Metrics(),
-    outbound: new OutboundChannels(),
-    ownPorts: ownPortsFromConfig(config),
-    replies: new InProcessReplyStreams(),
-    lifecycle: new Lifecycle(logger, config.shutdownTimeoutMs),
-  };
-  await proc.lifecycle.start(buildComponents(proc, parts));
-  return proc;
+  return Object.freeze({ ...services, parts, lifecycle, worker, http, telegram, whatsapp, discord });
 }

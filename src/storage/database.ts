@@ -1,3 +1,4 @@
+import { CommitSignals } from './commit-signals.js';
 import { Kysely, Migrator, sql, type MigrationResultSet } from 'kysely';
 import { ConfigError, MycelError, formatError } from '../shared/errors.js';
 import { redactUrl } from '../shared/redact.js';
@@ -13,6 +14,8 @@ export interface Store {
   capabilities: DialectCapabilities;
   /** Where it points, secrets masked. */
   description: string;
+  /** In-process wake-ups for readers of rows just committed (inbox dispatchers). */
+  signals: CommitSignals;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,7 @@ export async function openDatabase(url: string): Promise<Store> {
     db,
     capabilities: dialect.capabilities,
     description: dialect.describe(),
+    signals: new CommitSignals(),
     async close() {
       await db.destroy();
       await dialect.close();

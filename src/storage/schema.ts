@@ -221,7 +221,8 @@ export interface PromisesTable {
   text: string;
   /** When it is due; for a recurring promise, its next occurrence. */
   due_at: string;
-  status: 'pending' | 'delivered' | 'cancelled';
+  /** `paused`: a recurring promise that stopped firing (its budget ran out) until it is resumed. */
+  status: 'pending' | 'delivered' | 'cancelled' | 'paused';
   /** JSON of the recurrence rule; null for a one-off. */
   recurrence: string | null;
   /** The chat's time zone when it was made (how its times are shown). */
@@ -245,6 +246,14 @@ export interface PromisesTable {
   covered_until: string | null;
   /** How many times it was delivered (1 for a delivered one-off). */
   deliveries: Generated<number>;
+  /** Scheduled work: its own token budgets (null: the configured defaults apply at run time). */
+  budget_per_run: number | null;
+  budget_per_day: number | null;
+  /** While paused: since when, and why (for the ledger and the chat). */
+  paused_at: string | null;
+  pause_reason: string | null;
+  /** When it was last resumed: its per-day token allowance counts from then. */
+  resumed_at: string | null;
 }
 
 /** One firing of a promise, recorded before it is sent. */
@@ -262,6 +271,9 @@ export interface PromiseDeliveriesTable {
   outcome: string | null;
   /** Why it was late, or how many occurrences it covered or skipped. */
   note: string | null;
+  /** Tokens the occurrence's model calls used (provider figures); null when it made none. */
+  input_tokens: number | string | null;
+  output_tokens: number | string | null;
 }
 
 /** One row per Mycel process: when it started and when it was last seen alive. */

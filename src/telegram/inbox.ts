@@ -223,18 +223,17 @@ export async function pruneTelegramRecords(store: Store, now = new Date()): Prom
   return Number(inbox.numDeletedRows ?? 0) + Number(outbox.numDeletedRows ?? 0) + Number(buttons.numDeletedRows ?? 0);
 }
 
-// Wake-ups: the webhook route and the poller commit, the dispatcher of the same process
-// hears about it at once (other processes find the rows on their next inbox poll).
-const listeners = new WeakMap<Store, Set<() => void>>();
+/** The topic of a store's commit signals that the Telegram inbox uses. */
+const INBOX_TOPIC = 'telegram_inbox';
 
-/** Calls `fn` whenever updates are committed to this store's inbox in this process. */
+/**
+ * Calls `fn` whenever updates are committed to this store's inbox in this process (the
+ * webhook route and the poller commit; the dispatcher of the same process hears at once).
+ */
 export function onInboxCommit(store: Store, fn: () => void): () => void {
-  let set = listeners.get(store);
-  if (!set) listeners.set(store, (set = new Set()));
-  set.add(fn);
-  return () => set.delete(fn);
+  return store.signals.on(INBOX_TOPIC, fn);
 }
 
 function notifyInbox(store: Store): void {
-  for (const fn of listeners.get(store) ?? []) fn();
+  store.signals.emit(INBOX_TOPIC);
 }

@@ -6,6 +6,7 @@ import type { Store } from '../storage/database.js';
 import { describeApiError, type TelegramClient } from './client.js';
 import { commitUpdates, loadOffset, rawUpdateId } from './inbox.js';
 import { ALLOWED_UPDATES, POLL_BACKOFF_MS, POLL_LIMIT, POLL_TIMEOUT_S } from './limits.js';
+import { sleepUnlessAborted } from '../shared/sleep.js';
 
 export interface PollerDeps {
   client: TelegramClient;
@@ -74,13 +75,7 @@ export class UpdatePoller {
         } else {
           logger.warn({ retryInMs: delay }, `getUpdates failed: ${describeApiError(err)}`);
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.abort.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
+        await sleepUnlessAborted(delay, this.abort.signal);
       }
     }
   }

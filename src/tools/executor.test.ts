@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { silentLogger } from '../logging/logger.js';
 import type { Store } from '../storage/database.js';
 import { freshStore, testDialects } from '../../test/support/databases.js';

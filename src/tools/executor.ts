@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatError } from '../shared/errors.js';
 import { approvalIdFor, approvalInput, approvalWorkflowId, createApproval, getApproval } from './approvals-store.js';
 import { MAX_AUDIT_OUTCOME_CHARS, recordAudit } from './audit.js';

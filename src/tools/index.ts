@@ -1,9 +1,10 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { createConversationTools } from '../conversation/tools.js';
 import { createUsageTools } from '../usage/tools.js';
 import { createMemoryTools } from '../memory/tools.js';
 import { createPromiseTools } from '../promises/tools.js';
 import { createPipelineTools } from '../pipelines/tools.js';
+import type { PipelineRuntime } from '../pipelines/runtime.js';
 import { describeTool } from './builtin/describe.js';
 import { fileTools } from './builtin/files.js';
 import { httpTool } from './builtin/http.js';
@@ -21,9 +22,9 @@ export function createBuiltinTools(deps: ActivityDeps, getPolicy: () => ToolsPol
  * Builds the registry of every tool from the worker's dependencies. Each capability has
  * its own `create<X>Tools(deps)` factory (promises, memory, shell/files/http, pipelines).
  */
-export function createToolRegistry(deps: ActivityDeps, getPolicy: () => ToolsPolicy): ToolRegistry {
-  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools, createConversationTools, createMemoryTools, createPromiseTools, createPipelineTools, createUsageTools];
-  const registry: ToolRegistry = new ToolRegistry(factories.flatMap((factory) => factory(deps, getPolicy)));
+export function createToolRegistry(deps: ActivityDeps, getPolicy: () => ToolsPolicy, pipelines: PipelineRuntime): ToolRegistry {
+  const factories: Array<(deps: ActivityDeps, getPolicy: () => ToolsPolicy) => ToolDefinition[]> = [createBuiltinTools, createConversationTools, createMemoryTools, createPromiseTools, createUsageTools];
+  const registry: ToolRegistry = new ToolRegistry([...factories.flatMap((factory) => factory(deps, getPolicy)), ...createPipelineTools(deps, pipelines)]);
   registry.register(describeTool(getPolicy, () => registry));
   return registry;
 }

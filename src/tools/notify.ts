@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { OutboundMessage } from '../channels/outbound.js';
 import { appendMessage } from '../conversation/transcript.js';
 import type { Channel, ChatRef } from '../shared/envelope.js';
@@ -18,12 +18,15 @@ export async function postToChat(deps: ActivityDeps, chat: { channel: string; ch
 
 /**
  * The owners' own chats on the channels that push: a Telegram owner's private chat has their
- * user id, a WhatsApp owner's chat their number (when the WhatsApp channel is on).
+ * user id, a WhatsApp owner's chat their number, a Discord owner's their user id (when
+ * those channels are on).
  */
 export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
   return [
     ...config.telegram.ownerIds.map((id) => ({ channel: 'telegram' as const, chatId: String(id) })),
     ...(config.whatsapp.enabled ? config.whatsapp.ownerNumbers.map((n) => ({ channel: 'whatsapp' as const, chatId: String(n) })) : []),
+    // A Discord owner's chat is their direct messages with the bot, under their user id.
+    ...(config.discord.token ? config.discord.ownerIds.map((id) => ({ channel: 'discord' as const, chatId: id })) : []),
   ];
 }
 

@@ -1,10 +1,11 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { mcpDescribeTool } from '../mcp/client/describe.js';
 import { McpHub } from '../mcp/client/hub.js';
 import { ToolExecutor } from './executor.js';
 import { createToolRegistry } from './index.js';
 import { PolicyProvider } from './policy-provider.js';
 import type { ToolRegistry } from './registry.js';
+import type { PipelineRuntime } from '../pipelines/runtime.js';
 
 export interface ToolRuntime {
   registry: ToolRegistry;
@@ -12,33 +13,21 @@ export interface ToolRuntime {
   executor: ToolExecutor;
   /** The MCP servers whose tools join the registry as `mcp.<server>.<tool>`. */
   mcp: McpHub;
+  /** Stops the MCP servers. */
+  close(): Promise<void>;
 }
-
-const runtimes = new WeakMap<ActivityDeps, ToolRuntime>();
 
 /**
- * The tools of a worker: registry, policy (validated when first built, i.e. at worker
- * start) and the gate that runs calls. One per set of activity dependencies, shared by
- * the conversation's runTool activity and the approval activities.
+ * Builds the tools of a worker: registry, policy (validated here, i.e. at worker start) and
+ * the gate that runs calls, shared by the conversation's runTool activity and the approval
+ * activities. `close()` stops the MCP servers (at shutdown).
  */
-export function toolRuntime(deps: ActivityDeps): ToolRuntime {
-  let runtime = runtimes.get(deps);
-  if (!runtime) {
-    const policy = new PolicyProvider(deps.config.toolsPolicyPath, deps.logger);
-    // A bad MCP servers file stops start-up here, naming the file and the entry.
-    const mcp = new McpHub(deps.config.mcpConfigPath, deps.logger);
-    const registry = createToolRegistry(deps, () => policy.get());
-    registry.register(mcpDescribeTool(mcp, () => policy.get()));
-    registry.addSource(() => mcp.tools());
-    runtime = { registry, policy, executor: new ToolExecutor(deps, registry, policy), mcp };
-    runtimes.set(deps, runtime);
-  }
-  return runtime;
-}
-
-/** Stops the MCP servers of a worker's tools (at shutdown). */
-export async function closeToolRuntime(deps: ActivityDeps): Promise<void> {
-  const runtime = runtimes.get(deps);
-  runtimes.delete(deps);
-  await runtime?.mcp.close();
+export function createToolRuntime(deps: ActivityDeps, pipelines: PipelineRuntime): ToolRuntime {
+  const policy = new PolicyProvider(deps.config.toolsPolicyPath, deps.logger);
+  // A bad MCP servers file stops start-up here, naming the file and the entry.
+  const mcp = new McpHub(deps.config.mcpConfigPath, deps.logger);
+  const registry = createToolRegistry(deps, () => policy.get(), pipelines);
+  registry.register(mcpDescribeTool(mcp, () => policy.get()));
+  registry.addSource(() => mcp.tools());
+  return { registry, policy, executor: new ToolExecutor(deps, registry, policy), mcp, close: () => mcp.close() };
 }

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { ModelUsage } from '../brain/types.js';
 import { appendMessage } from '../conversation/transcript.js';
 import type { ChatRef } from '../shared/envelope.js';

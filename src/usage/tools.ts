@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatError } from '../shared/errors.js';
 import { defineTool, type ToolDefinition } from '../tools/types.js';
 import { loadPriceTable, tokensOnDay, usageReport, utcDay, type PriceTable } from './usage.js';

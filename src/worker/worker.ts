@@ -1,6 +1,6 @@
 import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import type { ActivityDeps } from '../activities/deps.js';
+import type { WorkerDeps } from '../activities/worker-deps.js';
 import type { Logger } from '../logging/logger.js';
 import { tracingActivityInterceptors, tracingSinks, tracingWorkflowModules } from '../telemetry/tracing.js';
 import { loadWorkflowBundle } from './bundle.js';
@@ -48,7 +48,7 @@ export interface MycelWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  deps: ActivityDeps;
+  deps: WorkerDeps;
   /** Extra activities (tests, doctor probes). */
   extraActivities?: Record<string, (...args: never[]) => unknown>;
   maxConcurrentActivityTaskExecutions?: number;

@@ -14,6 +14,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ScheduledTurn } from '../conversation/scheduled-turn.js';
 import type * as conversationActivities from '../activities/conversation.js';
 import type { BrainStepResult, RecordedReply, RecordWithStep } from '../activities/conversation.js';
 import type * as toolActivities from '../activities/tools.js';
@@ -116,16 +117,7 @@ export interface TurnOptions {
   scheduled?: ScheduledTurn;
 }
 
-/** How a scheduled promise's occurrence marks the turn it runs. */
-export interface ScheduledTurn {
-  kind: 'scheduled';
-  promiseId: string;
-  /** The promise's delivery record this turn completes (with the turn record). */
-  deliveryKey?: string;
-  dueAt?: string;
-  lateMs?: number;
-  note?: string;
-}
+export type { ScheduledTurn } from '../conversation/scheduled-turn.js';
 
 /** Transcript kind of the person's side of a scheduled turn (the command that ran). */
 export const SCHEDULED_REQUEST_KIND = 'scheduled-request';

@@ -1,6 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { condition, defineQuery, defineSignal, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createPromiseActivities } from '../activities/promises.js';
+import type { PromiseWorkflowInput, PromiseWorkflowState, RecurringPromiseWorkflowInput } from '../promises/workflow-types.js';
 
 /**
  * Promise workflows. A one-off promise is one `promiseWorkflow` (id `promise-<chatId>-<id>`)
@@ -14,20 +15,7 @@ import type { createPromiseActivities } from '../activities/promises.js';
  * "cancelled" or "not due yet, due at …", and the workflow obeys.
  */
 
-export interface PromiseWorkflowInput {
-  promiseId: string;
-  /** ISO time the promise is due (the row may move it later: snooze). */
-  dueAt: string;
-  /** `scheduled`: the promise's text runs as a turn of its chat (absent for a reminder). */
-  kind?: 'scheduled';
-}
-
-export interface RecurringPromiseWorkflowInput {
-  promiseId: string;
-  kind?: 'scheduled';
-}
-
-export type PromiseWorkflowState = 'waiting' | 'delivering' | 'delivered' | 'cancelled';
+export type { PromiseWorkflowInput, PromiseWorkflowState, RecurringPromiseWorkflowInput } from '../promises/workflow-types.js';
 
 /** Sent after the row was cancelled: end without delivering. */
 export const cancelPromiseSignal = defineSignal('cancel');

@@ -29,7 +29,7 @@ describe('mycel pipelines (the CLI against a running worker)', () => {
     env = {
       MYCEL_DATA_DIR: mycel.config.dataDir,
       MYCEL_DATABASE_URL: mycel.config.databaseUrl,
-      TEMPORAL_ADDRESS: mycel.proc.temporalAddress!,
+      TEMPORAL_ADDRESS: mycel.proc.temporalAddress,
       MYCEL_TASK_QUEUE: mycel.config.temporal.taskQueue,
       MYCEL_PIPELINES: FIXTURES,
     };

@@ -13,7 +13,7 @@ describe('the largest pipeline', () => {
     const mycel = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_PIPELINES: path.resolve('test/fixtures/pipelines') } });
     try {
       const started = Date.now();
-      const { handle } = await startPipelineRun(mycel.proc.client!, { pipelineId: 'widest', version: 1, input: {}, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
+      const { handle } = await startPipelineRun(mycel.proc.client, { pipelineId: 'widest', version: 1, input: {}, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
       const result = await runResult(handle);
       expect(result.status).toBe('succeeded');
       expect(result.outputs.gather).toEqual({ count: 999 });

@@ -3,12 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityDeps } from '../../src/activities/deps.js';
-import { toolRuntime } from '../../src/tools/runtime.js';
 import { WEB_BUDGET_GZIP_BYTES, buildWebApp } from '../../src/web/build.js';
 import { ASSET_CACHE_CONTROL } from '../../src/http/routes/web.js';
 import { chromiumMissing, launchChromium, screenshot } from '../support/browser.js';
-import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { ownToolRuntime, startTestMycel, type TestMycel } from '../support/harness.js';
 import { sampleJpeg } from '../support/media-samples.js';
 
 /**
@@ -274,9 +272,8 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
   });
 
   it('approves a pending tool call, and denies another', async () => {
-    const p = mycel.proc;
-    const deps: ActivityDeps = { config: mycel.config, store: p.store!, logger: p.logger, metrics: p.metrics, temporal: p.client!, outbound: p.outbound };
-    const outcome = await toolRuntime(deps).executor.execute(
+    const tools = ownToolRuntime(mycel.activityDeps);
+    const outcome = await tools.executor.execute(
       { tool: 'shell', input: { command: 'touch from-the-web.txt' } },
       { chat: { channel: 'web', chatId: 'web-approvals' }, userId: 'owner', turnKey: 'web:e2e:approve', callId: 'web:e2e:approve#0.0', timeZone: 'UTC', now: new Date().toISOString() },
     );
@@ -297,7 +294,7 @@ describe.skipIf(Boolean(noChromium))('the web app in Chromium', () => {
     await expect
       .poll(async () => ((await mycel.api('/api/audit?limit=20')).body as Array<{ decision: string; input: { command?: string } }>).some((r) => r.decision === 'approved' && r.input.command === 'touch from-the-web.txt'), { timeout: LIVE_TIMEOUT_MS })
       .toBe(true);
-    const denied = await toolRuntime(deps).executor.execute(
+    const denied = await tools.executor.execute(
       { tool: 'shell', input: { command: 'touch never-from-the-web.txt' } },
       { chat: { channel: 'web', chatId: 'web-approvals' }, userId: 'owner', turnKey: 'web:e2e:deny', callId: 'web:e2e:deny#0.0', timeZone: 'UTC', now: new Date().toISOString() },
     );

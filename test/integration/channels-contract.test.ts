@@ -1,6 +1,7 @@
 import { channelContractSuite } from '../support/channel-contract.js';
-import { telegramHarness, whatsappHarness } from '../support/channel-harnesses.js';
+import { discordHarness, telegramHarness, whatsappHarness } from '../support/channel-harnesses.js';
 
 // One suite, every channel adapter, each against its stand-in service.
 channelContractSuite('Telegram', telegramHarness);
 channelContractSuite('WhatsApp', whatsappHarness);
+channelContractSuite('Discord', discordHarness);

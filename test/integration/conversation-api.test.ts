@@ -139,7 +139,7 @@ describe.each(testDialects())('chat HTTP API on $name', (dialect) => {
     expect(huge.body.error).toMatch(/larger than/);
 
     expect((await mycel.api(`/api/chats/${chat}/messages`)).body).toEqual([]);
-    await expect(mycel.proc.client!.workflow.getHandle(`chat-web-${chat}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(mycel.proc.client.workflow.getHandle(`chat-web-${chat}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('streams new transcript lines as server-sent events and resumes from Last-Event-ID', async () => {

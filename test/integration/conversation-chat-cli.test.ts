@@ -42,7 +42,7 @@ describe('mycel chat with piped stdin', { timeout: 180_000 }, () => {
     child.stdin.write('/start\n');
     await waitFor(/Hello! I'm Mycel/);
     // Something Mycel posts on its own (a reminder delivery) shows up while the chat runs.
-    await appendMessage(mycel.proc.store!, { channel: 'web', chatId: chat, role: 'assistant', text: '⏰ stretch your legs', kind: 'reminder', key: `test-reminder-${chat}` });
+    await appendMessage(mycel.proc.store, { channel: 'web', chatId: chat, role: 'assistant', text: '⏰ stretch your legs', kind: 'reminder', key: `test-reminder-${chat}` });
     await waitFor(/⏰ stretch your legs/);
     child.stdin.write('\n/timezone Europe/Paris\n');
     child.stdin.end();

@@ -6,7 +6,11 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ChatClient, type ChatLine } from '../../src/cli/chat-client.js';
-import { submitTurn } from '../../src/conversation/ingress.js';
+import { submitTurn, TurnLanes } from '../../src/conversation/ingress.js';
+
+/** In-process ingress state of this test's Mycel, and of the second gateway (its own process). */
+const lanes = new TurnLanes();
+const otherLanes = new TurnLanes();
 import { webMessageKey } from '../../src/conversation/dedupe.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
 import { countersQuery, type ConversationCounters } from '../../src/workflows/conversation.js';
@@ -19,7 +23,7 @@ function envelope(chatId: string, id: string, text = `message ${id}`, sequence: 
 }
 
 async function counters(mycel: TestMycel, chatId: string): Promise<ConversationCounters> {
-  return mycel.proc.client!.workflow.getHandle(`chat-web-${chatId}`).query(countersQuery);
+  return mycel.proc.client.workflow.getHandle(`chat-web-${chatId}`).query(countersQuery);
 }
 
 /** Polls until `check` passes (signals and metrics settle asynchronously). */
@@ -88,8 +92,8 @@ describe('exactly-once turns', () => {
     const e = envelope(chat, 'c1', 'who wins?');
     // No store: skip the durable record, so both reach Temporal and the workflow.
     const [a, b] = await Promise.all([
-      submitTurn(mycel.proc.client!, { taskQueue: taskQueue() }, e),
-      submitTurn(other.client, { taskQueue: taskQueue() }, { ...e, requestId: 'another-request' }),
+      submitTurn(mycel.proc.client, { taskQueue: taskQueue(), lanes }, e),
+      submitTurn(other.client, { taskQueue: taskQueue(), lanes: otherLanes }, { ...e, requestId: 'another-request' }),
     ]);
     expect(a.reply).toBe(b.reply);
     expect(a.turn).toBe(2);
@@ -102,7 +106,7 @@ describe('exactly-once turns', () => {
 
   it('keeps repeats out across Continue-As-New (durable record and carried keys)', async () => {
     const chat = newChat('can');
-    const handle = mycel.proc.client!.workflow.getHandle(`chat-web-${chat}`);
+    const handle = mycel.proc.client.workflow.getHandle(`chat-web-${chat}`);
     const firsts = [];
     for (let i = 1; i <= 7; i += 1) firsts.push((await post(chat, `/start ${i}`, `d${i}`)).body);
     expect(firsts.map((r) => r.turn)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -114,14 +118,14 @@ describe('exactly-once turns', () => {
     for (let i = 1; i <= 7; i += 1) expect((await post(chat, `/start ${i}`, `d${i}`)).body).toEqual(firsts[i - 1]);
     // … and straight to the workflow (no store): the keys carried across runs catch them.
     for (let i = 1; i <= 7; i += 1) {
-      const repeat = await submitTurn(mycel.proc.client!, { taskQueue: taskQueue() }, envelope(chat, `d${i}`));
+      const repeat = await submitTurn(mycel.proc.client, { taskQueue: taskQueue(), lanes }, envelope(chat, `d${i}`));
       expect(repeat).toMatchObject({ reply: firsts[i - 1].reply, turn: i, duplicate: true });
     }
     // Concurrent repeats of a new message right at a Continue-As-New boundary.
     const e = envelope(chat, 'd8', 'at the boundary');
     const [a, b] = await Promise.all([
-      submitTurn(mycel.proc.client!, { taskQueue: taskQueue() }, e),
-      submitTurn(other.client, { taskQueue: taskQueue() }, e),
+      submitTurn(mycel.proc.client, { taskQueue: taskQueue(), lanes }, e),
+      submitTurn(other.client, { taskQueue: taskQueue(), lanes: otherLanes }, e),
     ]);
     expect([a.turn, b.turn]).toEqual([8, 8]);
     const end = await eventually(() => counters(mycel, chat), (c) => c.turns === 8 && c.duplicatesDropped >= 14);
@@ -135,17 +139,17 @@ describe('exactly-once turns', () => {
   it('answers in arrival order, one turn at a time, and counts out-of-order sequence numbers', async () => {
     const chat = newChat('order');
     const before = metric((await mycel.api('/metrics')).body, 'mycel_out_of_order_arrivals_total', 'channel="web"');
-    const opts = { taskQueue: taskQueue(), store: mycel.proc.store!, metrics: mycel.proc.metrics };
+    const opts = { taskQueue: taskQueue(), store: mycel.proc.store, metrics: mycel.proc.metrics, lanes };
     const sequences = [10, 11, 13, 12, 14];
     const results = [];
-    for (const [i, seq] of sequences.entries()) results.push(await submitTurn(mycel.proc.client!, opts, envelope(chat, `o${i}`, `/start ${seq}`, seq)));
+    for (const [i, seq] of sequences.entries()) results.push(await submitTurn(mycel.proc.client, opts, envelope(chat, `o${i}`, `/start ${seq}`, seq)));
     expect(results.map((r) => r.outOfOrder)).toEqual([false, false, false, true, false]);
     expect(await counters(mycel, chat)).toMatchObject({ outOfOrder: 1, expectedSequence: 15, turns: 5 });
     const after = metric((await mycel.api('/metrics')).body, 'mycel_out_of_order_arrivals_total', 'channel="web"');
     expect(after - before).toBe(1);
 
     // Many messages at once: turns follow the order they were sent in.
-    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => submitTurn(mycel.proc.client!, opts, envelope(chat, `burst${i}`, `burst ${i}`))));
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => submitTurn(mycel.proc.client, opts, envelope(chat, `burst${i}`, `burst ${i}`))));
     expect(burst.map((r) => r.turn)).toEqual(Array.from({ length: 10 }, (_, i) => 6 + i));
     const lines = (await mycel.api(`/api/chats/${chat}/messages`)).body as Array<{ role: string; text: string }>;
     const users = lines.filter((l) => l.role === 'user').map((l) => l.text);
@@ -156,7 +160,7 @@ describe('exactly-once turns', () => {
   it('rejects an invalid envelope in the Update validator, before it is accepted', async () => {
     const chat = newChat('invalid');
     await post(chat, 'hello', 'v0');
-    const handle = mycel.proc.client!.workflow.getHandle(`chat-web-${chat}`);
+    const handle = mycel.proc.client.workflow.getHandle(`chat-web-${chat}`);
     const bad = { ...envelope(chat, 'v1'), text: '' };
     const reason = (err: unknown) => (err instanceof WorkflowUpdateFailedError ? String((err.cause as Error | undefined)?.message) : String(err));
     expect(reason(await handle.executeUpdate('turn', { args: [bad], updateId: 'web:api:v1' }).catch((e: unknown) => e))).toMatch(/invalid envelope: text/);
@@ -194,7 +198,7 @@ describe('exactly-once across a worker restart', () => {
       // workflow the new worker replayed (no store).
       expect((await gateway.api(`/api/chats/${chat}/messages`, { body: { text: '/start', messageId: 'r1' } })).body).toEqual(first.body);
       expect((await gateway.api(`/api/chats/${chat}/messages`, { body: { text: 'sent while the worker is down', messageId: 'r2' } })).body).toEqual(answered.body);
-      const direct = await submitTurn(gateway.proc.client!, { taskQueue }, envelope(chat, 'r1', '/start'));
+      const direct = await submitTurn(gateway.proc.client, { taskQueue, lanes: new TurnLanes() }, envelope(chat, 'r1', '/start'));
       expect(direct).toMatchObject({ reply: first.body.reply, turn: 1, duplicate: true });
       // The gateway's event stream sees lines the worker (another process part) writes.
       const seen: ChatLine[] = [];

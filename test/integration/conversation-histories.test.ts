@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitTurn, turnOptionsFromConfig } from '../../src/conversation/ingress.js';
+import { submitTurn, turnOptionsFromConfig, TurnLanes } from '../../src/conversation/ingress.js';
 import { ENVELOPE_VERSION, type Channel, type Envelope } from '../../src/shared/envelope.js';
 import { countersQuery } from '../../src/workflows/conversation.js';
 import { checkAndRecordHistory } from '../support/histories.js';
@@ -23,8 +23,9 @@ describe('conversation histories replay against the current workflow code', () =
   });
   afterAll(() => mycel?.stop());
 
+  const lanes = new TurnLanes();
   const send = (e: Envelope, store = true) =>
-    submitTurn(mycel.proc.client!, { ...turnOptionsFromConfig(mycel.config), ...(store ? { store: mycel.proc.store! } : {}) }, e);
+    submitTurn(mycel.proc.client, { ...turnOptionsFromConfig(mycel.config), lanes, ...(store ? { store: mycel.proc.store } : {}) }, e);
 
   it('a conversation with commands, a tool call and repeats (web)', async () => {
     const chat = `hist-${randomBytes(3).toString('hex')}`;
@@ -32,7 +33,7 @@ describe('conversation histories replay against the current workflow code', () =
     await send(envelope('web', chat, 'h2', '/timezone Europe/Berlin'));
     const repeat = await send(envelope('web', chat, 'h2', '/timezone Europe/Berlin'), false);
     expect(repeat.turn).toBe(2);
-    const handle = mycel.proc.client!.workflow.getHandle(`chat-web-${chat}`);
+    const handle = mycel.proc.client.workflow.getHandle(`chat-web-${chat}`);
     expect((await handle.fetchHistory()).events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTool')).toBe(true);
     await checkAndRecordHistory(handle, 'conversation-web-commands');
   });
@@ -43,7 +44,7 @@ describe('conversation histories replay against the current workflow code', () =
     await send(envelope('telegram', chat, 'h2', '/nosuchcommand', 102));
     const late = await send(envelope('telegram', chat, 'h3', '/timezone', 101));
     expect(late.outOfOrder).toBe(true);
-    const client = mycel.proc.client!;
+    const client = mycel.proc.client;
     expect(await client.workflow.getHandle(`chat-telegram-${chat}`).query(countersQuery)).toMatchObject({ outOfOrder: 1, expectedSequence: 103 });
     // The third turn reached the run's turn limit: record the run that answered them.
     await checkAndRecordHistory(client.workflow.getHandle(`chat-telegram-${chat}`, first.runId), 'conversation-telegram-sequence');
@@ -58,7 +59,7 @@ describe('conversation histories replay against the current workflow code', () =
     expect(carried.runId).not.toBe(first.runId);
     const repeat = await send(envelope('web', chat, 'c1', '/start'), false);
     expect(repeat).toMatchObject({ turn: 1, duplicate: true });
-    const client = mycel.proc.client!;
+    const client = mycel.proc.client;
     await checkAndRecordHistory(client.workflow.getHandle(`chat-web-${chat}`, first.runId), 'conversation-continue-as-new-first-run');
     await checkAndRecordHistory(client.workflow.getHandle(`chat-web-${chat}`), 'conversation-continue-as-new-next-run');
   });

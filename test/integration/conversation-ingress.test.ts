@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
-import { submitTurn, TurnTimeoutError } from '../../src/conversation/ingress.js';
+import { submitTurn, TurnLanes, TurnTimeoutError } from '../../src/conversation/ingress.js';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
@@ -28,17 +28,19 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
   });
   afterAll(() => mycel?.stop());
 
-  const opts = () => ({ taskQueue: mycel.config.temporal.taskQueue, store: mycel.proc.store!, metrics: mycel.proc.metrics });
+  /** Shared by every call, as a process shares its ingress's lanes. */
+  const lanes = new TurnLanes();
+  const opts = () => ({ taskQueue: mycel.config.temporal.taskQueue, store: mycel.proc.store, metrics: mycel.proc.metrics, lanes });
 
   it('creates the chat workflow with the first message and answers with the offline brain', async () => {
     const chatId = `c-${randomBytes(3).toString('hex')}`;
-    const first = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, '/start'));
+    const first = await submitTurn(mycel.proc.client, opts(), envelope(chatId, '/start'));
     expect(first).toMatchObject({ turn: 1, duplicate: false, workflowId: `chat-web-${chatId}` });
     expect(first.reply).toMatch(/Mycel/);
-    const second = await submitTurn(mycel.proc.client!, opts(), envelope(chatId, '/nosuchcommand'));
+    const second = await submitTurn(mycel.proc.client, opts(), envelope(chatId, '/nosuchcommand'));
     expect(second.turn).toBe(2);
     expect(second.reply).toMatch(/don't know the command \/nosuchcommand/);
-    const lines = await listMessages(mycel.proc.store!, { channel: 'web', chatId });
+    const lines = await listMessages(mycel.proc.store, { channel: 'web', chatId });
     expect(lines.map((l) => [l.role, l.turn])).toEqual([
       ['user', 1],
       ['assistant', 1],
@@ -58,8 +60,8 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
     const logger = createLogger({ level: 'info', destination });
     const chatId = `log-${randomBytes(3).toString('hex')}`;
     const e = envelope(chatId, '/help', 'log1');
-    const result = await submitTurn(mycel.proc.client!, { ...opts(), logger }, e);
-    await submitTurn(mycel.proc.client!, { ...opts(), logger }, { ...e, requestId: 'again' });
+    const result = await submitTurn(mycel.proc.client, { ...opts(), logger }, e);
+    await submitTurn(mycel.proc.client, { ...opts(), logger }, { ...e, requestId: 'again' });
     const answered = lines.find((l) => l.msg === 'turn answered');
     expect(answered).toMatchObject({ chatId, updateId: e.updateId, workflowId: `chat-web-${chatId}`, runId: result.runId, turn: 1 });
     const duplicate = lines.find((l) => String(l.msg).startsWith('duplicate message dropped'));
@@ -68,15 +70,15 @@ describe('conversation ingress (submitTurn) against the dev server', () => {
 
   it('answers TurnTimeoutError when no worker takes the turn in time, for queued messages too', async () => {
     const chatId = `timeout-${randomBytes(3).toString('hex')}`;
-    const nobody = { taskQueue: `nobody-polls-${randomBytes(3).toString('hex')}`, timeoutMs: 1_500 };
+    const nobody = { taskQueue: `nobody-polls-${randomBytes(3).toString('hex')}`, timeoutMs: 1_500, lanes };
     const started = Date.now();
     const [first, second] = await Promise.allSettled([
-      submitTurn(mycel.proc.client!, nobody, envelope(chatId, 'one')),
-      submitTurn(mycel.proc.client!, nobody, envelope(chatId, 'two')),
+      submitTurn(mycel.proc.client, nobody, envelope(chatId, 'one')),
+      submitTurn(mycel.proc.client, nobody, envelope(chatId, 'two')),
     ]);
     expect(first.status === 'rejected' && first.reason).toBeInstanceOf(TurnTimeoutError);
     expect(second.status === 'rejected' && second.reason).toBeInstanceOf(TurnTimeoutError);
     expect(Date.now() - started).toBeLessThan(10_000);
-    await mycel.proc.client!.workflow.getHandle(`chat-web-${chatId}`).terminate('test cleanup');
+    await mycel.proc.client.workflow.getHandle(`chat-web-${chatId}`).terminate('test cleanup');
   });
 });

@@ -18,7 +18,7 @@ describe.each(testDialects())('messageId in the chat API on $name', (dialect) =>
   afterAll(() => mycel?.stop());
 
   const send = (chat: string, text: string, messageId: string) => mycel.api(`/api/chats/${chat}/messages`, { body: { text, messageId } });
-  const userLines = async (chat: string) => (await listMessages(mycel.proc.store!, { channel: 'web', chatId: chat })).filter((l) => l.role === 'user').map((l) => l.text);
+  const userLines = async (chat: string) => (await listMessages(mycel.proc.store, { channel: 'web', chatId: chat })).filter((l) => l.role === 'user').map((l) => l.text);
 
   it('takes the same messageId in another chat as a new message of that chat (the README\'s "m-1")', async () => {
     const [a, b] = [newChat(), newChat()];

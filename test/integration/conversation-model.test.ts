@@ -39,7 +39,7 @@ describe('the model brain against a local OpenAI-compatible stand-in', () => {
     const before = standIn.requests.length;
     const res = await mycel.api(`/api/chats/${chat}/messages`, { body: { text: 'please set my time zone to Tokyo' } });
     expect(res.body.reply).toMatch(/^Done\. The tool said: .*"status":"ok".*Asia\/Tokyo/);
-    expect((await getChatSettings(mycel.proc.store!, { channel: 'web', chatId: chat }, mycel.config)).timeZone).toBe('Asia/Tokyo');
+    expect((await getChatSettings(mycel.proc.store, { channel: 'web', chatId: chat }, mycel.config)).timeZone).toBe('Asia/Tokyo');
     // (Other requests may interleave: memory extraction runs after each model turn.)
     const second = standIn.requests.slice(before).find((r) => r.messages.at(-1)!.role === 'tool')!;
     const toolMessage = second.messages.at(-1)!;
@@ -47,7 +47,7 @@ describe('the model brain against a local OpenAI-compatible stand-in', () => {
     expect(second.messages.at(-2)!.tool_calls[0].function.name).toBe('chat_timezone');
     const audit = await mycel.api(`/api/audit?chatId=${chat}`);
     expect(audit.body.map((r: { tool: string; decision: string }) => [r.tool, r.decision])).toEqual([['chat.timezone', 'allowed']]);
-    await checkAndRecordHistory(mycel.proc.client!.workflow.getHandle(`chat-web-${chat}`), 'conversation-model-tool-call');
+    await checkAndRecordHistory(mycel.proc.client.workflow.getHandle(`chat-web-${chat}`), 'conversation-model-tool-call');
   });
 
   it('still answers the slash commands with the offline commands', async () => {
@@ -72,7 +72,7 @@ describe('the model brain when the model is unreachable', () => {
       expect(res.status).toBe(200);
       expect(res.body.turn).toBe(1);
       expect(res.body.reply).toMatch(/^Sorry, I could not think this through: the language model \(openai-compatible:gone at http:\/\/127\.0\.0\.1:1\/v1\) is unreachable/);
-      const handle = mycel.proc.client!.workflow.getHandle(`chat-web-${chat}`);
+      const handle = mycel.proc.client.workflow.getHandle(`chat-web-${chat}`);
       const history = await handle.fetchHistory();
       const failed = history.events!.filter((e) => e.activityTaskFailedEventAttributes);
       expect(failed).toHaveLength(1);

@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
 import { OutboundChannels } from '../../src/channels/outbound.js';
 import { createWorker } from '../../src/worker/worker.js';
+import { createWorkerDeps } from '../../src/worker/worker-deps.js';
 import { checkAndRecordHistory } from '../support/histories.js';
 import { startTestMycel } from '../support/harness.js';
 
@@ -12,11 +13,12 @@ it('turns a tool activity that fails after its retries into an explained failure
   const gateway = await startTestMycel({ taskQueue, parts: { embedded: false, worker: false, gateway: true } });
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const proc = gateway.proc;
+  const deps = createWorkerDeps({ ...gateway.activityDeps, outbound: new OutboundChannels() });
   const worker = await createWorker({
     connection,
     namespace: proc.config.temporal.namespace,
     taskQueue,
-    deps: { config: proc.config, store: proc.store!, logger: proc.logger, metrics: proc.metrics, temporal: proc.client!, outbound: new OutboundChannels() },
+    deps,
     extraActivities: {
       runTool: async () => {
         throw ApplicationFailure.nonRetryable('the sandbox disk is full');
@@ -31,11 +33,12 @@ it('turns a tool activity that fails after its retries into an explained failure
     expect(res.body).toEqual({ reply: 'I could not change the time zone: failed: the tool could not run: the sandbox disk is full', turn: 1 });
     const after = await gateway.api(`/api/chats/${chat}/messages`, { body: { text: '/timezone' } });
     expect(after.body.reply).toMatch(/Your time zone is UTC/);
-    await checkAndRecordHistory(proc.client!.workflow.getHandle(`chat-web-${chat}`), 'conversation-tool-failure');
+    await checkAndRecordHistory(proc.client.workflow.getHandle(`chat-web-${chat}`), 'conversation-tool-failure');
   } finally {
     worker.shutdown();
     await running;
     await connection.close();
+    await deps.close();
     await gateway.stop();
   }
 });

@@ -37,7 +37,7 @@ describe('the bare Update baseline workflow', () => {
   it('answers Updates in order and counts them', async () => {
     const mycel = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false } });
     try {
-      const client = mycel.proc.client!;
+      const client = mycel.proc.client;
       const handle = await client.workflow.start('baselineWorkflow', { taskQueue: mycel.config.temporal.taskQueue, workflowId: `baseline-${Date.now()}` });
       const replies = [];
       for (const text of ['a', 'b', 'c']) replies.push(await handle.executeUpdate<string, [string]>('echo', { args: [text] }));
@@ -74,7 +74,17 @@ describe('metrics and API errors', () => {
       expect(res.status).toBe(200);
       const denied = await fetch(`${mycel.url}/api/anything`, { headers: { authorization: 'Bearer wrong' } });
       expect(denied.status).toBe(401);
+      expect(denied.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
       expect((await denied.json()).error).toMatch(/bearer token/);
+      const missing = await fetch(`${mycel.url}/api/anything`);
+      expect(missing.status).toBe(401);
+      expect((await missing.json()).error).toMatch(/bearer token/);
+      const otherScheme = await fetch(`${mycel.url}/api/anything`, { headers: { authorization: 'Basic c2VjcmV0LXRva2VuLTEyMw==' } });
+      expect(otherScheme.status).toBe(401);
+      expect(otherScheme.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect((await otherScheme.json()).error).toMatch(/bearer token/);
+      const allowed = await fetch(`${mycel.url}/api/anything`, { headers: { authorization: 'Bearer secret-token-123' } });
+      expect(allowed.status).toBe(404);
       const health = await fetch(`${mycel.url}/healthz`);
       expect(health.status).toBe(200);
     } finally {

@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toolRuntime } from '../../src/tools/runtime.js';
-import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { ownToolRuntime, startTestMycel, type TestMycel } from '../support/harness.js';
 import { TelegramStandIn } from '../support/telegram-server.js';
 import { waitFor } from '../support/wait.js';
 
@@ -102,7 +101,7 @@ describe('a default `mycel start` (loopback, no token)', () => {
     expect(attack.status).toBe(403);
     const pending = await mycel.api('/api/approvals');
     expect(pending.body.map((a: { id: string }) => a.id)).toContain(id);
-    const { policy } = toolRuntime({ config: mycel.config, store: mycel.proc.store!, logger: mycel.proc.logger, metrics: mycel.proc.metrics, temporal: mycel.proc.client!, outbound: mycel.proc.outbound });
+    const { policy } = ownToolRuntime(mycel.activityDeps);
     expect(existsSync(path.join(policy.get().sandboxPath, 'rebound.txt'))).toBe(false);
   });
 

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { defaultPolicy } from '../../src/tools/policy.js';
-import { toolRuntime } from '../../src/tools/runtime.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { EVERYTHING, FILESYSTEM, MISBEHAVING, startEverythingHttp } from '../support/mcp-servers.js';
 import { startOpenAIStandIn, type StandIn } from '../support/openai-stand-in.js';
@@ -40,7 +39,7 @@ async function say(chatId: string, text: string): Promise<string> {
 }
 
 const chat = () => `mcp-${randomBytes(3).toString('hex')}`;
-const hub = () => toolRuntime(mycel.proc.workerDeps!).mcp;
+const hub = () => mycel.workerDeps().tools.mcp;
 /** The audit records of a chat's MCP tool calls (the listing tool `mcp.describe` left out). */
 async function mcpAudit(chatId: string): Promise<Array<Record<string, any>>> {
   const res = await mycel.api(`/api/audit?chatId=${chatId}`);
@@ -132,7 +131,7 @@ describe('MCP servers as tools', () => {
     const pending = await mycel.api('/api/approvals');
     expect(pending.body).toContainEqual(expect.objectContaining({ id, chatId: c, tool: 'mcp.fs.write_file' }));
     expect((await mycel.api(`/api/approvals/${id}`, { body: { decision: 'approve' } })).status).toBe(200);
-    const posted = await waitFor(async () => (await listMessages(mycel.proc.store!, { channel: 'web', chatId: c })).find((m) => m.text.startsWith(`Approved ${id}`)), 20_000);
+    const posted = await waitFor(async () => (await listMessages(mycel.proc.store, { channel: 'web', chatId: c })).find((m) => m.text.startsWith(`Approved ${id}`)), 20_000);
     expect(posted.text).toMatch(/Successfully wrote/);
     expect(readFileSync(target, 'utf8')).toBe('written after approval');
     const audit = await mcpAudit(c);
@@ -229,7 +228,7 @@ describe('a model brain turn', () => {
   });
 
   it('calls an MCP tool offered with its JSON Schema, through the gate', async () => {
-    const runtime = toolRuntime(modelMycel.proc.workerDeps!);
+    const runtime = modelMycel.workerDeps().tools;
     await waitFor(() => (runtime.mcp.status()[0]?.state === 'connected' ? true : undefined), 30_000);
     const c = chat();
     const res = await modelMycel.api(`/api/chats/${c}/messages`, { body: { text: 'please echo blue whale through mcp' } });

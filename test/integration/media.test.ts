@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { PHOTO_NOTE } from '../../src/media/attachments.js';
-import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { checkAndRecordHistory } from '../support/histories.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { sampleJpeg, sampleOgg } from '../support/media-samples.js';
@@ -26,7 +25,7 @@ describe('photos and voice notes with a model that sees and a transcription API'
   let mycel: TestMycel;
   const idle = async () => {
     await tg.waitFor(() => tg.pending().length === 0, 20_000, 'the poller to confirm every update');
-    await telegramGatewayOf(mycel.proc)!.dispatcher.idle();
+    await mycel.telegram().dispatcher.idle();
   };
 
   beforeAll(async () => {
@@ -59,7 +58,7 @@ describe('photos and voice notes with a model that sees and a transcription API'
     // The file is in the data dir by its hash; the conversation only ever had its reference.
     const folder = path.join(mycel.config.dataDir, 'media', `telegram-${PHOTO_OWNER}`);
     expect(readdirSync(folder)).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.jpg$/)]);
-    const history = JSON.stringify((await mycel.proc.client!.workflow.getHandle(`chat-telegram-${PHOTO_OWNER}`).fetchHistory()).events);
+    const history = JSON.stringify((await mycel.proc.client.workflow.getHandle(`chat-telegram-${PHOTO_OWNER}`).fetchHistory()).events);
     expect(history).not.toContain(Buffer.from(jpeg).toString('base64').slice(0, 40));
   });
 
@@ -71,9 +70,9 @@ describe('photos and voice notes with a model that sees and a transcription API'
     expect(reply!.text).toBe('🎤 remind me to water the plants\n\nYou said: remind me to water the plants');
     expect(model.transcriptions.slice(before)).toEqual([{ model: 'whisper-1', fileName: 'audio.ogg', mediaType: 'audio/ogg', bytes: 3_000 }]);
     await idle();
-    const transcript = await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(VOICE_OWNER) });
+    const transcript = await listMessages(mycel.proc.store, { channel: 'telegram', chatId: String(VOICE_OWNER) });
     expect(transcript.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['remind me to water the plants']);
-    await checkAndRecordHistory(mycel.proc.client!.workflow.getHandle(`chat-telegram-${VOICE_OWNER}`), 'conversation-voice-note');
+    await checkAndRecordHistory(mycel.proc.client.workflow.getHandle(`chat-telegram-${VOICE_OWNER}`), 'conversation-voice-note');
   });
 
   it('retries a failing transcription, then answers clearly without asking the model', async () => {
@@ -119,7 +118,7 @@ describe('photos and voice notes with a model that sees and a transcription API'
     const missing = await mycel.api(`/api/chats/${other}/messages`, { body: {} });
     expect(missing).toEqual({ status: 400, body: { error: expect.stringMatching(/text is required/) } });
     expect(existsSync(path.join(mycel.config.dataDir, 'media', `web-${other}`))).toBe(false);
-    expect(await listMessages(mycel.proc.store!, { channel: 'web', chatId: other })).toEqual([]);
+    expect(await listMessages(mycel.proc.store, { channel: 'web', chatId: other })).toEqual([]);
   });
 });
 
@@ -130,7 +129,7 @@ describe('photos with the offline brain', () => {
       const chat = `media-offline-${randomBytes(4).toString('hex')}`;
       const res = await mycel.api(`/api/chats/${chat}/messages`, { body: { attachments: [{ mime: 'image/jpeg', dataBase64: Buffer.from(sampleJpeg(200)).toString('base64') }] } });
       expect(res.body).toEqual({ reply: PHOTO_NOTE, turn: 1 });
-      const lines = await listMessages(mycel.proc.store!, { channel: 'web', chatId: chat });
+      const lines = await listMessages(mycel.proc.store, { channel: 'web', chatId: chat });
       expect(lines.map((l) => l.text)).toEqual(['📷 (photo)', PHOTO_NOTE]);
     } finally {
       await mycel.stop();

@@ -126,13 +126,13 @@ describe.each(testDialects())('memory through the HTTP API on $name', (dialect) 
   });
 
   it('creates the retention schedule at worker start; a run deletes expired facts', async () => {
-    const handle = mycel.proc.client!.schedule.getHandle(memoryRetentionScheduleId(mycel.config.temporal.taskQueue));
+    const handle = mycel.proc.client.schedule.getHandle(memoryRetentionScheduleId(mycel.config.temporal.taskQueue));
     const described = await handle.describe();
     expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'memoryRetentionWorkflow' });
     const chat = newChat();
     await say(chat, "/remember short: I'm in Lisbon this week");
     await say(chat, '/remember permanent: my blood type is 0+');
-    await mycel.proc.store!.db.updateTable('memory_facts').set({ expires_at: '2000-01-01T00:00:00.000Z' }).where('chat_id', '=', chat).where('retention', '=', 'short').execute();
+    await mycel.proc.store.db.updateTable('memory_facts').set({ expires_at: '2000-01-01T00:00:00.000Z' }).where('chat_id', '=', chat).where('retention', '=', 'short').execute();
     await handle.trigger();
     await waitFor(async () => ((await mycel.api(`/api/chats/${chat}/memories`)).body.length === 1 ? true : undefined));
     expect((await mycel.api(`/api/chats/${chat}/memories`)).body.map((f: { text: string }) => f.text)).toEqual(['my blood type is 0+']);

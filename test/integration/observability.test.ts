@@ -37,7 +37,7 @@ afterAll(async () => {
 describe('observability', () => {
   it('exports OpenTelemetry spans across client, workflow and activities over OTLP', async () => {
     expect(tracingEnabled()).toBe(true);
-    const run = await runValidation(mycel.proc.client!, mycel.config.temporal.taskQueue);
+    const run = await runValidation(mycel.proc.client, mycel.config.temporal.taskQueue);
     expect(run.checks.every((c) => c.status === 'pass')).toBe(true);
     const deadline = Date.now() + 20_000;
     const wanted = ['StartWorkflow:doctorWorkflow', 'RunWorkflow:doctorWorkflow', 'StartActivity:doctorEcho', 'RunActivity:doctorEcho', 'RunActivity:doctorFlaky'];
@@ -71,7 +71,7 @@ describe('a worker-only process with MYCEL_METRICS_PORT', () => {
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { checks: Array<{ name: string }> }).checks.map((c) => c.name)).toEqual(['temporal', 'database', 'worker']);
-      await runValidation(worker.proc.client!, worker.config.temporal.taskQueue);
+      await runValidation(worker.proc.client, worker.config.temporal.taskQueue);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/mycel_activity_failures_total\{activity="doctorFlaky"\} 2/);
       expect(metrics).toMatch(/mycel_task_queue_backlog\{task_queue="[^"]+",type="activity"\} \d+/);

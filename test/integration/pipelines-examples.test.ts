@@ -11,7 +11,7 @@ describe('the example pipelines', () => {
   let mycel: TestMycel;
 
   const run = async (pipelineId: string, input: Record<string, unknown>) =>
-    runResult((await startPipelineRun(mycel.proc.client!, { pipelineId, version: 1, input: input as never, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue })).handle);
+    runResult((await startPipelineRun(mycel.proc.client, { pipelineId, version: 1, input: input as never, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue })).handle);
 
   beforeAll(async () => {
     mycel = await startTestMycel({ env: { MYCEL_PIPELINES: EXAMPLES } });

@@ -45,7 +45,7 @@ describe('pipelines on the dev server', () => {
   let dir: string;
 
   async function run(pipelineId: string, input: Record<string, unknown> = {}): Promise<PipelineRunResult> {
-    const { handle } = await startPipelineRun(mycel.proc.client!, {
+    const { handle } = await startPipelineRun(mycel.proc.client, {
       pipelineId,
       version: 1,
       input: { dir, ...input } as never,
@@ -99,7 +99,7 @@ describe('pipelines on the dev server', () => {
     expect(result.tasks.flaky).toMatchObject({ status: 'succeeded', attempts: 3 });
     expect(result.outputs['after-flaky']).toEqual({ sawAttempt: 3 });
     expect(count(events(dir, result.runId), 'flaky')).toBe(3);
-    const stored = await getRun(mycel.proc.store!, result.runId);
+    const stored = await getRun(mycel.proc.store, result.runId);
     expect(stored?.tasks.find((t) => t.taskId === 'flaky')).toMatchObject({ status: 'succeeded', attempts: 3 });
   });
 
@@ -118,7 +118,7 @@ describe('pipelines on the dev server', () => {
     expect(count(ev, 'fatal')).toBe(1);
     expect(count(ev, 'after-doomed')).toBe(0);
     expect(count(ev, 'after-after')).toBe(0);
-    const stored = await getRun(mycel.proc.store!, result.runId);
+    const stored = await getRun(mycel.proc.store, result.runId);
     expect(stored).toMatchObject({ status: 'failed', failedTask: 'doomed', error: 'boom' });
     expect(stored?.tasks.find((t) => t.taskId === 'after-doomed')?.status).toBe('upstream-failed');
   });
@@ -135,7 +135,7 @@ describe('pipelines on the dev server', () => {
     const startedAt = at(events(dir, result.runId), 'sleepy', 'start');
     expect(aborted.at - startedAt).toBeLessThan(4_000);
     expect(events(dir, result.runId).some((e) => e.task === 'sleepy' && e.what === 'woke')).toBe(false);
-    const stored = await getRun(mycel.proc.store!, result.runId);
+    const stored = await getRun(mycel.proc.store, result.runId);
     expect(stored?.tasks.find((t) => t.taskId === 'sleepy')).toMatchObject({ status: 'failed' });
   });
 
@@ -174,12 +174,12 @@ describe('pipelines on the dev server', () => {
   });
 
   it('refuses to start an unknown version with a clear error', async () => {
-    const { handle } = await startPipelineRun(mycel.proc.client!, { pipelineId: 'diamond', version: 9, input: {}, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
+    const { handle } = await startPipelineRun(mycel.proc.client, { pipelineId: 'diamond', version: 9, input: {}, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
     const result = await runResult(handle);
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(/pipeline "diamond" version 9 is not loaded on this worker \(loaded versions: 1\)/);
     // A client that bypasses Mycel's own starters still cannot hand a task a non-JSON input.
-    const raw = await mycel.proc.client!.workflow.start('pipelineWorkflow', {
+    const raw = await mycel.proc.client.workflow.start('pipelineWorkflow', {
       taskQueue: mycel.config.temporal.taskQueue,
       workflowId: `pipeline-diamond-v1-raw-${Date.now()}`,
       args: [{ pipelineId: 'diamond', version: 1, input: [1, 2], trigger: 'test' }],
@@ -190,21 +190,21 @@ describe('pipelines on the dev server', () => {
   it('replays recorded histories deterministically (success, failure, skips)', async () => {
     const logger = createLogger({ level: 'error', pretty: false });
     const workflowBundle = await loadWorkflowBundle(logger);
-    const runs = await listRuns(mycel.proc.store!, { limit: 50 });
+    const runs = await listRuns(mycel.proc.store, { limit: 50 });
     const ids = ['diamond', 'exhausted', 'conditional', 'fanout'].map((id) => runs.find((r) => r.pipelineId === id && r.status !== 'running')!.runId);
     for (const runId of ids) {
-      const history = await mycel.proc.client!.workflow.getHandle(runId).fetchHistory();
+      const history = await mycel.proc.client.workflow.getHandle(runId).fetchHistory();
       await expect(Worker.runReplayHistory({ workflowBundle, replayName: runId }, history), runId).resolves.toBeUndefined();
     }
   });
 
   it('records a cancelled run as failed', async () => {
-    const { runId, handle } = await startPipelineRun(mycel.proc.client!, { pipelineId: 'resumable', version: 1, input: { dir }, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
+    const { runId, handle } = await startPipelineRun(mycel.proc.client, { pipelineId: 'resumable', version: 1, input: { dir }, trigger: 'test', taskQueue: mycel.config.temporal.taskQueue });
     await waitFor(() => events(dir, runId).some((e) => e.task === 'slow' && e.what === 'start'));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     const stored = await waitFor(async () => {
-      const run = await getRun(mycel.proc.store!, runId);
+      const run = await getRun(mycel.proc.store, runId);
       return run?.status === 'failed' ? run : undefined;
     });
     expect(stored.error).toBe('the run was cancelled');
@@ -213,11 +213,11 @@ describe('pipelines on the dev server', () => {
   });
 
   it('fires on a schedule', async () => {
-    const client = mycel.proc.client!;
+    const client = mycel.proc.client;
     await schedulePipeline(client, { pipelineId: 'scheduled', version: 1, cron: '@every 2s', input: { dir }, taskQueue: mycel.config.temporal.taskQueue });
     try {
       const fired = await waitFor(async () => {
-        const runs = await listRuns(mycel.proc.store!, { pipelineId: 'scheduled' });
+        const runs = await listRuns(mycel.proc.store, { pipelineId: 'scheduled' });
         return runs.find((r) => r.status === 'succeeded' && r.trigger === 'schedule');
       }, 20_000);
       expect(fired.runId).toMatch(/^pipeline-scheduled-v1-scheduled-/);
@@ -236,12 +236,12 @@ describe('a worker stopped mid-run', () => {
     let first: TestMycel | undefined = await startTestMycel(shared);
     let second: TestMycel | undefined;
     try {
-      const { runId } = await startPipelineRun(first.proc.client!, { pipelineId: 'resumable', version: 1, input: { dir }, trigger: 'test', taskQueue: shared.taskQueue });
+      const { runId } = await startPipelineRun(first.proc.client, { pipelineId: 'resumable', version: 1, input: { dir }, trigger: 'test', taskQueue: shared.taskQueue });
       await waitFor(() => events(dir, runId).some((e) => e.task === 'slow' && e.what === 'start'));
       await first.stop();
       first = undefined;
       second = await startTestMycel(shared);
-      const result = await runResult(second.proc.client!.workflow.getHandle(runId));
+      const result = await runResult(second.proc.client.workflow.getHandle(runId));
       expect(result.status).toBe('succeeded');
       const ev = events(dir, runId);
       expect(count(ev, 's1')).toBe(1);
@@ -265,11 +265,11 @@ describe.each(testDialects())('run history on $name', (dialect) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-pipeline-events-'));
     const mycel = await startTestMycel({ dialect, parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_PIPELINES: FIXTURES } });
     try {
-      const client = mycel.proc.client!;
+      const client = mycel.proc.client;
       const q = mycel.config.temporal.taskQueue;
       const ok = await runResult((await startPipelineRun(client, { pipelineId: 'retry', version: 1, input: { dir }, trigger: 'test', taskQueue: q })).handle);
       const bad = await runResult((await startPipelineRun(client, { pipelineId: 'exhausted', version: 1, input: { dir }, trigger: 'test', taskQueue: q })).handle);
-      const store = mycel.proc.store!;
+      const store = mycel.proc.store;
       const runs = await listRuns(store);
       expect(runs.map((r) => r.runId)).toEqual([bad.runId, ok.runId]);
       const detail = await getRun(store, ok.runId);
@@ -308,7 +308,7 @@ describe('versions', () => {
     writeFileSync(file, `export default ({ task, pipeline }) => pipeline({ id: 'versioned', version: 1, tasks: [${v1}] });`);
     const mycel = await startTestMycel({ parts: { embedded: false, worker: true, gateway: false }, env: { MYCEL_PIPELINES: folder } });
     try {
-      const client = mycel.proc.client!;
+      const client = mycel.proc.client;
       const taskQueue = mycel.config.temporal.taskQueue;
       const first = await startPipelineRun(client, { pipelineId: 'versioned', version: 1, input: {}, trigger: 'test', taskQueue });
       expect(first.runId).toMatch(/^pipeline-versioned-v1-/);
@@ -325,7 +325,7 @@ describe('versions', () => {
       // Another shape under version 1: refused at load time, naming the file; the recorded v1 stands.
       writeFileSync(file, `export default ({ task, pipeline }) => pipeline({ id: 'versioned', version: 1, tasks: [task({ id: 'only' }, () => 1)] });`);
       utimesSync(file, new Date(), new Date(Date.now() + 10_000));
-      const runtime = createPipelineRuntime({ target: folder, store: mycel.proc.store! });
+      const runtime = createPipelineRuntime({ target: folder, store: mycel.proc.store });
       const report = await runtime.ready;
       expect(report.loaded).toEqual([]);
       expect(report.errors).toEqual([{ file, message: expect.stringMatching(/Pipeline "versioned" version 1 is already defined with another shape .*\n {2}hint: raise its version to 2/s) }]);

@@ -78,13 +78,13 @@ describe('scheduled work', () => {
     // The command that ran is on the person's side, with its own kind.
     expect(await lines(chat, 'scheduled-request')).toEqual([expect.objectContaining({ role: 'user', text: '/sh echo hi' })]);
 
-    const handle = mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, id));
+    const handle = mycel.proc.client.workflow.getHandle(promiseWorkflowId(chat, id));
     expect(await handle.result()).toBe('delivered');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await lines(chat)).toHaveLength(1);
     // The turn's record completes the delivery record, right after the transcript line.
     const deliveries = await waitFor(async () => {
-      const found = await listDeliveries(mycel.proc.store!, id);
+      const found = await listDeliveries(mycel.proc.store, id);
       return found.every((d) => d.completed_at) ? found : undefined;
     }, 10_000, 'the completed delivery record');
     expect(deliveries).toHaveLength(1);
@@ -145,7 +145,7 @@ describe('scheduled work', () => {
     const chat = newChat();
     const reply = await say(chat, '/schedule every 30 minutes /sh echo tick');
     const id = scheduleId(reply);
-    const schedule = mycel.proc.client!.schedule.getHandle(promiseWorkflowId(chat, id));
+    const schedule = mycel.proc.client.schedule.getHandle(promiseWorkflowId(chat, id));
     const described = await schedule.describe();
     expect(described.policies).toMatchObject({ overlap: 'BUFFER_ONE' });
     await schedule.trigger();

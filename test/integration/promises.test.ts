@@ -1,12 +1,12 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { setChatTimeZone } from '../../src/conversation/chats.js';
 import { getPromise, listDeliveries, listChatPromises, promiseIdFor, promiseWorkflowId } from '../../src/promises/store.js';
-import { toolRuntime } from '../../src/tools/runtime.js';
 import type { ToolContext } from '../../src/tools/types.js';
 import { checkAndRecordHistory } from '../support/histories.js';
-import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { ownToolRuntime, startTestMycel, type TestMycel } from '../support/harness.js';
+import type { ToolRuntime } from '../../src/tools/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 let mycel: TestMycel;
@@ -39,10 +39,13 @@ function idIn(reply: string): string {
   return id;
 }
 
+let tools: ToolRuntime | undefined;
+/** The test's own tools, built once when first used (after the policy file is written). */
+const toolRuntime = (): ToolRuntime => (tools ??= ownToolRuntime(deps));
+
 beforeAll(async () => {
   mycel = await startTestMycel({ env: { MYCEL_PROMISE_HORIZON_DAYS: '30' } });
-  const p = mycel.proc;
-  deps = { config: mycel.config, store: p.store!, logger: p.logger, metrics: p.metrics, temporal: p.client!, outbound: p.outbound };
+  deps = mycel.activityDeps;
 });
 
 afterAll(async () => {
@@ -73,7 +76,7 @@ describe('reminders from the chat API', () => {
     expect(await reminderLines(chat)).toHaveLength(1);
     const metrics = await mycel.api('/metrics');
     expect(metrics.body).toMatch(/mycel_promise_delivery_delay_seconds_count\{channel="web"\} [1-9]/);
-    const handle = mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, id));
+    const handle = mycel.proc.client.workflow.getHandle(promiseWorkflowId(chat, id));
     expect(await handle.result()).toBe('delivered');
     await checkAndRecordHistory(handle, 'promise-delivered');
   });
@@ -149,7 +152,7 @@ describe('reminders through the HTTP API', () => {
     expect(unknown.body.error).toMatch(/no reminder "rnothere"/);
     // Another chat's id is unknown here.
     expect((await mycel.api(`/api/chats/${newChat()}/reminders/${b}`, { method: 'DELETE' })).status).toBe(404);
-    const cancelledRun = mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, a));
+    const cancelledRun = mycel.proc.client.workflow.getHandle(promiseWorkflowId(chat, a));
     expect(await cancelledRun.result()).toBe('cancelled');
     await checkAndRecordHistory(cancelledRun, 'promise-cancelled');
 
@@ -161,7 +164,7 @@ describe('reminders through the HTTP API', () => {
     expect(Date.parse(snoozed.body.dueAt) - Date.now()).toBeLessThan(3_000);
     await waitFor(async () => (await reminderLines(chat)).length === 1, 20_000, 'the snoozed reminder');
     expect((await reminderLines(chat))[0]!.text).toBe('⏰ call Bob');
-    const snoozedRun = mycel.proc.client!.workflow.getHandle(promiseWorkflowId(chat, b));
+    const snoozedRun = mycel.proc.client.workflow.getHandle(promiseWorkflowId(chat, b));
     expect(await snoozedRun.result()).toBe('delivered');
     await checkAndRecordHistory(snoozedRun, 'promise-snoozed');
     expect((await mycel.api(`/api/chats/${chat}/reminders/${b}/snooze`, { body: { when: '1h' } })).status).toBe(409);
@@ -186,7 +189,7 @@ describe('recurring reminders through Temporal Schedules', () => {
     const listed = (await mycel.api(`/api/chats/${chat}/reminders`)).body;
     expect(listed).toEqual([expect.objectContaining({ id, text: 'stand up', status: 'pending', recurrence: 'every weekday at 08:00' })]);
 
-    const schedule = mycel.proc.client!.schedule.getHandle(promiseWorkflowId(chat, id));
+    const schedule = mycel.proc.client.schedule.getHandle(promiseWorkflowId(chat, id));
     const description = await schedule.describe();
     expect(description.spec.timezone).toBe('Europe/Berlin');
     expect(description.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 8, end: 8, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] });
@@ -202,7 +205,7 @@ describe('recurring reminders through Temporal Schedules', () => {
     expect((await reminderLines(chat)).map((l) => l.text)).toEqual(['⏰ stand up', '⏰ stand up']);
     expect((await getPromise(deps.store, id))?.status).toBe('pending');
     const occurrence = (await schedule.describe()).info.recentActions[0]!.action.workflow;
-    await checkAndRecordHistory(mycel.proc.client!.workflow.getHandle(occurrence.workflowId, occurrence.firstExecutionRunId), 'promise-recurring-occurrence');
+    await checkAndRecordHistory(mycel.proc.client.workflow.getHandle(occurrence.workflowId, occurrence.firstExecutionRunId), 'promise-recurring-occurrence');
 
     expect(await say(chat, `/cancel ${id}`)).toBe(`Cancelled ${id}: stand up`);
     await expect(schedule.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
@@ -213,7 +216,7 @@ describe('recurring reminders through Temporal Schedules', () => {
   it('runs interval rules ("every 1 minute") as interval schedules lined up with their creation', async () => {
     const chat = newChat();
     const id = idIn(await say(chat, '/remind every 1 minute drink water'));
-    const schedule = mycel.proc.client!.schedule.getHandle(promiseWorkflowId(chat, id));
+    const schedule = mycel.proc.client.schedule.getHandle(promiseWorkflowId(chat, id));
     const next = (await schedule.describe()).info.nextActionTimes[0]!.getTime();
     expect(Date.parse((await getPromise(deps.store, id))!.dueAt)).toBe(next);
     expect((await mycel.api(`/api/chats/${chat}/reminders/${id}`, { method: 'DELETE' })).status).toBe(200);
@@ -228,7 +231,7 @@ describe('the remind.* tools', () => {
 
   it('are idempotent on the call id: a retried create makes one promise and one workflow', async () => {
     const chat = newChat();
-    const { executor } = toolRuntime(deps);
+    const { executor } = toolRuntime();
     const c = ctx(`web:tool-test:${chat}#0.0`, chat);
     const first = await executor.execute({ tool: 'remind.create', input: { when: '1h', text: 'retry me' } }, c);
     const again = await executor.execute({ tool: 'remind.create', input: { when: '1h', text: 'retry me' } }, c);
@@ -245,7 +248,7 @@ describe('the remind.* tools', () => {
 
   it('refuses a bad time with the accepted forms and creates nothing', async () => {
     const chat = newChat();
-    const outcome = await toolRuntime(deps).executor.execute({ tool: 'remind.create', input: { when: 'someday', text: 'x' } }, ctx(`web:bad:${chat}#0.0`, chat));
+    const outcome = await toolRuntime().executor.execute({ tool: 'remind.create', input: { when: 'someday', text: 'x' } }, ctx(`web:bad:${chat}#0.0`, chat));
     expect(outcome.status).toBe('error');
     expect(outcome.error).toMatch(/Accepted forms/);
     expect(await listChatPromises(deps.store, { channel: 'web', chatId: chat }, 'all')).toEqual([]);

@@ -2,12 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalButtonData } from '../../src/telegram/callback-data.js';
-import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { ONLY_OWNERS_DECIDE } from '../../src/telegram/handler.js';
 import { approvePairing } from '../../src/telegram/pairing.js';
 import { getApproval } from '../../src/tools/approvals-store.js';
-import { toolRuntime } from '../../src/tools/runtime.js';
-import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { ownToolRuntime, startTestMycel, type TestMycel } from '../support/harness.js';
 import { TelegramStandIn, type SentMessage } from '../support/telegram-server.js';
 
 /**
@@ -27,20 +25,19 @@ describe('approvals asked for by a paired guest on Telegram', () => {
   let sandbox: string;
   const idle = async () => {
     await tg.waitFor(() => tg.pending().length === 0, 20_000, 'every update confirmed');
-    await telegramGatewayOf(mycel.proc)!.dispatcher.idle();
+    await mycel.telegram().dispatcher.idle();
   };
 
   beforeAll(async () => {
     tg = await TelegramStandIn.start();
     mycel = await startTestMycel({ env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, MYCEL_OWNER_TELEGRAM_IDS: `${OWNER},${OWNER_2}` } });
-    const p = mycel.proc;
-    sandbox = toolRuntime({ config: mycel.config, store: p.store!, logger: p.logger, metrics: p.metrics, temporal: p.client!, outbound: p.outbound }).policy.get().sandboxPath;
+    sandbox = ownToolRuntime(mycel.activityDeps).policy.get().sandboxPath;
     // The guest writes, gets a pairing code, and an owner approves it (`mycel pairing approve`).
     const guest = tg.user(GUEST, 'Guest');
     tg.injectMessage({ from: guest, text: 'hi' });
     const [pairing] = await tg.waitForMessages(GUEST, 1);
     const code = /pairing code: ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(pairing!.text!)![1]!;
-    await approvePairing(mycel.proc.store!, code, 'test');
+    await approvePairing(mycel.proc.store, code, 'test');
   });
   afterAll(async () => {
     await mycel?.stop();
@@ -68,7 +65,7 @@ describe('approvals asked for by a paired guest on Telegram', () => {
       expect(m.text).toMatch(new RegExp(`^Approval needed \\(${id}\\): shell .*touch guest-asks\\.txt[\\s\\S]*Asked in telegram chat ${GUEST}`));
       expect(m.reply_markup!.inline_keyboard[0]!.map((b) => b.text)).toEqual(['Approve', 'Deny']);
     }
-    expect((await getApproval(mycel.proc.store!, id))!.status).toBe('pending');
+    expect((await getApproval(mycel.proc.store, id))!.status).toBe('pending');
   });
 
   it('refuses the guest\'s press of an approval button (one in their own chat, or the owner\'s) and changes nothing; the owner\'s press decides', async () => {
@@ -91,7 +88,7 @@ describe('approvals asked for by a paired guest on Telegram', () => {
     await tg.waitFor(() => tg.callbackAnswers.length >= answered + 2 || undefined, 20_000, 'both presses answered');
     await idle();
     expect(tg.callbackAnswers.slice(answered).map((a) => a.text)).toEqual([ONLY_OWNERS_DECIDE, ONLY_OWNERS_DECIDE]);
-    const still = await getApproval(mycel.proc.store!, id);
+    const still = await getApproval(mycel.proc.store, id);
     expect([still!.status, still!.decidedBy]).toEqual(['pending', null]);
     expect(existsSync(path.join(sandbox, 'guest-pressed.txt'))).toBe(false);
 
@@ -101,7 +98,7 @@ describe('approvals asked for by a paired guest on Telegram', () => {
     expect(tg.callbackAnswers.at(-1)!.text).toBe(`Approved ${id}.`);
     const outcome = await tg.waitFor(() => tg.sentTo(GUEST, since).find((m) => m.text!.startsWith(`Approved ${id} (shell)`)), 30_000, 'the outcome in the guest\'s chat');
     expect(outcome.text).toMatch(/Approved/);
-    expect((await getApproval(mycel.proc.store!, id))!.decidedBy).toBe(`telegram:${OWNER}`);
+    expect((await getApproval(mycel.proc.store, id))!.decidedBy).toBe(`telegram:${OWNER}`);
     expect(existsSync(path.join(sandbox, 'guest-pressed.txt'))).toBe(true);
   });
 

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
-import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { outOfOrderCount } from '../../src/telegram/handler.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { loadOffset } from '../../src/telegram/inbox.js';
@@ -21,15 +20,15 @@ function env(tg: TelegramStandIn, owners: number[]): Record<string, string> {
 
 async function settled(tg: TelegramStandIn, mycel: TestMycel): Promise<void> {
   await tg.waitFor(() => tg.pending().length === 0, 30_000, 'every update to be confirmed');
-  await telegramGatewayOf(mycel.proc)!.dispatcher.idle(60_000);
+  await mycel.telegram().dispatcher.idle(60_000);
 }
 
 async function userLines(mycel: TestMycel, chat: number): Promise<string[]> {
-  return (await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(chat) })).filter((l) => l.role === 'user').map((l) => l.text);
+  return (await listMessages(mycel.proc.store, { channel: 'telegram', chatId: String(chat) })).filter((l) => l.role === 'user').map((l) => l.text);
 }
 
 function counters(mycel: TestMycel, chat: number): Promise<ConversationCounters> {
-  return mycel.proc.client!.workflow.getHandle(`chat-telegram-${chat}`).query(countersQuery);
+  return mycel.proc.client.workflow.getHandle(`chat-telegram-${chat}`).query(countersQuery);
 }
 
 describe.each(testDialects().map((d, i) => ({ ...d, offset: i * 100 })))('Telegram replay on $name: duplicates and reordering', (dialect) => {
@@ -58,9 +57,9 @@ describe.each(testDialects().map((d, i) => ({ ...d, offset: i * 100 })))('Telegr
         expect(tg.sentTo(chat)).toHaveLength(arrival.length);
         const c = await counters(mycel, chat);
         expect([c.turns, c.outOfOrder]).toEqual([arrival.length, 2]);
-        expect(await outOfOrderCount(mycel.proc.store!, String(tg.botId), String(chat))).toBe(2);
+        expect(await outOfOrderCount(mycel.proc.store, String(tg.botId), String(chat))).toBe(2);
       }
-      const rows = await mycel.proc.store!.db.selectFrom('telegram_inbox').select(['status', 'duplicates']).where('bot_id', '=', String(tg.botId)).execute();
+      const rows = await mycel.proc.store.db.selectFrom('telegram_inbox').select(['status', 'duplicates']).where('bot_id', '=', String(tg.botId)).execute();
       expect(rows).toHaveLength(unique.length);
       expect(rows.every((r) => r.status === 'done')).toBe(true);
       expect(rows.reduce((n, r) => n + Number(r.duplicates), 0)).toBe(duplicates.length);
@@ -102,7 +101,7 @@ describe('Telegram gateway restart mid-stream', () => {
         expect(tg.sentTo(chat)).toHaveLength(total);
         expect((await counters(mycel, chat)).turns).toBe(total);
       }
-      expect(await loadOffset(mycel.proc.store!, String(tg.botId))).toBe(tg.confirmedUpTo + 1);
+      expect(await loadOffset(mycel.proc.store, String(tg.botId))).toBe(tg.confirmedUpTo + 1);
     } finally {
       await mycel.stop();
     }
@@ -128,7 +127,7 @@ describe('Telegram gateway restart mid-stream', () => {
         expect(await userLines(mycel, chat)).toHaveLength(total);
         expect((await counters(mycel, chat)).turns).toBe(total);
       }
-      const statuses = await mycel.proc.store!.db.selectFrom('telegram_inbox').select('status').where('bot_id', '=', String(tg.botId)).execute();
+      const statuses = await mycel.proc.store.db.selectFrom('telegram_inbox').select('status').where('bot_id', '=', String(tg.botId)).execute();
       expect(statuses.every((r) => r.status === 'done')).toBe(true);
     } finally {
       await mycel.stop();

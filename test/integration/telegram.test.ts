@@ -9,7 +9,6 @@ import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
-import { telegramGatewayOf } from '../../src/telegram/component.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { TelegramStandIn } from '../support/telegram-server.js';
 
@@ -36,7 +35,7 @@ function telegramEnv(tg: TelegramStandIn, extra: Record<string, string> = {}): R
 }
 
 async function inbox(mycel: TestMycel, botId: number) {
-  return mycel.proc.store!.db.selectFrom('telegram_inbox').selectAll().where('bot_id', '=', String(botId)).orderBy('update_id').execute();
+  return mycel.proc.store.db.selectFrom('telegram_inbox').selectAll().where('bot_id', '=', String(botId)).orderBy('update_id').execute();
 }
 
 /** `mycel <args>` as a separate process against this test's database (the instance keeps running). */
@@ -54,7 +53,7 @@ describe('the Telegram channel, long polling, against the stand-in Bot API', () 
   /** Waits until every injected update was fetched, committed and handled. */
   const idle = async () => {
     await tg.waitFor(() => tg.pending().length === 0, 20_000, 'the poller to confirm every update');
-    await telegramGatewayOf(mycel.proc)!.dispatcher.idle();
+    await mycel.telegram().dispatcher.idle();
   };
 
   beforeAll(async () => {
@@ -91,7 +90,7 @@ describe('the Telegram channel, long polling, against the stand-in Bot API', () 
       expect.stringMatching(/without a language model/),
     ]);
     expect(tg.sentTo(OWNER)).toHaveLength(5);
-    const transcript = await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(OWNER) });
+    const transcript = await listMessages(mycel.proc.store, { channel: 'telegram', chatId: String(OWNER) });
     expect(transcript.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/start', '/help', 'typo']);
     const rows = await inbox(mycel, tg.botId);
     expect(rows.map((r) => [r.kind, r.status])).toEqual([
@@ -119,11 +118,11 @@ describe('the Telegram channel, long polling, against the stand-in Bot API', () 
     const code = /pairing code: ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(sent[0]!.text!)![1]!;
     expect(tg.chatActions.filter((a) => a.chatId === STRANGER)).toEqual([]);
 
-    const store = mycel.proc.store!;
+    const store = mycel.proc.store;
     expect(await listMessages(store, { channel: 'telegram', chatId: String(STRANGER) })).toEqual([]);
     const facts = await store.db.selectFrom('memory_facts').selectAll().where('chat_id', '=', String(STRANGER)).execute();
     expect(facts).toEqual([]);
-    await expect(mycel.proc.client!.workflow.getHandle(`chat-telegram-${STRANGER}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(mycel.proc.client.workflow.getHandle(`chat-telegram-${STRANGER}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     const refused = (await inbox(mycel, tg.botId)).filter((r) => r.lane === `chat:${STRANGER}`);
     expect(refused.map((r) => [r.status, r.payload])).toEqual(Array(3).fill(['refused', '{}']));
 
@@ -153,7 +152,7 @@ describe('the Telegram channel, long polling, against the stand-in Bot API', () 
     // Nothing more arrives: once.
     await new Promise((r) => setTimeout(r, 3_000));
     expect(tg.sentTo(REMIND_OWNER).filter((m) => m.text!.startsWith('⏰'))).toHaveLength(1);
-    const lines = await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(REMIND_OWNER) });
+    const lines = await listMessages(mycel.proc.store, { channel: 'telegram', chatId: String(REMIND_OWNER) });
     expect(lines.filter((l) => l.kind === 'reminder').map((l) => l.text)).toEqual(['⏰ stretch your legs']);
   });
 
@@ -199,7 +198,7 @@ describe('the Telegram channel, long polling, against the stand-in Bot API', () 
     const refusedSend = tg.calls.filter((c) => c.method === 'sendMessage' && Number(c.params.chat_id) === OWNER_3 && c.status === 403);
     expect(refusedSend).toHaveLength(1);
     // The turn itself happened and is on record; the next message is handled as usual.
-    const transcript = await listMessages(mycel.proc.store!, { channel: 'telegram', chatId: String(OWNER_3) });
+    const transcript = await listMessages(mycel.proc.store, { channel: 'telegram', chatId: String(OWNER_3) });
     expect(transcript.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/start']);
     const rows = (await inbox(mycel, tg.botId)).filter((r) => r.lane === `chat:${OWNER_3}`);
     expect(rows.map((r) => r.status)).toEqual(['done']);
@@ -220,7 +219,7 @@ describe('inline buttons', () => {
   });
 
   it('routes a press to a durable signal of the waiting workflow, once, and always answers the press', async () => {
-    const client = mycel.proc.client!;
+    const client = mycel.proc.client;
     const workflowId = `buttons-${Date.now()}`;
     const handle = await client.workflow.start('baselineWorkflow', { taskQueue: mycel.config.temporal.taskQueue, workflowId });
     const { signalButtonData } = await import('../../src/telegram/callback-data.js');
@@ -315,7 +314,7 @@ describe('the Telegram channel in webhook mode', () => {
     expect((await post(update, { 'x-telegram-bot-api-secret-token': secret })).status).toBe(200);
     expect((await post({ hello: 1 }, { 'x-telegram-bot-api-secret-token': secret })).status).toBe(400);
     await tg.waitForMessages(HOOK_OWNER_2, 1);
-    await telegramGatewayOf(mycel.proc)!.dispatcher.idle();
+    await mycel.telegram().dispatcher.idle();
     expect(tg.sentTo(HOOK_OWNER_2)).toHaveLength(1);
     const row = (await inbox(mycel, tg.botId)).find((r) => Number(r.update_id) === 1_900_000_002)!;
     expect([row.status, Number(row.duplicates), row.source]).toEqual(['done', 1, 'webhook']);
@@ -330,8 +329,8 @@ describe('a split deployment: `mycel worker` sends, `mycel gateway` receives', (
     const worker = await startTestMycel({ ...shared, parts: { embedded: false, worker: true, gateway: false } });
     const gateway = await startTestMycel({ ...shared, parts: { embedded: false, worker: false, gateway: true } });
     try {
-      expect(telegramGatewayOf(worker.proc)).toBeUndefined();
-      expect(telegramGatewayOf(gateway.proc)).toBeDefined();
+      expect(worker.proc.telegram).toBeUndefined();
+      expect(gateway.proc.telegram).toBeDefined();
       tg.injectCommand(tg.user(SPLIT_OWNER), 'start');
       const [reply] = await tg.waitForMessages(SPLIT_OWNER, 1);
       expect(reply!.text).toMatch(/Mycel/);

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityDeps } from '../../src/activities/deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { defaultPolicy } from '../../src/tools/policy.js';
-import { toolRuntime } from '../../src/tools/runtime.js';
 import type { ToolContext } from '../../src/tools/types.js';
-import { startTestMycel, type TestMycel } from '../support/harness.js';
+import { ownToolRuntime, startTestMycel, type TestMycel } from '../support/harness.js';
+import type { ToolRuntime } from '../../src/tools/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 let mycel: TestMycel;
@@ -27,10 +27,13 @@ function ctx(): ToolContext {
 }
 
 
+let tools: ToolRuntime | undefined;
+/** The test's own tools, built once when first used (after the policy file is written). */
+const toolRuntime = (): ToolRuntime => (tools ??= ownToolRuntime(deps));
+
 beforeAll(async () => {
   mycel = await startTestMycel();
-  const p = mycel.proc;
-  deps = { config: mycel.config, store: p.store!, logger: p.logger, metrics: p.metrics, temporal: p.client!, outbound: p.outbound };
+  deps = mycel.activityDeps;
   // A short approval timeout for the expiry case.
   writeFileSync(mycel.config.toolsPolicyPath, JSON.stringify({ ...defaultPolicy(), approvalTimeoutSeconds: 3 }, null, 2));
 });
@@ -41,7 +44,7 @@ afterAll(async () => {
 
 describe('the tool gate', () => {
   it('runs an allowed command in the sandbox and audits it', async () => {
-    const { executor } = toolRuntime(deps);
+    const { executor } = toolRuntime();
     const c = ctx();
     const outcome = await executor.execute({ tool: 'shell', input: { command: 'echo hello sandbox' } }, c);
     expect(outcome).toMatchObject({ status: 'ok', output: { output: 'hello sandbox\n', exitCode: 0 } });
@@ -50,7 +53,7 @@ describe('the tool gate', () => {
   });
 
   it('refuses forbidden commands and metacharacter tricks, runs nothing, audits each', async () => {
-    const { executor, policy } = toolRuntime(deps);
+    const { executor, policy } = toolRuntime();
     const victim = path.join(policy.get().sandboxPath, 'keep.txt');
     writeFileSync(victim, 'keep');
     for (const command of ['rm keep.txt', 'echo x; rm keep.txt', 'ls && rm keep.txt', 'cat keep.txt | rm keep.txt', 'echo `rm keep.txt`', 'echo $(rm keep.txt)', 'echo x > keep.txt', 'cat ../../etc/passwd']) {
@@ -63,14 +66,14 @@ describe('the tool gate', () => {
   });
 
   it('redacts secrets in the audit trail', async () => {
-    const { executor } = toolRuntime(deps);
+    const { executor } = toolRuntime();
     await executor.execute({ tool: 'shell', input: { command: 'echo token=abc123secret' } }, ctx());
     const audit = await mycel.api('/api/audit?limit=1');
     expect(JSON.stringify(audit.body[0])).not.toContain('abc123secret');
   });
 
   it('waits durably for approval, runs once when approved, and refuses a second decision with 409', async () => {
-    const { executor, policy } = toolRuntime(deps);
+    const { executor, policy } = toolRuntime();
     const c = ctx();
     const outcome = await executor.execute({ tool: 'shell', input: { command: 'touch approved.txt' } }, c);
     expect(outcome.status).toBe('pending-approval');
@@ -97,7 +100,7 @@ describe('the tool gate', () => {
   });
 
   it('denies: nothing runs, the denial is audited', async () => {
-    const { executor, policy } = toolRuntime(deps);
+    const { executor, policy } = toolRuntime();
     const outcome = await executor.execute({ tool: 'shell', input: { command: 'touch denied.txt' } }, ctx());
     const res = await mycel.api(`/api/approvals/${outcome.approvalId}`, { body: { decision: 'deny' } });
     expect(res.status).toBe(200);
@@ -109,7 +112,7 @@ describe('the tool gate', () => {
   });
 
   it('expires an unanswered approval: nothing runs, then a decision is a 409', async () => {
-    const { executor, policy } = toolRuntime(deps);
+    const { executor, policy } = toolRuntime();
     const outcome = await executor.execute({ tool: 'shell', input: { command: 'touch expired.txt' } }, ctx());
     await waitFor(async () => {
       const audit = await mycel.api('/api/audit?limit=50');
@@ -132,7 +135,7 @@ describe('the tool gate', () => {
 
 describe('escapes from the sandbox', () => {
   it('refuses /sh date -f<file> and a symlink read from chat, with the reason, and the file stays unread', async () => {
-    const { policy } = toolRuntime(deps);
+    const { policy } = toolRuntime();
     const secret = path.join(mycel.config.dataDir, 'shadow-like.txt');
     writeFileSync(secret, 'root:$6$chat-secret-hash:19000:0:99999:7:::\n');
     symlinkSync(secret, path.join(policy.get().sandboxPath, 'pw'));
@@ -144,7 +147,7 @@ describe('escapes from the sandbox', () => {
   });
 
   it('checks an approved command again right before it runs: cp into a symlink made after the request writes nothing outside', async () => {
-    const { executor, policy } = toolRuntime(deps);
+    const { executor, policy } = toolRuntime();
     const sandbox = policy.get().sandboxPath;
     writeFileSync(path.join(sandbox, 'f.txt'), 'payload');
     const outside = mkdtempSync(path.join(os.tmpdir(), 'mycel-outside-'));

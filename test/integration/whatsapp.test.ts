@@ -5,7 +5,6 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/conversation/transcript.js';
 import { PACKAGE_ROOT } from '../../src/shared/paths.js';
-import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
 import { startTestMycel, testDialects, type TestMycel } from '../support/harness.js';
 import { WhatsAppStandIn } from '../support/whatsapp-server.js';
 
@@ -22,7 +21,7 @@ describe.each(testDialects())('the WhatsApp webhook and sender, against the stan
   const STRANGER = String(base + 9);
   let wa: WhatsAppStandIn;
   let mycel: TestMycel;
-  const inbox = () => mycel.proc.store!.db.selectFrom('channel_inbox').selectAll().where('channel', '=', 'whatsapp').execute();
+  const inbox = () => mycel.proc.store.db.selectFrom('channel_inbox').selectAll().where('channel', '=', 'whatsapp').execute();
 
   beforeAll(async () => {
     wa = await WhatsAppStandIn.start();
@@ -77,7 +76,7 @@ describe.each(testDialects())('the WhatsApp webhook and sender, against the stan
     expect(await wa.deliver(wa.payload(OWNER_2, [a, b, a]))).toBe(200);
     const [, second] = await wa.waitForMessages(OWNER_2, 2);
     expect(second!.text).toContain('door code is 4711');
-    await whatsappGatewayOf(mycel.proc)!.dispatcher.idle();
+    await mycel.whatsapp().dispatcher.idle();
     const rows = (await inbox()).filter((r) => r.lane === `chat:${OWNER_2}`);
     expect(rows.map((r) => [r.status, Number(r.duplicates)])).toEqual([
       ['done', 1],
@@ -125,9 +124,9 @@ describe.each(testDialects())('the WhatsApp webhook and sender, against the stan
     const [pairing] = await wa.waitForMessages(STRANGER, 1);
     const code = /pairing code: ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(pairing!.text)![1]!;
     await wa.send(STRANGER, '/start');
-    await whatsappGatewayOf(mycel.proc)!.dispatcher.idle();
+    await mycel.whatsapp().dispatcher.idle();
     expect(wa.sentTo(STRANGER)).toHaveLength(1);
-    await expect(mycel.proc.client!.workflow.getHandle(`chat-whatsapp-${STRANGER}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(mycel.proc.client.workflow.getHandle(`chat-whatsapp-${STRANGER}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     const { stdout } = await run(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'mycel.js'), 'pairing', 'approve', code], {
       cwd: PACKAGE_ROOT,
       env: { ...process.env, MYCEL_DATA_DIR: mycel.config.dataDir, MYCEL_DATABASE_URL: mycel.config.databaseUrl, MYCEL_LOG_LEVEL: 'warn' },
@@ -136,7 +135,7 @@ describe.each(testDialects())('the WhatsApp webhook and sender, against the stan
     await wa.send(STRANGER, '/start');
     const [, hello] = await wa.waitForMessages(STRANGER, 2);
     expect(hello!.text).toMatch(/Mycel/);
-    const lines = await listMessages(mycel.proc.store!, { channel: 'whatsapp', chatId: STRANGER });
+    const lines = await listMessages(mycel.proc.store, { channel: 'whatsapp', chatId: STRANGER });
     expect(lines.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/start']);
   }, 120_000);
 });

@@ -24,7 +24,7 @@ const FIXTURES = path.resolve('test/fixtures/pipelines');
 
 describe('workflow histories of every type replay against the current workflow code', () => {
   let mycel: TestMycel;
-  const client = () => mycel.proc.client!;
+  const client = () => mycel.proc.client;
 
   beforeAll(async () => {
     mycel = await startTestMycel({ env: { MYCEL_PIPELINES: FIXTURES, MYCEL_MEMORY_QUESTION_TIMEOUT: '2' } });

@@ -81,7 +81,7 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
       const [hello] = await waitForMessages(h, owner, 1);
       expect(hello!.text).toMatch(/Mycel/);
       await h.idle();
-      const lines = await listMessages(mycel.proc.store!, { channel: h.channel, chatId: owner });
+      const lines = await listMessages(mycel.proc.store, { channel: h.channel, chatId: owner });
       expect(lines.map((l) => [l.role, l.text.split('\n')[0]])).toEqual([
         ['user', '/start'],
         ['assistant', hello!.text.split('\n')[0]],
@@ -96,13 +96,14 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
       const sent = h.messagesTo(stranger);
       expect(sent).toHaveLength(1);
       expect(sent[0]!.text).toMatch(/pairing code: [A-Z0-9]{4}-[A-Z0-9]{4}/);
-      await expect(mycel.proc.client!.workflow.getHandle(`chat-${h.channel}-${stranger}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-      expect(await listMessages(mycel.proc.store!, { channel: h.channel, chatId: stranger })).toEqual([]);
+      await expect(mycel.proc.client.workflow.getHandle(`chat-${h.channel}-${stranger}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      expect(await listMessages(mycel.proc.store, { channel: h.channel, chatId: stranger })).toEqual([]);
     });
 
     it('drops a redelivered event: one turn, one reply', async () => {
       const owner = owners[1]!;
-      const event = await h.say(owner, '/help');
+      // A reply that fits one message on every channel (Discord's limit is 2,000 characters).
+      const event = await h.say(owner, '/reminders');
       await h.redeliver(event);
       await waitForMessages(h, owner, 1);
       await h.idle();
@@ -111,8 +112,8 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
       // Time for a second reply, were one coming.
       await new Promise((r) => setTimeout(r, 1_000));
       expect(h.messagesTo(owner)).toHaveLength(1);
-      const lines = await listMessages(mycel.proc.store!, { channel: h.channel, chatId: owner });
-      expect(lines.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/help']);
+      const lines = await listMessages(mycel.proc.store, { channel: h.channel, chatId: owner });
+      expect(lines.filter((l) => l.role === 'user').map((l) => l.text)).toEqual(['/reminders']);
     });
 
     it('delivers a reminder on the chat exactly once', async () => {
@@ -123,7 +124,7 @@ export function channelContractSuite(name: string, makeHarness: () => Promise<Ch
       await waitForText(h, owner, /^⏰ stretch your legs$/);
       await new Promise((r) => setTimeout(r, 3_000));
       expect(h.messagesTo(owner).filter((m) => m.text.startsWith('⏰'))).toHaveLength(1);
-      const lines = await listMessages(mycel.proc.store!, { channel: h.channel, chatId: owner });
+      const lines = await listMessages(mycel.proc.store, { channel: h.channel, chatId: owner });
       expect(lines.filter((l) => l.kind === 'reminder').map((l) => l.text)).toEqual(['⏰ stretch your legs']);
     });
 

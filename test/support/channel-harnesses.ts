@@ -1,9 +1,15 @@
-import { telegramGatewayOf } from '../../src/telegram/component.js';
-import { whatsappGatewayOf } from '../../src/whatsapp/component.js';
 import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
 import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
 import { WhatsAppStandIn } from './whatsapp-server.js';
+import { DiscordStandIn } from './discord-server.js';
+import { waitFor } from './wait.js';
+
+/** The Mycel a harness was attached to (the contract suite attaches one before it sends). */
+function attached(mycel: TestMycel | undefined): TestMycel {
+  if (!mycel) throw new Error('the harness is not attached to a Mycel yet');
+  return mycel;
+}
 
 /** Telegram in webhook mode against the stand-in Bot API (a redelivery is a real second POST). */
 export async function telegramHarness(): Promise<ChannelTestHarness> {
@@ -40,7 +46,7 @@ export async function telegramHarness(): Promise<ChannelTestHarness> {
     sendStatuses: (user) => tg.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === user).map((c) => c.status),
     async idle() {
       await tg.waitFor(() => tg.pending().length === 0, 20_000, 'every update delivered');
-      await telegramGatewayOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).telegram().dispatcher.idle();
     },
     stop: () => tg.stop(),
   };
@@ -79,8 +85,56 @@ export async function whatsappHarness(): Promise<ChannelTestHarness> {
     failNextSend: (user, status) => wa.failNext({ status, to: user }),
     sendStatuses: (user) => wa.calls.filter((c) => c.to === user).map((c) => c.status),
     async idle() {
-      await whatsappGatewayOf(mycel!.proc)!.dispatcher.idle();
+      await attached(mycel).whatsapp().dispatcher.idle();
     },
     stop: () => wa.stop(),
+  };
+}
+
+/** Discord against the stand-in REST API and gateway (a redelivery is the same dispatch again, as a resumed session replays it). */
+export async function discordHarness(): Promise<ChannelTestHarness> {
+  const dc = await DiscordStandIn.start();
+  let mycel: TestMycel | undefined;
+  const dispatched = new Set<string>();
+  // Fire and forget, as the gateway does: events may follow each other faster than they are stored.
+  const send = async (event: object) => {
+    dispatched.add((event as { d: { id: string } }).d.id);
+    dc.dispatch(event);
+  };
+  return {
+    channel: 'discord',
+    newUser: () => dc.newUserId(),
+    env: (owners) => dc.env(owners),
+    attach(m) {
+      mycel = m;
+    },
+    async say(user, text) {
+      const event = dc.message(user, text);
+      await send(event);
+      return event;
+    },
+    async redeliver(event) {
+      await send(event as object);
+    },
+    messagesTo: (user) => dc.sentTo(dc.dmChannelOf(user)).map((m) => ({ text: m.content, buttons: m.buttons.map((b) => b.label) })),
+    async press(user, index, label) {
+      await send(dc.press(user, dc.sentTo(dc.dmChannelOf(user))[index]!, label));
+    },
+    failNextSend: (user, status) => dc.failNext(status, dc.dmChannelOf(user)),
+    sendStatuses: (user) => dc.calls.filter((c) => c.method === 'POST' && c.channelId === dc.dmChannelOf(user)).map((c) => c.status),
+    async idle() {
+      const store = attached(mycel).store;
+      await waitFor(
+        async () => {
+          const rows = await store.db.selectFrom('channel_inbox').select('event_id').where('channel', '=', 'discord').execute();
+          const stored = new Set(rows.map((r) => r.event_id));
+          return [...dispatched].every((id) => stored.has(id));
+        },
+        20_000,
+        'every Discord event stored',
+      );
+      await attached(mycel).discord().dispatcher.idle();
+    },
+    stop: () => dc.stop(),
   };
 }

@@ -5,12 +5,38 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig, type MycelConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { startProcess, type MycelProcess, type ProcessParts } from '../../src/runtime/processes.js';
+import type { Client } from '@temporalio/client';
+import type { WorkerDeps } from '../../src/activities/worker-deps.js';
+import type { ActivityDeps } from '../../src/deps/activity-deps.js';
+import { startProcess, type MycelProcess, type ProcessParts, type RunningWorker } from '../../src/runtime/processes.js';
+import { activityDepsOf } from '../../src/runtime/services.js';
+import { pipelineRuntimeFromConfig } from '../../src/pipelines/runtime.js';
+import { createToolRuntime, type ToolRuntime } from '../../src/tools/runtime.js';
+import type { Store } from '../../src/storage/database.js';
+import type { TelegramGateway } from '../../src/telegram/component.js';
+import type { WhatsAppGateway } from '../../src/whatsapp/component.js';
+import type { DiscordIngress } from '../../src/discord/component.js';
 import { freshStore, testDialects, type TestDialect } from './databases.js';
 
 export interface TestMycel {
   proc: MycelProcess;
   config: MycelConfig;
+  /** The process's database. */
+  store: Store;
+  /** The process's Temporal client. */
+  client: Client;
+  /** What the process's activities and tools use (a test builds its own tools from it). */
+  activityDeps: ActivityDeps;
+  /** The worker part; throws when the process runs none. */
+  worker(): RunningWorker;
+  /** What the worker's activities were built with: its tools (MCP servers included), pipelines, brain. */
+  workerDeps(): WorkerDeps;
+  /** The Telegram ingress; throws when the process runs none. */
+  telegram(): TelegramGateway;
+  /** The WhatsApp ingress; throws when the process runs none. */
+  whatsapp(): WhatsAppGateway;
+  /** The Discord ingress; throws when the process runs none. */
+  discord(): DiscordIngress;
   /** Base URL of the HTTP server (when the gateway part runs). */
   url: string;
   /** fetch against the HTTP server, JSON in and out. */
@@ -54,9 +80,21 @@ export async function startTestMycel(options: TestMycelOptions = {}): Promise<Te
   const logger = createLogger({ level: process.env.MYCEL_TEST_LOG_LEVEL ?? 'warn', pretty: false });
   const proc = await startProcess(config, logger, options.parts ?? { embedded: false, worker: true, gateway: true });
   const url = proc.http?.url ?? '';
+  const running = <T>(part: string, value: T | undefined): T => {
+    if (value === undefined) throw new Error(`this test process runs no ${part}`);
+    return value;
+  };
   return {
     proc,
     config,
+    store: proc.store,
+    client: proc.client,
+    activityDeps: activityDepsOf(proc),
+    worker: () => running('worker', proc.worker),
+    workerDeps: () => running('worker', proc.worker).deps,
+    telegram: () => running('Telegram ingress', proc.telegram),
+    whatsapp: () => running('WhatsApp ingress', proc.whatsapp),
+    discord: () => running('Discord ingress', proc.discord),
     url,
     async api(pathname, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
@@ -82,6 +120,15 @@ export async function startTestMycel(options: TestMycelOptions = {}): Promise<Te
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A tool runtime of the test's own (registry, policy read from the policy file now, gate),
+ * built from the process's services the way the worker builds its own; it shares nothing
+ * in memory with the worker's. Memoize it per test file when the tests share it.
+ */
+export function ownToolRuntime(deps: ActivityDeps): ToolRuntime {
+  return createToolRuntime(deps, pipelineRuntimeFromConfig(deps));
 }
 
 export { freshStore, testDialects };

@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
  * With `"stream": true` the answer comes as server-sent chunks of `chunkChars` characters,
  * one every `chunkDelayMs`, the last one carrying the usage. Every answer reports usage
  * (`prompt_tokens` = 10 + the number of messages, `completion_tokens` = the number of
- * answer chunks); `served` adds up what was reported. `failNext(n, status)` makes the next
+ * answer chunks); `served` adds up what was reported. A request's `max_tokens` is honoured: the
+ * answer stops after that many chunks, with finish reason `length`. `failNext(n, status)` makes the next
  * n streamed requests (the turns; memory extraction does not stream) fail with that status,
  * `hangNext(n)` makes them never answer, `breakNext(n)` cuts them off after half their
  * chunks. Every request body is kept for assertions.
@@ -27,6 +28,7 @@ import type { AddressInfo } from 'node:net';
 export interface StandInRequest {
   model: string;
   stream?: boolean;
+  max_tokens?: number;
   messages: Array<Record<string, any>>;
   tools?: Array<Record<string, any>>;
 }
@@ -92,6 +94,12 @@ function answer(body: StandInRequest): Answer {
     return { content: null, tool_calls: [{ id: 'call_mcp_echo', type: 'function', function: { name: echoTool, arguments: JSON.stringify({ message: echo[1] }) } }], finish: 'tool_calls' };
   }
   return { content: `You said: ${text}`, finish: 'stop' };
+}
+
+/** The answer cut to `max_tokens` chunks (one chunk counts as one completion token). */
+function bounded(body: StandInRequest, a: Answer, size: number): Answer {
+  if (body.max_tokens === undefined || !a.content || chunksOf(a.content, size).length <= body.max_tokens) return a;
+  return { content: chunksOf(a.content, size).slice(0, Math.max(1, body.max_tokens)).join(''), finish: 'length' };
 }
 
 function textPartsOf(message: Record<string, any>): string {
@@ -211,14 +219,14 @@ export async function startOpenAIStandIn(options: StandInOptions = {}): Promise<
         return;
       }
       if (failure === 'break') {
-        void streamed(res, body, answer(body), true).catch(() => res.destroy());
+        void streamed(res, body, bounded(body, answer(body), pace.chunkChars), true).catch(() => res.destroy());
         return;
       }
       if (failure !== undefined) {
         res.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `stand-in failure ${failure}`, type: 'server_error' } }));
         return;
       }
-      const a = answer(body);
+      const a = bounded(body, answer(body), pace.chunkChars);
       if (body.stream) void streamed(res, body, a).catch(() => res.destroy());
       else whole(res, body, a);
     });

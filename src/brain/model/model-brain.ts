@@ -98,6 +98,8 @@ export class ModelBrain implements Brain {
         system: systemPrompt(input),
         messages: buildMessages(input),
         ...(input.tools.length ? { tools } : {}),
+        // A token budget (scheduled work) bounds the call itself: the provider stops there.
+        ...(input.maxOutputTokens !== undefined ? { maxOutputTokens: input.maxOutputTokens } : {}),
         // Retries belong to the activity, so each attempt is visible in the workflow history.
         maxRetries: 0,
         abortSignal: AbortSignal.timeout(this.timeoutMs),

@@ -32,6 +32,11 @@ export class OfflineBrain implements Brain {
     }
   }
 
+  /** No model, ever. */
+  callsModel(): boolean {
+    return false;
+  }
+
   async step(input: BrainInput): Promise<BrainStep> {
     const text = input.envelope.text.trim();
     const turn = (args: string): OfflineTurn => ({

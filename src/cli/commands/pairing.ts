@@ -14,7 +14,8 @@ function who(p: Pairing): string {
 function whom(userId: string): string {
   const m = /^([a-z]+):(.+)$/.exec(userId);
   if (!m) return `Telegram user ${userId}`;
-  return m[1] === 'whatsapp' ? `WhatsApp number ${m[2]}` : `${m[1]} user ${m[2]}`;
+  if (m[1] === 'whatsapp') return `WhatsApp number ${m[2]}`;
+  return m[1] === 'discord' ? `Discord user ${m[2]}` : `${m[1]} user ${m[2]}`;
 }
 
 async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -33,7 +34,7 @@ async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): 
  * running gateway reads the change on the user's next message.
  */
 export function registerPairingCommands(program: Command, ctx: CliContext): void {
-  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram and WhatsApp');
+  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram, WhatsApp and Discord');
 
   pairing
     .command('list')
@@ -43,10 +44,12 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
       const config = ctx.config();
       const owners = config.telegram.ownerIds;
       const whatsappOwners = config.whatsapp.ownerNumbers;
+      const discordOwners = config.discord.ownerIds;
       const list = await withStore(ctx, async (store) => (await pairingModule()).listPairings(store));
-      if (opts.json) return ctx.out(JSON.stringify({ owners, whatsappOwners, pairings: list }, null, 2));
+      if (opts.json) return ctx.out(JSON.stringify({ owners, whatsappOwners, discordOwners, pairings: list }, null, 2));
       ctx.out(`Owners (MYCEL_OWNER_TELEGRAM_IDS): ${owners.length ? owners.join(', ') : 'none set'}`);
       if (whatsappOwners.length) ctx.out(`WhatsApp owners (MYCEL_OWNER_WHATSAPP_NUMBERS): ${whatsappOwners.join(', ')}`);
+      if (discordOwners.length) ctx.out(`Discord owners (MYCEL_OWNER_DISCORD_IDS): ${discordOwners.join(', ')}`);
       if (!list.length) return ctx.out('Nobody else has asked for access yet.');
       const rows = list.map((p) => [p.status, p.userId, who(p), p.status === 'pending' ? p.code : '-', p.requestedAt, p.decidedAt ? `${p.decidedAt} by ${p.decidedBy}` : '-']);
       const header = ['STATUS', 'USER ID', 'NAME', 'CODE', 'REQUESTED', 'DECIDED'];
@@ -64,7 +67,7 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
 
   pairing
     .command('revoke <id>')
-    .description('revoke a paired person (by Telegram user id, whatsapp:<number>, or their pairing code)')
+    .description('revoke a paired person (by Telegram user id, whatsapp:<number>, discord:<user id>, or their pairing code)')
     .action(async (id: string) => {
       const revoked = await withStore(ctx, async (store) => (await pairingModule()).revokePairing(store, id, 'owner (cli)'));
       ctx.out(`Revoked ${whom(revoked.userId)} ${who(revoked)}; their messages are no longer read.`);

@@ -46,7 +46,7 @@ async function openEngine(config: MycelConfig, logger: Logger, store: Store, say
   }
   say(`No running Mycel on ${config.dataDir}: starting an embedded Temporal server and an in-process worker for this run.`);
   const proc: MycelProcess = await startProcess(config, logger, { embedded: true, worker: true, gateway: false });
-  return { client: proc.client!, store: proc.store!, embedded: true, close: () => proc.lifecycle.stop() };
+  return { client: proc.client, store: proc.store, embedded: true, close: () => proc.lifecycle.stop() };
 }
 
 /** The version (and shape) to run: the highest one in the pipeline files, else the highest the database knows. */

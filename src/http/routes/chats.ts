@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE, type SSEMessage, type SSEStreamingApi } from 'hono/streaming';
 import { webMessageKey } from '../../conversation/dedupe.js';
-import { InvalidEnvelopeError, MessageIdConflictError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
+import { InvalidEnvelopeError, MessageIdConflictError, TurnTimeoutError } from '../../conversation/ingress.js';
 import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-stream.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
@@ -39,7 +39,7 @@ const ErrorSchema = z.object({ error: z.string() }).openapi('ChatError');
 // channelSchema is plain zod (created before the OpenAPI extension): rebuilt here from its options.
 const ChannelName = z.enum(channelSchema.options);
 /** `?channel=`: one channel, or every channel. */
-const ChannelQuery = z.union([ChannelName, z.literal('all')], { error: 'channel must be web, telegram, whatsapp or all' });
+const ChannelQuery = z.union([ChannelName, z.literal('all')], { error: 'channel must be web, telegram, whatsapp, discord or all' });
 
 // chatIdSchema is shared with the envelope (plain zod, created before the OpenAPI extension): used as is.
 const ChatParams = z.object({ chatId: chatIdSchema });
@@ -111,7 +111,7 @@ const chatsRoute = createRoute({
   method: 'get',
   path: '/api/chats',
   summary: 'The chats that have a transcript, the most recently active first: web chats unless ?channel= names another channel or "all"',
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_CHATS).optional(), channel: ChannelQuery.optional().openapi({ description: 'web (default), telegram, whatsapp, or all' }) }) },
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_CHATS).optional(), channel: ChannelQuery.optional().openapi({ description: 'web (default), telegram, whatsapp, discord, or all' }) }) },
   responses: {
     200: { description: 'chats, newest activity first', content: { 'application/json': { schema: z.array(ChatSummarySchema) } } },
     400: { description: 'bad limit', content: { 'application/json': { schema: ErrorSchema } } },
@@ -152,7 +152,7 @@ const listRoute = createRoute({
     params: ChatParams,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(MAX_LIST_MESSAGES).optional(),
-      channel: ChannelName.optional().openapi({ description: 'the chat\'s channel: web (default), telegram or whatsapp' }),
+      channel: ChannelName.optional().openapi({ description: 'the chat\'s channel: web (default), telegram, whatsapp or discord' }),
     }),
   },
   responses: {
@@ -264,7 +264,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       ...(attachments ? { attachments } : {}),
     };
     const submit = () =>
-      submitTurn(deps.temporal, { ...turnOptionsFromConfig(deps.config), store: deps.store, metrics: deps.metrics, logger: deps.logger }, envelope);
+      deps.ingress.submit(envelope, { logger: deps.logger });
     if (wantsEventStream(c)) {
       return streamSSE(c, async (stream) => {
         const out = serialWriter(stream);

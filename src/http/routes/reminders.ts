@@ -2,14 +2,18 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getChatSettings } from '../../conversation/chats.js';
 import {
   PromiseNotFoundError,
+  PromiseNotPausedError,
   PromiseNotPendingError,
   PromiseNotSnoozableError,
   cancelPromise,
   createPromise,
   listPromises,
   promiseView,
+  resumePromise,
   snoozePromise,
 } from '../../promises/service.js';
+import { budgetInputSchema } from '../../promises/budget.js';
+import { getPromise } from '../../promises/store.js';
 import { randomUUID } from 'node:crypto';
 import { listLedger } from '../../promises/ledger.js';
 import { MAX_SCHEDULED_WHAT_CHARS, describeWhen, parseWhen } from '../../promises/when.js';
@@ -18,13 +22,16 @@ import { channelSchema, chatIdSchema } from '../../shared/envelope.js';
 import type { HttpDeps } from '../context.js';
 
 const ErrorSchema = z.object({ error: z.string(), hint: z.string().optional() }).openapi('Error');
+/** `paused`: a recurring schedule that went over its token budget, until resumed. */
+const StatusSchema = z.enum(['pending', 'delivered', 'cancelled', 'paused']);
+const statusQuery = z.enum(['pending', 'delivered', 'cancelled', 'paused', 'all']);
 
 const ReminderSchema = z
   .object({
     id: z.string(),
     text: z.string(),
     dueAt: z.string().describe('ISO-8601 UTC; the next occurrence for a recurring reminder'),
-    status: z.enum(['pending', 'delivered', 'cancelled']),
+    status: StatusSchema,
     recurrence: z.string().nullable().describe('"every weekday at 08:00" for a recurring reminder, null for a one-off'),
     timeZone: z.string(),
     createdAt: z.string(),
@@ -33,6 +40,12 @@ const ReminderSchema = z
     deliveries: z.number().int(),
     kind: z.enum(['reminder', 'scheduled']),
     catchUp: z.enum(['once', 'skip']).nullable().describe('recurring: what happens to occurrences missed while Mycel was down'),
+    budget: z
+      .object({ perRun: z.number().int().nullable(), perDay: z.number().int().nullable() })
+      .nullable()
+      .describe("scheduled work: its own token budgets (null where the configured default applies); null for a reminder"),
+    pausedReason: z.string().nullable().describe('status paused: which token budget ran out, and by how much'),
+    pausedAt: z.string().nullable(),
   })
   .openapi('Reminder');
 
@@ -48,6 +61,7 @@ const LedgerDeliverySchema = z
     outcome: z.string().describe('delivered, failed, covered (by a catch-up run), skipped (catch-up skip), running'),
     dueAt: z.string(),
     note: z.string().optional().describe('why it was late, or what it covered or skipped'),
+    tokens: z.number().int().optional().describe('tokens (input + output) its model calls used, when it made any'),
   })
   .openapi('PromiseDelivery');
 
@@ -59,12 +73,18 @@ const LedgerEntrySchema = z
     kind: z.enum(['reminder', 'scheduled']),
     text: z.string(),
     dueAt: z.string(),
-    status: z.enum(['pending', 'delivered', 'cancelled']),
+    status: StatusSchema,
     recurrence: z.string().nullable(),
     catchUp: z.enum(['once', 'skip']).nullable(),
     createdAt: z.string(),
     cancelledAt: z.string().nullable(),
     deliveries: z.array(LedgerDeliverySchema).describe('the most recent deliveries, oldest first'),
+    budget: z
+      .object({ perRun: z.number().int(), perDay: z.number().int() })
+      .nullable()
+      .describe('scheduled work: the token budgets that apply (its own, else MYCEL_SCHEDULED_TOKENS_PER_RUN / _PER_DAY); null for a reminder'),
+    pausedReason: z.string().nullable().describe('status paused: which token budget ran out, and by how much'),
+    pausedAt: z.string().nullable(),
   })
   .openapi('LedgerEntry');
 
@@ -79,7 +99,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/api/chats/{chatId}/reminders',
   summary: "A chat's reminders, soonest first: pending ones unless ?status= says otherwise",
-  request: { params: chatParams, query: channelQuery.extend({ status: z.enum(['pending', 'delivered', 'cancelled', 'all']).optional() }) },
+  request: { params: chatParams, query: channelQuery.extend({ status: statusQuery.optional() }) },
   responses: { 200: json(z.array(ReminderSchema), 'reminders'), 400: json(ErrorSchema, 'bad chat id or query') },
 });
 
@@ -132,6 +152,7 @@ const scheduleRoute = createRoute({
             when: z.string().min(1).max(200).describe("as for /remind: '10m', '17:30', 'tomorrow at 9', 'every weekday at 8', 'every 30 minutes'"),
             what: z.string().trim().min(1).max(MAX_SCHEDULED_WHAT_CHARS).describe("a chat command ('/sh date', '/run daily-digest') or a request for the model brain"),
             catchUp: z.enum(['once', 'skip']).optional().describe('recurring: run once for all missed occurrences (default) or skip them'),
+            budget: budgetInputSchema.optional().describe('token budgets of its model work; over either, the promise pauses until resumed'),
           }),
         },
       },
@@ -151,7 +172,7 @@ const ledgerRoute = createRoute({
   summary: 'The promise ledger across chats, with each promise\'s deliveries (when, how late, outcome)',
   request: {
     query: z.object({
-      status: z.enum(['pending', 'delivered', 'cancelled', 'all']).optional().describe('pending unless given'),
+      status: statusQuery.optional().describe('pending unless given'),
       chatId: chatIdSchema.optional(),
       channel: channelSchema.optional(),
     }),
@@ -159,13 +180,33 @@ const ledgerRoute = createRoute({
   responses: { 200: json(z.array(LedgerEntrySchema), 'promises, soonest due first'), 400: json(ErrorSchema, 'bad query') },
 });
 
+const resumeRoute = createRoute({
+  method: 'post',
+  path: '/api/promises/{id}/resume',
+  summary: 'Resume a promise that paused because it went over its token budget, optionally with a new budget',
+  request: {
+    params: z.object({ id: z.string().min(1).max(32) }),
+    body: { required: false, content: { 'application/json': { schema: z.object({ budget: budgetInputSchema.optional() }).strict() } } },
+  },
+  responses: {
+    200: json(ReminderSchema, 'the resumed promise (status pending)'),
+    400: json(ErrorSchema, 'a bad id or budget'),
+    404: json(ErrorSchema, 'no such promise'),
+    409: json(ErrorSchema, 'the promise is not paused'),
+    503: json(ErrorSchema, 'Temporal is unreachable: the promise stays paused'),
+  },
+});
+
+/** Seconds a client waits before asking again when Temporal could not be reached. */
+const TEMPORAL_RETRY_AFTER_SECONDS = 5;
+
 /** Reminders of a chat: list, cancel (**contract**) and snooze; scheduled work; the ledger. */
 export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   const service = { store: deps.store, temporal: deps.temporal, config: deps.config, logger: deps.logger };
 
   function failure(err: unknown) {
     if (err instanceof PromiseNotFoundError) return { status: 404 as const, body: { error: err.message } };
-    if (err instanceof PromiseNotPendingError || err instanceof PromiseNotSnoozableError) return { status: 409 as const, body: { error: err.message, hint: err.hint } };
+    if (err instanceof PromiseNotPendingError || err instanceof PromiseNotSnoozableError || err instanceof PromiseNotPausedError) return { status: 409 as const, body: { error: err.message, hint: err.hint } };
     throw err;
   }
 
@@ -190,7 +231,7 @@ export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   app.openapi(scheduleRoute, async (c) => {
     const { chatId } = c.req.valid('param');
     const { channel } = c.req.valid('query');
-    const { when, what, catchUp } = c.req.valid('json');
+    const { when, what, catchUp, budget } = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const chat = { channel: channel ?? 'web', chatId } as const;
     const { timeZone } = await getChatSettings(deps.store, chat, deps.config);
@@ -199,7 +240,7 @@ export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
     if (!parsed.ok) return c.json({ error: parsed.message }, 400);
     const callId = `api:${chat.channel}:${chatId}:${key ?? randomUUID()}`;
     try {
-      const { promise, created } = await createPromise(service, { chat, userId: 'web', text: what, parsed, timeZone, source: { callId, turnKey: callId }, now, kind: 'scheduled', catchUp });
+      const { promise, created } = await createPromise(service, { chat, userId: 'web', text: what, parsed, timeZone, source: { callId, turnKey: callId }, now, kind: 'scheduled', catchUp, budget });
       return c.json({ ...promiseView(promise), when: describeWhen(parsed, timeZone), created }, created ? 201 : 200);
     } catch (err) {
       if (err instanceof MycelError && err.code === 'PROMISE_NOT_ARMED') return c.json({ error: err.message, hint: err.hint }, 503);
@@ -209,7 +250,22 @@ export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
 
   app.openapi(ledgerRoute, async (c) => {
     const { status, chatId, channel } = c.req.valid('query');
-    return c.json(await listLedger(deps.store, { status: status ?? 'pending', chatId, channel }), 200);
+    return c.json(await listLedger(deps.store, { status: status ?? 'pending', chatId, channel, budgetDefaults: deps.config.usage.scheduled }), 200);
+  });
+
+  app.openapi(resumeRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    // An empty body is the same as {}: resume with the budget it had.
+    const body = (c.req.header('content-type') ?? '').includes('json') ? c.req.valid('json') : {};
+    const promise = await getPromise(deps.store, id);
+    if (!promise) return c.json({ error: `There is no promise "${id}".`, hint: 'GET /api/promises?status=all lists them' }, 404);
+    try {
+      return c.json(promiseView(await resumePromise(service, promise.chat, id, 'api', { budget: body?.budget })), 200);
+    } catch (err) {
+      if (err instanceof MycelError && err.code === 'PROMISE_NOT_RESUMED') return c.json({ error: err.message, hint: err.hint }, 503, { 'retry-after': String(TEMPORAL_RETRY_AFTER_SECONDS) });
+      const f = failure(err);
+      return c.json(f.body, f.status);
+    }
   });
 
   app.openapi(snoozeRoute, async (c) => {

@@ -7,6 +7,7 @@ import type { Logger } from '../../logging/logger.js';
 import { redactText } from '../../shared/redact.js';
 import { DEFAULT_MCP_CONNECT_TIMEOUT_MS, type McpServerConfig } from './config.js';
 import { McpCallNotStartedError, McpConnectionLostError, McpTimeoutError } from './errors.js';
+import { sleepUnlessAborted } from '../../shared/sleep.js';
 
 /** First wait before a dead server is started again; doubles on each failure up to the cap. */
 export const MCP_RESTART_INITIAL_DELAY_MS = 500;
@@ -185,13 +186,10 @@ export class McpConnection {
   async ready(timeoutMs = this.connectTimeoutMs): Promise<boolean> {
     if (this.client && this.state === 'connected') return true;
     if (this.state === 'disabled' || this.stopping) return false;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    // Woken early (aborted) when the connection changes state.
+    const woken = new AbortController();
+    this.waiters.push(() => woken.abort());
+    await sleepUnlessAborted(timeoutMs, woken.signal);
     return Boolean(this.client && this.state === 'connected');
   }
 

@@ -4,7 +4,7 @@ import { formatError } from '../../shared/errors.js';
 import type { ToolDefinition } from '../../tools/types.js';
 import { DEFAULT_MCP_MAX_RESULT_BYTES, loadMcpConfig, type McpServerConfig } from './config.js';
 import { McpConnection, type McpServerState } from './connection.js';
-import { mcpToolDefinition, mcpToolId } from './tools.js';
+import { McpToolDefinitions, mcpToolId } from './tools.js';
 
 /** A server as `/mcp`, `mycel mcp list` and doctor show it. */
 export interface McpServerStatus {
@@ -32,6 +32,7 @@ function mtimeOf(file: string): number {
  */
 export class McpHub {
   private readonly connections = new Map<string, McpConnection>();
+  private readonly definitions = new McpToolDefinitions();
   private mtimeMs: number;
   private closed = false;
 
@@ -85,7 +86,7 @@ export class McpHub {
   tools(): ToolDefinition[] {
     this.refresh();
     const maxBytes = this.options.maxResultBytes ?? DEFAULT_MCP_MAX_RESULT_BYTES;
-    return [...this.connections.values()].flatMap((c) => c.tools.map((t) => mcpToolDefinition(c, t, maxBytes)));
+    return [...this.connections.values()].flatMap((c) => c.tools.map((t) => this.definitions.of(c, t, maxBytes)));
   }
 
   status(): McpServerStatus[] {

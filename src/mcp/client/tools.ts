@@ -20,14 +20,12 @@ export function parseMcpToolId(id: string): { server: string; tool: string } | u
   return match ? { server: match[1]!, tool: match[2]! } : undefined;
 }
 
-const validators = new AjvJsonSchemaValidator();
-
 /**
  * The input schema of an MCP tool as a zod schema that checks the tool's own JSON Schema
  * (with the SDK's validator), so the gate refuses bad arguments before anything is sent,
  * with the schema's own message.
  */
-function inputSchemaOf(tool: Tool): z.ZodType<Record<string, unknown>> {
+function inputSchemaOf(tool: Tool, validators: AjvJsonSchemaValidator): z.ZodType<Record<string, unknown>> {
   const validate = validators.getValidator<Record<string, unknown>>(tool.inputSchema as never);
   return z
     .unknown()
@@ -38,18 +36,29 @@ function inputSchemaOf(tool: Tool): z.ZodType<Record<string, unknown>> {
     }) as unknown as z.ZodType<Record<string, unknown>>;
 }
 
-/** Ids and definitions are cached per tool object, so the schemas compile once per tool list. */
-const cache = new WeakMap<Tool, ToolDefinition>();
+/**
+ * Definitions of MCP tools, cached per tool object so the schemas compile once per tool list.
+ * One per hub (it owns the JSON Schema validator too).
+ */
+export class McpToolDefinitions {
+  private readonly cache = new WeakMap<Tool, ToolDefinition>();
+  private readonly validators = new AjvJsonSchemaValidator();
 
-/** One MCP tool as a Mycel tool: same gate, audit and approval flow as any other. */
-export function mcpToolDefinition(connection: McpConnection, tool: Tool, maxResultBytes: number): ToolDefinition {
-  const cached = cache.get(tool);
-  if (cached) return cached;
+  /** One MCP tool as a Mycel tool: same gate, audit and approval flow as any other. */
+  of(connection: McpConnection, tool: Tool, maxResultBytes: number): ToolDefinition {
+    let definition = this.cache.get(tool);
+    if (!definition) this.cache.set(tool, (definition = mcpToolDefinition(connection, tool, maxResultBytes, this.validators)));
+    return definition;
+  }
+}
+
+/** One MCP tool as a Mycel tool (uncached; `McpToolDefinitions.of` caches). */
+export function mcpToolDefinition(connection: McpConnection, tool: Tool, maxResultBytes: number, validators: AjvJsonSchemaValidator): ToolDefinition {
   const idempotent = tool.annotations?.idempotentHint === true;
   const definition: ToolDefinition = {
     id: mcpToolId(connection.name, tool.name),
     description: `${tool.description ?? tool.title ?? tool.name} (from the MCP server "${connection.name}")`,
-    input: inputSchemaOf(tool),
+    input: inputSchemaOf(tool, validators),
     inputJsonSchema: tool.inputSchema as Record<string, unknown>,
     policy: MCP_DEFAULT_CLASS,
     atMostOnce: !idempotent,
@@ -60,6 +69,5 @@ export function mcpToolDefinition(connection: McpConnection, tool: Tool, maxResu
       return output;
     },
   };
-  cache.set(tool, definition);
   return definition;
 }

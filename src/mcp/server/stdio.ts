@@ -5,6 +5,9 @@ import { Metrics } from '../../metrics/metrics.js';
 import { readRuntimeInfo } from '../../runtime/runtime-file.js';
 import { START_PARTS, startProcess } from '../../runtime/processes.js';
 import { connectInstanceTemporal, openInstanceDatabase } from '../../cli/instance.js';
+import { createIngress, turnOptionsFromConfig } from '../../conversation/ingress.js';
+import type { Store } from '../../storage/database.js';
+import type { Client } from '@temporalio/client';
 import { createMcpServer, type McpServerDeps } from './tools.js';
 
 /**
@@ -24,12 +27,18 @@ interface Backend {
   close(): Promise<void>;
 }
 
+/** The server's dependencies against a running instance's database and Temporal. */
+function backendDeps(config: MycelConfig, logger: Logger, store: Store, temporal: Client, metrics: Metrics): McpServerDeps {
+  const ingress = createIngress(temporal, { ...turnOptionsFromConfig(config), store, metrics, logger });
+  return { config, logger, store, temporal, ingress, metrics };
+}
+
 async function connectRunning(config: MycelConfig, logger: Logger): Promise<Backend> {
   const store = await openInstanceDatabase(config);
   try {
     const { client, connection } = await connectInstanceTemporal(config);
     return {
-      deps: { config, logger, store, temporal: client, metrics: new Metrics() },
+      deps: backendDeps(config, logger, store, client, new Metrics()),
       label: 'the running instance',
       async close() {
         await connection.close();
@@ -45,7 +54,7 @@ async function connectRunning(config: MycelConfig, logger: Logger): Promise<Back
 async function startEmbedded(config: MycelConfig, logger: Logger): Promise<Backend> {
   const proc = await startProcess(config, logger, START_PARTS);
   return {
-    deps: { config, logger, store: proc.store!, temporal: proc.client!, metrics: proc.metrics },
+    deps: { config, logger, store: proc.store, temporal: proc.client, ingress: proc.ingress, metrics: proc.metrics },
     label: `an embedded instance${proc.http ? ` (web chat at ${proc.http.url})` : ''}`,
     close: () => proc.lifecycle.stop(),
   };

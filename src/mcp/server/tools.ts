@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { MycelConfig } from '../../config/config.js';
 import { getChatSettings } from '../../conversation/chats.js';
-import { InvalidEnvelopeError, submitTurn, turnOptionsFromConfig, TurnTimeoutError } from '../../conversation/ingress.js';
+import { InvalidEnvelopeError, TurnTimeoutError, type Ingress } from '../../conversation/ingress.js';
 import type { Logger } from '../../logging/logger.js';
 import { rememberExplicitFact } from '../../memory/explicit.js';
 import { deleteFacts, searchFacts } from '../../memory/store.js';
@@ -50,6 +50,8 @@ export interface McpServerDeps {
   logger: Logger;
   store: Store;
   temporal: Client;
+  /** Where send_message hands its turns (shared with the process's other callers). */
+  ingress: Ingress;
   metrics?: Metrics | undefined;
 }
 
@@ -310,9 +312,7 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
       const chat = chatOf(chatId, channel);
       const requestId = randomUUID();
       try {
-        const result = await submitTurn(
-          deps.temporal,
-          { ...turnOptionsFromConfig(deps.config), store: deps.store, metrics: deps.metrics, logger: deps.logger, timeoutMs: MCP_TURN_REPLY_TIMEOUT_MS },
+        const result = await deps.ingress.submit(
           {
             v: ENVELOPE_VERSION,
             channel: chat.channel,
@@ -324,6 +324,7 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
             text,
             receivedAt: new Date().toISOString(),
           },
+          { timeoutMs: MCP_TURN_REPLY_TIMEOUT_MS, logger: deps.logger },
         );
         return { content: [{ type: 'text', text: result.reply }] };
       } catch (err) {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { MIN_EXACT_TERM_CHARS } from '../text.js';
-import type { FullTextSearch } from './fulltext.js';
+import type { FullTextSearch } from './search.js';
 
 /** bm25 weights of the FTS5 columns (text, subject): the subject repeats part of the text. */
 const BM25_WEIGHTS = [1.0, 0.5] as const;

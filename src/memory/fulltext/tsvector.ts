@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { MIN_EXACT_TERM_CHARS } from '../text.js';
-import type { FullTextSearch } from './fulltext.js';
+import type { FullTextSearch } from './search.js';
 
 /** `'sister' & 'birthday' & 'tv':*`: every term, short ones as prefixes (the short-query fallback). */
 export function tsqueryExpression(terms: string[]): string {

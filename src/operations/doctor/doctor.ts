@@ -1,5 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { createWorkerDeps, type OwnedWorkerDeps } from '../../worker/worker-deps.js';
 import { OutboundChannels } from '../../channels/outbound.js';
 import type { MycelConfig } from '../../config/config.js';
 import type { Logger } from '../../logging/logger.js';
@@ -29,7 +30,7 @@ export interface DoctorOptions {
 /** The embedded server and in-process worker the doctor starts when nothing runs on the data dir. */
 interface TemporaryEmbedded {
   server: EmbeddedTemporal;
-  worker?: { worker: Worker; running: Promise<void>; store: Store };
+  worker?: { worker: Worker; running: Promise<void>; store: Store; deps: OwnedWorkerDeps };
   workerError?: string;
 }
 
@@ -40,16 +41,12 @@ async function startOwnWorker(config: MycelConfig, logger: Logger, address: stri
   const store = await openMigratedDatabase(config.databaseUrl);
   try {
     const connection = await connectWorker(targetFromConfig(config, address));
-    const worker = await createWorker({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: { config, store, logger, metrics: new Metrics({ defaultMetrics: false }), temporal: client, outbound: new OutboundChannels() },
-    });
+    const deps = createWorkerDeps({ config, store, logger, metrics: new Metrics({ defaultMetrics: false }), temporal: client, outbound: new OutboundChannels() }, { lazy: true });
+    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps });
     const running = worker.run().finally(() => connection.close());
     running.catch((err) => logger.error({ err }, 'doctor worker stopped with an error'));
     while (worker.getState() === 'INITIALIZED') await new Promise((r) => setTimeout(r, 10));
-    return { worker, running, store };
+    return { worker, running, store, deps };
   } catch (err) {
     await store.close();
     throw err;
@@ -60,6 +57,7 @@ async function stopTemporary(temp: TemporaryEmbedded, dataDir: string): Promise<
   if (temp.worker) {
     if (temp.worker.worker.getState() === 'RUNNING') temp.worker.worker.shutdown();
     await temp.worker.running.catch(() => undefined);
+    await temp.worker.deps.close();
     await temp.worker.store.close();
   }
   await temp.server.stop();

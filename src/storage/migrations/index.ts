@@ -4,6 +4,7 @@ import conversation from './0002_conversation.js';
 import conversationChatKeys from './0002_conversation_chat_keys.js';
 import promises from './0003_promises.js';
 import promisesScheduled from './0003_promises_scheduled.js';
+import promisesBudgets from './0003_promises_budgets.js';
 import memory from './0004_memory.js';
 import memorySearchTuning from './0004_memory_search_tuning.js';
 import telegram from './0005_telegram.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0002_conversation_chat_keys': conversationChatKeys,
   '0003_promises': promises,
   '0003_promises_scheduled': promisesScheduled,
+  '0003_promises_budgets': promisesBudgets,
   '0004_memory': memory,
   '0004_memory_search_tuning': memorySearchTuning,
   '0005_telegram': telegram,

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../policy.js';
+import { createIsolation } from './isolation.js';
 import { checkCommandLine, runCommand, shellTool } from './shell.js';
+
+/** How this machine isolates commands, decided once for the file as a worker decides it once. */
+const isolation = createIsolation();
 
 function policy() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mycel-shell-'));
@@ -69,11 +73,11 @@ describe('running a command', () => {
   it('runs in the sandbox with a scrubbed environment and no shell', async () => {
     const p = policy();
     process.env.MYCEL_SECRET_FOR_TEST = 'do-not-leak';
-    const ls = await runCommand('ls', [], p);
+    const ls = await runCommand('ls', [], p, isolation);
     expect(ls.output.trim()).toBe('notes.txt');
-    const env = await runCommand('env', [], p);
+    const env = await runCommand('env', [], p, isolation);
     expect(env.output).not.toContain('do-not-leak');
-    const literal = await runCommand('echo', ['$HOME;', 'id'], p);
+    const literal = await runCommand('echo', ['$HOME;', 'id'], p, isolation);
     expect(literal.output.trim()).toBe('$HOME; id');
     expect(existsSync(path.join(p.sandboxPath, 'notes.txt'))).toBe(true);
   });
@@ -81,12 +85,12 @@ describe('running a command', () => {
   it('caps the output and stops what runs too long', async () => {
     const p = { ...policy() };
     p.shell = { timeoutMs: 300, maxOutputBytes: 1000 };
-    const big = await runCommand('yes', [], p);
+    const big = await runCommand('yes', [], p, isolation);
     expect(big.truncated).toBe(true);
     expect(big.output.length).toBe(1000);
-    const slow = await runCommand('sleep', ['5'], p);
+    const slow = await runCommand('sleep', ['5'], p, isolation);
     expect(slow.timedOut).toBe(true);
-    const missing = await runCommand('no-such-command-xyz', [], p);
+    const missing = await runCommand('no-such-command-xyz', [], p, isolation);
     expect(missing.output).toContain('command not found');
   });
 });
@@ -180,7 +184,7 @@ describe('the sandbox against escapes', () => {
       const checked = checkCommandLine(line, p);
       expect(checked, line).toMatchObject({ ok: true, policy: 'allow' });
       if (!checked.ok) return '';
-      return (await runCommand(checked.command, checked.args, p)).output;
+      return (await runCommand(checked.command, checked.args, p, isolation)).output;
     };
     expect(await run('head -n1 more.txt')).toBe('one\n');
     expect(await run('head -2 more.txt')).toBe('one\ntwo\n');

@@ -75,19 +75,11 @@ function findInPath(command: string): boolean {
   });
 }
 
-let sharedIsolation: Isolation | undefined;
-
-/** The isolation decided on first use, for callers that do not bring their own. */
-function defaultIsolation(): Isolation {
-  sharedIsolation ??= createIsolation();
-  return sharedIsolation;
-}
-
 /**
  * Runs a checked command in the sandbox: no shell, scrubbed environment, timeout, output cap,
  * as an unprivileged user when Mycel runs as root, in private namespaces where available.
  */
-export function runCommand(command: string, args: string[], policy: ToolsPolicy, isolation: Isolation = defaultIsolation()): Promise<ShellResult> {
+export function runCommand(command: string, args: string[], policy: ToolsPolicy, isolation: Isolation): Promise<ShellResult> {
   if (!findInPath(command)) return Promise.resolve({ exitCode: 127, output: `command not found: ${command}`, truncated: false, timedOut: false });
   return new Promise((resolve) => {
     isolation.prepareSandbox(policy.sandboxPath);

@@ -26,6 +26,8 @@ export interface LedgerDelivery {
   outcome: string;
   dueAt?: string;
   note?: string;
+  /** Tokens its model calls used, when it made any. */
+  tokens?: number;
 }
 
 /** A promise in the ledger (**contract**: GET /api/promises). */
@@ -39,6 +41,10 @@ export interface LedgerEntry {
   status: string;
   recurrence: string | null;
   deliveries: LedgerDelivery[];
+  /** Scheduled work: the token budgets that apply. */
+  budget?: { perRun: number; perDay: number } | null;
+  /** Status `paused`: which budget ran out. */
+  pausedReason?: string | null;
 }
 
 const LEDGER = '/api/promises';
@@ -47,6 +53,7 @@ const LATE_MS = 60_000;
 const LIST = '/api/chats/{chatId}/reminders';
 const ONE = '/api/chats/{chatId}/reminders/{id}';
 const SNOOZE = '/api/chats/{chatId}/reminders/{id}/snooze';
+const RESUME = '/api/promises/{id}/resume';
 /** Refresh the list this often so fired reminders leave it. */
 const REFRESH_MS = 5_000;
 /** The snooze choices offered: the server's `when` text and its label. */
@@ -164,7 +171,12 @@ function SnoozeControl({ caps, disabled, onSnooze }: { caps: Capabilities; disab
 
 function receipt(d: LedgerDelivery): string {
   const late = d.lateMs > LATE_MS ? `, ${formatDuration(d.lateMs)} late` : '';
-  return `${d.outcome} ${formatTime(d.at)}${late}`;
+  const tokens = d.tokens !== undefined ? `, ${d.tokens.toLocaleString()} tokens` : '';
+  return `${d.outcome} ${formatTime(d.at)}${late}${tokens}`;
+}
+
+function budgetText(b: { perRun: number; perDay: number }): string {
+  return `budget ${b.perRun.toLocaleString()} tokens per run, ${b.perDay.toLocaleString()} per day`;
 }
 
 /** The promise ledger: every promise (of the chosen chat, or of all chats) with its receipts. */
@@ -175,11 +187,33 @@ function Ledger({ chatId, channel }: { chatId: string | undefined; channel: Chan
     query.set('channel', channel);
   }
   const ledger = useResource((signal) => get<LedgerEntry[]>(`${LEDGER}?${query.toString()}`, signal), [chatId, channel], REFRESH_MS);
+  const [busy, setBusy] = useState<string>();
+  const [actionError, setActionError] = useState<unknown>();
+  const [notice, setNotice] = useState<string>();
   if (isMissing(ledger.error)) return null;
+  const resume = async (p: LedgerEntry) => {
+    setBusy(p.id);
+    setActionError(undefined);
+    try {
+      await post(apiPath(RESUME, { id: p.id }), {});
+      setNotice(`Resumed "${p.text}".`);
+      ledger.reload();
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setBusy(undefined);
+    }
+  };
   return (
     <section aria-labelledby="ledger-title">
       <h2 id="ledger-title">Ledger</h2>
-      <p class="lead">Every promise{chatId ? ' of this chat' : ''} with its receipts: pending, delivered (and how late), cancelled, failed, and the recent occurrences of a repeating one.</p>
+      <p class="lead">Every promise{chatId ? ' of this chat' : ''} with its receipts: pending, delivered (and how late), cancelled, failed, paused (over its token budget, until resumed), and the recent occurrences of a repeating one.</p>
+      {notice && (
+        <p class="notice ok" role="status">
+          {notice}
+        </p>
+      )}
+      {actionError !== undefined && <ErrorNotice error={actionError} action="resume the promise" />}
       {ledger.error !== undefined && <ErrorNotice error={ledger.error} action="load the ledger" onRetry={ledger.reload} />}
       {ledger.data === undefined && ledger.loading && <Loading what="the ledger" />}
       {ledger.data && ledger.data.length === 0 && <Empty>No promises yet.</Empty>}
@@ -198,7 +232,9 @@ function Ledger({ chatId, channel }: { chatId: string | undefined; channel: Chan
                     </>
                   ) : null}
                   {p.recurrence ? ` · ${p.recurrence}` : ''} · {p.channel}:{p.chatId} · id {p.id}
+                  {p.budget ? ` · ${budgetText(p.budget)}` : ''}
                 </p>
+                {p.status === 'paused' && <p class="row-meta paused-reason">Paused: {p.pausedReason ?? 'no reason recorded'}.</p>}
                 {p.deliveries.length > 0 && (
                   <ul class="receipts" aria-label={`Deliveries of ${p.id}`}>
                     {p.deliveries.map((d) => (
@@ -210,6 +246,13 @@ function Ledger({ chatId, channel }: { chatId: string | undefined; channel: Chan
                   </ul>
                 )}
               </div>
+              {p.status === 'paused' && (
+                <div class="row-actions">
+                  <button type="button" disabled={busy === p.id} aria-label={`Resume: ${p.text}`} onClick={() => void resume(p)}>
+                    Resume
+                  </button>
+                </div>
+              )}
             </li>
           ))}
         </ul>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshStore, testDialects } from '../../../../test/support/databases.js';
-import type { ActivityDeps } from '../../../activities/deps.js';
+import type { ActivityDeps } from '../../../deps/activity-deps.js';
 import { loadConfig } from '../../../config/config.js';
 import { createMemoryTools } from '../../../memory/tools.js';
 import { recallFacts } from '../../../memory/recall.js';

@@ -3,6 +3,7 @@ import type { PromiseView } from '../../../promises/service.js';
 import type { PromiseToolOutput } from '../../../promises/tools.js';
 import type { LedgerEntry } from '../../../promises/ledger.js';
 import { formatDuration } from '../../../promises/lateness.js';
+import { parseBudgetFlags } from '../../../promises/budget.js';
 import { formatInZone, parseReminderArgs, parseReminderPhrase, parseScheduleArgs, type ReminderRequest, type WhenContext } from '../../../promises/when.js';
 import type { BrainInput, BrainStep } from '../../types.js';
 import { call, describeFailure, reply, type OfflineCommand, type OfflinePhrase, type OfflineTurn } from '../command.js';
@@ -53,12 +54,16 @@ function listReply(turn: OfflineTurn): BrainStep {
 }
 
 const ID = /^r[0-9a-z]{4,16}$/i;
+const SCHEDULE_USAGE = '/schedule [--per-run <tokens>] [--per-day <tokens>] <when> <what>';
+const RESUME_USAGE = '/resume <id> [--per-run <tokens>] [--per-day <tokens>]';
 
 function confirmScheduled(out: PromiseToolOutput): string {
   const what = out.recurrence ? `${out.recurrence} (${out.timeZone}), next on ${formatInZone(out.dueAt, out.timeZone)}` : formatInZone(out.dueAt, out.timeZone);
   const catchUp = out.recurrence ? ` If Mycel is down at a due time, it runs ${out.catchUp === 'skip' ? 'none of the missed ones (and says how many it skipped)' : 'once for all missed ones (and says how many)'}.` : '';
   const manage = out.recurrence ? `Cancel it with /cancel ${out.id}.` : `Cancel it with /cancel ${out.id}, or move it with /snooze ${out.id} 10m.`;
-  return `OK, I'll run "${out.text}" ${what} and post the result here.${catchUp}\nSchedule id: ${out.id}. ${manage}`;
+  const own = [out.budget?.perRun ? `${out.budget.perRun.toLocaleString('en-US')} tokens per run` : '', out.budget?.perDay ? `${out.budget.perDay.toLocaleString('en-US')} per day` : ''].filter(Boolean).join(', ');
+  const budget = own ? ` Token budget for model work: ${own}.` : '';
+  return `OK, I'll run "${out.text}" ${what} and post the result here.${catchUp}${budget}\nSchedule id: ${out.id}. ${manage}`;
 }
 
 function describeDelivery(d: LedgerEntry['deliveries'][number], timeZone: string): string {
@@ -73,6 +78,7 @@ function renderLedger(entries: LedgerEntry[], timeZone: string): string {
   for (const p of entries) {
     const due = p.status === 'pending' ? `due ${formatInZone(p.dueAt, timeZone).replace(` (${timeZone})`, '')}` : p.status;
     lines.push(`• ${p.id} [${p.kind}] ${due}${p.recurrence ? ` (${p.recurrence})` : ''} — ${p.text}`);
+    if (p.status === 'paused') lines.push(`    paused: ${p.pausedReason ?? 'no reason recorded'}. Resume it with /resume ${p.id}`);
     const recent = p.deliveries.slice(-3);
     if (recent.length) lines.push(`    ${recent.map((d) => describeDelivery(d, timeZone)).join('; ')}`);
   }
@@ -134,15 +140,18 @@ export function reminderCommands(): OfflineCommand[] {
 
   const schedule: OfflineCommand = {
     name: 'schedule',
-    usage: '/schedule <when> <what>',
+    usage: SCHEDULE_USAGE,
     example: '/schedule every weekday at 8 /sh date',
-    summary: 'run a command or a request at a time or on a rule, and post the result: /schedule 10m /run daily-digest',
+    summary: 'run a command or a request at a time or on a rule, and post the result: /schedule 10m /run daily-digest; --per-run/--per-day set its token budget',
     run(turn) {
-      if (!turn.args) return reply('Usage: /schedule <when> <what>, for example /schedule every weekday at 8 /sh date, or /schedule tomorrow at 9 /run daily-digest.');
-      const request = parseScheduleArgs(turn.args, whenContext(turn.input));
+      if (!turn.args) return reply(`Usage: ${SCHEDULE_USAGE}, for example /schedule every weekday at 8 /sh date, /schedule tomorrow at 9 /run daily-digest, or /schedule --per-run 20000 every day at 8 summarise my notes.`);
+      const flags = parseBudgetFlags(turn.args);
+      if (!flags.ok) return reply(`${flags.message} Usage: ${SCHEDULE_USAGE}.`);
+      const request = parseScheduleArgs(flags.rest, whenContext(turn.input));
       if (!request.ok) return reply(request.message);
       const outcome = turn.result('schedule.create');
-      if (!outcome) return call({ tool: 'schedule.create', input: { when: request.when, what: request.text } });
+      const budget = Object.keys(flags.budget).length ? { budget: flags.budget } : {};
+      if (!outcome) return call({ tool: 'schedule.create', input: { when: request.when, what: request.text, ...budget } });
       if (outcome.status !== 'ok') return reply(`I did not schedule that: ${outcome.error ?? describeFailure(outcome)}`);
       return reply(confirmScheduled(outcome.output as PromiseToolOutput));
     },
@@ -162,7 +171,27 @@ export function reminderCommands(): OfflineCommand[] {
     },
   };
 
-  return [remind, reminders, cancel, snooze, schedule, promises];
+  const resume: OfflineCommand = {
+    name: 'resume',
+    usage: RESUME_USAGE,
+    example: '/resume r7k2m9xqa --per-run 40000',
+    summary: 'resume a schedule that paused for its token budget (optionally with a new budget)',
+    run(turn) {
+      const [id = '', ...rest] = turn.args.split(/\s+/);
+      if (!ID.test(id)) return reply(`Usage: ${RESUME_USAGE}, with an id from /promises (they start with r).`);
+      const flags = parseBudgetFlags(rest.join(' '));
+      if (!flags.ok) return reply(`${flags.message} Usage: ${RESUME_USAGE}.`);
+      if (flags.rest) return reply(`I did not understand "${flags.rest}". Usage: ${RESUME_USAGE}.`);
+      const outcome = turn.result('promises.resume');
+      if (!outcome) return call({ tool: 'promises.resume', input: { id, ...(Object.keys(flags.budget).length ? { budget: flags.budget } : {}) } });
+      if (outcome.status !== 'ok') return reply(`I could not resume ${id}: ${outcome.error ?? describeFailure(outcome)}`);
+      const out = outcome.output as PromiseView;
+      const next = out.recurrence ? `; next on ${formatInZone(out.dueAt, out.timeZone)}` : '';
+      return reply(`Resumed ${out.id} (${out.recurrence ?? 'one-off'}${next}): ${out.text}`);
+    },
+  };
+
+  return [remind, reminders, cancel, snooze, schedule, promises, resume];
 }
 
 const LIST_PHRASE = /^(?:what|which|show|list|see)\b.*\breminders?\b|^my reminders\??$/i;
