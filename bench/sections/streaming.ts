@@ -9,7 +9,7 @@
  * TEMPORAL_ADDRESS when set, else starts an embedded Temporal) and prints JSON.
  */
 import { randomBytes } from 'node:crypto';
-import { readEventStream } from '../../src/cli/chat-client.js';
+import { readEventStream } from '../../src/api/client.js';
 import { startOpenAIStandIn } from '../../test/support/openai-stand-in.js';
 import { startBenchInstance, httpUrlOf } from '../instance.js';
 import { distribution, type Distribution } from '../stats.js';

@@ -59,3 +59,31 @@ describe('the chat client reads server-sent events', () => {
     expect(lines.map((l) => l.text)).toEqual(['⏰ tea']);
   });
 });
+
+describe('the chat client reads refusals', () => {
+  let server: Server | undefined;
+  afterEach(() => server?.close());
+
+  /** A server that answers every request with `status` and a JSON body. */
+  async function refusing(status: number, body: unknown, type = 'application/json'): Promise<string> {
+    server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('shows the server\'s error and hint, for a plain answer and for a streamed one', async () => {
+    const plain = await refusing(409, { error: 'that messageId was used for other text', hint: 'send it with a new id', turn: 2 });
+    await expect(new ChatClient({ baseUrl: plain, chatId: 'c' }).send('hi', 'm1')).rejects.toMatchObject({ code: 'CHAT_REFUSED', message: 'that messageId was used for other text', hint: 'send it with a new id' });
+    server!.close();
+
+    const streamed = await refusing(200, 'event: error\r\ndata: {"error":"database unavailable: nothing was changed","hint":"retry in 5 s","status":503}\r\n\r\n', 'text/event-stream');
+    await expect(new ChatClient({ baseUrl: streamed, chatId: 'c' }).send('hi', 'm1')).rejects.toMatchObject({ code: 'CHAT_REFUSED', hint: 'retry in 5 s' });
+    server!.close();
+
+    const token = await refusing(401, { error: 'missing or wrong bearer token' });
+    await expect(new ChatClient({ baseUrl: token, chatId: 'c' }).history(5)).rejects.toMatchObject({ code: 'UNAUTHORIZED', hint: expect.stringContaining('MYCEL_API_TOKEN') });
+  });
+});

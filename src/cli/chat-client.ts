@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { webMessageKey } from '../conversation/dedupe.js';
+import { ApiError, apiErrorFrom, createApiClient, eventJson, readEventStream, webMessageKey, type ApiClient, type Schemas } from '../api/client.js';
 import { MycelError, formatError } from '../shared/errors.js';
 
 /**
- * A small client of the chat API (`/api/chats/{chatId}/…`), as `mycel chat` uses it:
- * send a message (retried with the same messageId, so a retry never makes a second turn),
- * reading the reply as it is written (server-sent `delta` events), and follow the chat's
- * live event stream (resuming with Last-Event-ID after a drop).
+ * `mycel chat`'s view of the chat API (`/api/chats/{chatId}/…`), over the shared typed API
+ * client: send a message (retried with the same messageId, so a retry never makes a second
+ * turn), reading the reply as it is written (server-sent `delta` events), and follow the
+ * chat's live event stream (resuming with Last-Event-ID after a drop).
  */
 
 /** Attempts for one message when the connection fails (same messageId each time). */
@@ -16,15 +15,10 @@ export const SEND_ATTEMPTS = 3;
 /** Wait before reconnecting a dropped event stream. */
 export const EVENTS_RECONNECT_MS = 1_000;
 
-export interface ChatLine {
-  id: number;
-  role: 'user' | 'assistant';
-  text: string;
-  at: string;
-  kind?: string;
-  turn?: number;
-  key?: string;
-}
+/** A transcript line as the chat's event stream sends it. */
+export type ChatLine = Schemas['TranscriptEvent'];
+/** The answer to a message. */
+export type Reply = Schemas['Reply'];
 
 export interface ChatClientOptions {
   baseUrl: string;
@@ -40,39 +34,30 @@ export interface ReplyProgress {
   reset(): void;
 }
 
-/** Reads a text/event-stream body, calling `onEvent` per event (any line ending: \n, \r\n, \r). */
-export async function readEventStream(body: NonNullable<Response['body']>, onEvent: (event: EventSourceMessage) => void, signal?: AbortSignal): Promise<void> {
-  const parser = createParser({ onEvent });
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  // An abort does not always end a pending read of a decoded body: cancel it ourselves.
-  const cancel = () => void reader.cancel().catch(() => undefined);
-  signal?.addEventListener('abort', cancel, { once: true });
-  try {
-    while (!signal?.aborted) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parser.feed(value);
-    }
-  } finally {
-    signal?.removeEventListener('abort', cancel);
-  }
+const UNAUTHORIZED_HINT = 'set MYCEL_API_TOKEN to the token of the running instance';
+
+/** A refusal by the API as the terminal shows it: the server's message and hint. */
+function refused(err: ApiError | { error: string; hint?: string | undefined; status: number }): MycelError {
+  const [message, hint, status] = err instanceof ApiError ? [err.message, err.hint, err.status] : [err.error, err.hint, err.status];
+  if (status === 401) return new MycelError('UNAUTHORIZED', message, hint ?? UNAUTHORIZED_HINT);
+  return new MycelError('CHAT_REFUSED', message, hint);
 }
 
 export class ChatClient {
-  constructor(private readonly options: ChatClientOptions) {}
+  private readonly api: ApiClient;
 
-  private url(suffix: string): string {
-    return `${this.options.baseUrl}/api/chats/${encodeURIComponent(this.options.chatId)}/${suffix}`;
+  constructor(private readonly options: ChatClientOptions) {
+    this.api = createApiClient({ baseUrl: options.baseUrl, token: () => options.token });
   }
 
-  private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...extra };
+  private get path() {
+    return { chatId: this.options.chatId };
   }
 
   private unreachable(err: unknown): MycelError {
     return new MycelError(
       'NOT_RUNNING',
-      `Cannot reach Mycel at ${this.options.baseUrl}: ${formatError(err)}`,
+      `Cannot reach Mycel at ${this.options.baseUrl}: ${formatError(err instanceof ApiError && err.kind === 'network' ? (err.cause ?? err) : err)}`,
       'start it with `npx mycel start`, or set MYCEL_HTTP_HOST / MYCEL_HTTP_PORT (or MYCEL_DATA_DIR) to reach the running one',
       { cause: err },
     );
@@ -92,7 +77,7 @@ export class ChatClient {
    * Sends one message and returns the reply, telling `progress` each part as it is written;
    * network failures are retried with the same id (the parts start over).
    */
-  async send(text: string, messageId = ChatClient.newMessageId(), progress?: ReplyProgress): Promise<{ reply: string; turn: number }> {
+  async send(text: string, messageId = ChatClient.newMessageId(), progress?: ReplyProgress): Promise<Reply> {
     let lastError: unknown;
     let shown = false;
     for (let attempt = 1; attempt <= SEND_ATTEMPTS; attempt += 1) {
@@ -100,59 +85,58 @@ export class ChatClient {
         progress?.reset();
         shown = false;
       }
-      let res: Response;
       try {
-        res = await fetch(this.url('messages'), {
-          method: 'POST',
-          headers: this.headers({ 'content-type': 'application/json', accept: 'text/event-stream, application/json' }),
-          body: JSON.stringify({ text, messageId }),
+        const { response, error } = await this.api.POST('/api/chats/{chatId}/messages', {
+          params: { path: this.path },
+          body: { text, messageId },
+          headers: { accept: 'text/event-stream, application/json' },
+          parseAs: 'stream',
         });
-        if (res.ok && res.body && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-          let result: { reply: string; turn: number } | undefined;
-          let failure: { error?: string; status?: number } | undefined;
-          await readEventStream(res.body, (event) => {
-            const data = JSON.parse(event.data) as { text?: string; reply?: string; turn?: number; error?: string; status?: number };
-            if (event.event === 'delta' && typeof data.text === 'string') {
-              shown = true;
-              progress?.delta(data.text);
-            } else if (event.event === 'reset') {
-              shown = false;
-              progress?.reset();
-            } else if (event.event === 'reply' && typeof data.reply === 'string') result = { reply: data.reply, turn: data.turn ?? 0 };
-            else if (event.event === 'error') failure = data;
-          });
-          if (result) return result;
-          if (failure) throw new MycelError('CHAT_REFUSED', failure.error ?? `the API answered ${failure.status ?? 'an error'}`);
-          throw new Error('the reply stream ended before the reply');
+        if (!response.ok) throw refused(apiErrorFrom(response.status, response.statusText, error));
+        if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream') || !response.body) {
+          const body = (await response.json()) as Reply;
+          progress?.delta(body.reply);
+          return body;
         }
+        let result: Reply | undefined;
+        let failure: Schemas['StreamError'] | undefined;
+        await readEventStream(response.body, (event) => {
+          if (event.event === 'delta') {
+            const data = eventJson(event, 'ReplyDelta');
+            if (typeof data?.text !== 'string') return;
+            shown = true;
+            progress?.delta(data.text);
+          } else if (event.event === 'reset') {
+            shown = false;
+            progress?.reset();
+          } else if (event.event === 'reply') {
+            const data = eventJson(event, 'Reply');
+            if (typeof data?.reply === 'string') result = { reply: data.reply, turn: data.turn ?? 0 };
+          } else if (event.event === 'error') {
+            const data = eventJson(event, 'StreamError');
+            failure = { error: data?.error ?? `the API answered ${data?.status ?? 'an error'}`, hint: data?.hint, status: data?.status ?? 0 };
+          }
+        });
+        if (result) return result;
+        if (failure) throw refused(failure);
+        throw new Error('the reply stream ended before the reply');
       } catch (err) {
         if (err instanceof MycelError) throw err;
         lastError = err;
         await new Promise((r) => setTimeout(r, 300 * attempt));
-        continue;
       }
-      const body = (await res.json().catch(() => ({}))) as { reply?: string; turn?: number; error?: string };
-      if (res.ok && typeof body.reply === 'string') {
-        progress?.delta(body.reply);
-        return { reply: body.reply, turn: body.turn ?? 0 };
-      }
-      if (res.status === 401) throw new MycelError('UNAUTHORIZED', body.error ?? 'the API refused the token', 'set MYCEL_API_TOKEN to the token of the running instance');
-      throw new MycelError('CHAT_REFUSED', body.error ?? `the API answered ${res.status}`);
     }
     throw this.unreachable(lastError);
   }
 
   /** Recent transcript lines (oldest first), as the contract route returns them. */
-  async history(limit: number): Promise<Array<{ role: string; text: string; at: string; kind?: string }>> {
-    let res: Response;
+  async history(limit: number): Promise<Array<Schemas['Message']>> {
     try {
-      res = await fetch(`${this.url('messages')}?limit=${limit}`, { headers: this.headers() });
+      return await this.api.ok(this.api.GET('/api/chats/{chatId}/messages', { params: { path: this.path, query: { limit } } }));
     } catch (err) {
+      if (err instanceof ApiError && err.kind !== 'network') throw refused(err);
       throw this.unreachable(err);
     }
-    if (res.status === 401) throw new MycelError('UNAUTHORIZED', 'the API refused the token', 'set MYCEL_API_TOKEN to the token of the running instance');
-    if (!res.ok) throw new MycelError('CHAT_REFUSED', `the API answered ${res.status} for the transcript`);
-    return (await res.json()) as Array<{ role: string; text: string; at: string; kind?: string }>;
   }
 
   /**
@@ -174,22 +158,28 @@ export class ChatClient {
     };
     while (!signal.aborted) {
       try {
-        const headers = this.headers(lastId ? { 'last-event-id': lastId } : {});
-        const query = !lastId && options.history ? `?history=${options.history}` : '';
-        const res = await fetch(`${this.url('events')}${query}`, { headers, signal });
-        if (!res.ok || !res.body) throw new Error(`the event stream answered ${res.status}`);
-        await readEventStream(res.body, (event) => {
-          if (event.event === 'ready') {
-            const start = JSON.parse(event.data) as { after: number; replayed?: number };
-            lastId ??= String(start.after);
-            replaying = ready ? 0 : (start.replayed ?? 0);
-            if (!ready && replaying === 0) markReady();
-          } else if (event.event === 'message' && event.data) {
-            lastId = event.id ?? lastId;
-            onLine(JSON.parse(event.data) as ChatLine);
-            if (!ready && --replaying === 0) markReady();
-          }
-        }, signal);
+        const { response } = await this.api.GET('/api/chats/{chatId}/events', {
+          params: { path: this.path, query: !lastId && options.history ? { history: options.history } : {}, header: lastId ? { 'last-event-id': lastId } : {} },
+          parseAs: 'stream',
+          signal,
+        });
+        if (!response.ok || !response.body) throw new Error(`the event stream answered ${response.status}`);
+        await readEventStream(
+          response.body,
+          (event) => {
+            if (event.event === 'ready') {
+              const start = eventJson(event, 'EventsReady');
+              lastId ??= String(start?.after ?? 0);
+              replaying = ready ? 0 : (start?.replayed ?? 0);
+              if (!ready && replaying === 0) markReady();
+            } else if (event.event === 'message' && event.data) {
+              lastId = event.id ?? lastId;
+              onLine(JSON.parse(event.data) as ChatLine);
+              if (!ready && --replaying === 0) markReady();
+            }
+          },
+          { signal },
+        );
       } catch (err) {
         if (signal.aborted) return;
         if (!ready) throw this.unreachable(err);
@@ -199,3 +189,4 @@ export class ChatClient {
     }
   }
 }
+

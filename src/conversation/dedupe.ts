@@ -28,14 +28,8 @@ export interface TurnRecord {
   textHash?: string;
 }
 
-/**
- * The idempotency key of a message sent through the chat API (the web app, `mycel chat`):
- * the chat is part of it, so the same messageId in another chat is another message. `/` is
- * in neither a chat id nor a messageId, so no two pairs share a key.
- */
-export function webMessageKey(chatId: string, messageId: string): string {
-  return `web:api:${chatId}/${messageId}`;
-}
+/** The key of a message sent to a web chat: one definition, shared with the API's clients. */
+export { webMessageKey } from '../api/keys.js';
 
 /** What a dedupe record keeps of a message's text: enough to tell that a repeat's text differs. */
 export function turnTextHash(text: string): string {

@@ -7,6 +7,7 @@ import { routePath } from 'hono/route';
 import { MycelError } from '../shared/errors.js';
 import { isDatabaseOutage } from '../storage/outage.js';
 import { databaseOutage } from './outage-response.js';
+import type { ErrorBody } from './error-schema.js';
 import type { HttpDeps } from './context.js';
 import { edgeGuard } from './edge-guard.js';
 import { MAX_BODY_BYTES, MESSAGE_PATH, messageBodyLimit } from './limits.js';
@@ -17,17 +18,26 @@ const TOKEN_PATHS = ['/api/*', '/mcp'];
 /** The methods the API and the web app answer; any other (TRACE, CONNECT, …) gets 405. */
 export const SUPPORTED_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
+/** The head of /api/openapi.json; its paths and components come from the routes' schemas. */
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: { title: 'Mycel API', version: '1', description: 'Chats, promises, memories, approvals, pipelines and audit of a Mycel assistant.' },
+} as const;
+
+/** The answer of every error the app itself gives (outside a route): the one `Error` shape. */
+const errorJson = (body: ErrorBody) => body;
+
 /** A route module adds its routes to the app; each capability has one. */
 export type RouteModule = (app: OpenAPIHono, deps: HttpDeps) => void;
 
 /** What a request without the right bearer token gets (401; 400 when the header is not a bearer token at all). */
-const TOKEN_REFUSED = { error: 'missing or wrong bearer token; send "Authorization: Bearer <MYCEL_API_TOKEN>"' };
+const TOKEN_REFUSED: ErrorBody = { error: 'missing or wrong bearer token; send "Authorization: Bearer <MYCEL_API_TOKEN>"' };
 
 /**
  * Builds the HTTP application: health and metrics, the JSON API under `/api` and the MCP
  * server at `/mcp` (bearer token when MYCEL_API_TOKEN is set), and whatever route modules
  * the capabilities contribute.
- * Every error answers JSON `{ "error": message }`.
+ * Every error answers JSON `{ "error": message, "hint"?: what to do }` (the OpenAPI `Error`).
  */
 export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): OpenAPIHono {
   const app = new OpenAPIHono({
@@ -35,7 +45,7 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
       if (!result.success) {
         const issue = result.error.issues[0];
         const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-        return c.json({ error: `${where}${issue?.message ?? 'invalid request'}` }, 400);
+        return c.json(errorJson({ error: `${where}${issue?.message ?? 'invalid request'}` }), 400);
       }
       return undefined;
     },
@@ -63,7 +73,7 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
 
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
+    onError: (c) => c.json(errorJson({ error: `request body is larger than ${MAX_BODY_BYTES} bytes` }), 413),
   });
   // A message may carry images (base64 in the JSON): its route takes a body sized for them.
   const messageBodyBytes = messageBodyLimit(deps.config.media.maxImageBytes);
@@ -108,28 +118,25 @@ export function createHttpApp(deps: HttpDeps, modules: RouteModule[] = []): Open
   registerHealthRoutes(app, deps);
   for (const register of modules) register(app, deps);
 
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Mycel API', version: '1', description: 'Chats, promises, memories, approvals, pipelines and audit of a Mycel assistant.' },
-  });
+  app.doc31('/api/openapi.json', OPENAPI_DOCUMENT);
 
   app.notFound((c) => {
     if (!SUPPORTED_METHODS.includes(c.req.method)) {
-      return c.json({ error: `method ${c.req.method} is not allowed`, hint: `use one of ${SUPPORTED_METHODS.join(', ')}` }, 405, { allow: SUPPORTED_METHODS.join(', ') });
+      return c.json(errorJson({ error: `method ${c.req.method} is not allowed`, hint: `use one of ${SUPPORTED_METHODS.join(', ')}` }), 405, { allow: SUPPORTED_METHODS.join(', ') });
     }
-    return c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404);
+    return c.json(errorJson({ error: `no route for ${c.req.method} ${c.req.path}` }), 404);
   });
   app.onError((err, c) => {
     // An exception that carries its own response (the bearer auth's 401 with WWW-Authenticate) answers with it.
-    if (err instanceof HTTPException) return err.res ? err.getResponse() : c.json({ error: err.message || 'bad request' }, err.status);
-    if (err instanceof SyntaxError) return c.json({ error: `malformed JSON body: ${err.message}` }, 400);
+    if (err instanceof HTTPException) return err.res ? err.getResponse() : c.json(errorJson({ error: err.message || 'bad request' }), err.status);
+    if (err instanceof SyntaxError) return c.json(errorJson({ error: `malformed JSON body: ${err.message}` }), 400);
     if (isDatabaseOutage(err)) return databaseOutage(c, deps, err);
     if (err instanceof MycelError) {
       deps.logger.warn({ code: err.code }, err.message);
-      return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }, 500);
+      return c.json(errorJson({ error: err.message, ...(err.hint ? { hint: err.hint } : {}) }), 500);
     }
     deps.logger.error({ err }, 'unhandled error in HTTP handler');
-    return c.json({ error: 'internal error; see the server log' }, 500);
+    return c.json(errorJson({ error: 'internal error; see the server log' }), 500);
   });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { isIP } from 'node:net';
+import type { ErrorBody } from './error-schema.js';
 
 /**
  * Security at the edges (**contract**): the HTTP server answers only requests addressed to
@@ -69,7 +70,7 @@ export function edgeGuard(options: EdgeGuardOptions): MiddlewareHandler {
         {
           error: `refused: the Host "${host.slice(0, 200)}" is not a name of this server (a guard against DNS rebinding)`,
           hint: 'reach Mycel at 127.0.0.1, localhost or MYCEL_HTTP_HOST; behind a reverse proxy set MYCEL_PUBLIC_URL to the public URL (for example https://mycel.example.com) and let the proxy pass the Host header',
-        },
+        } satisfies ErrorBody,
         403,
       );
     }
@@ -81,7 +82,7 @@ export function edgeGuard(options: EdgeGuardOptions): MiddlewareHandler {
           {
             error: `refused: a ${c.req.method} from the page at "${origin.slice(0, 200)}", which is not this server's origin (${own})`,
             hint: 'state-changing requests are taken only from Mycel\'s own web app or from clients that send no Origin; behind a reverse proxy set MYCEL_PUBLIC_URL to the origin the browser uses',
-          },
+          } satisfies ErrorBody,
           403,
         );
       }

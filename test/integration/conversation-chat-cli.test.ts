@@ -40,7 +40,8 @@ describe('mycel chat with piped stdin', { timeout: 180_000 }, () => {
       }
     };
     child.stdin.write('/start\n');
-    await waitFor(/Hello! I'm Mycel/);
+    // The whole line: the reply is printed as it is written, and its line ends after the reply event.
+    await waitFor(/Hello! I'm Mycel[^\n]*\n/);
     // Something Mycel posts on its own (a reminder delivery) shows up while the chat runs.
     await appendMessage(mycel.proc.store, { channel: 'web', chatId: chat, role: 'assistant', text: '⏰ stretch your legs', kind: 'reminder', key: `test-reminder-${chat}` });
     await waitFor(/⏰ stretch your legs/);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorSchema } from '../../src/http/error-schema.js';
 import { POSTGRES_URL, testDialects } from '../support/databases.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
@@ -80,6 +81,7 @@ describe.skipIf(!POSTGRES_URL)('a PostgreSQL outage seen through the HTTP API', 
       expect(res.status, `${method} ${pathname}: ${text}`).toBe(503);
       expect(res.headers.get('retry-after'), pathname).toMatch(/^\d+$/);
       const json = JSON.parse(text) as { error: string; hint?: string };
+      expect(ErrorSchema.safeParse(json).success, text).toBe(true);
       expect(json.error).toMatch(/^database unavailable/);
       expect(json.hint).toMatch(/MYCEL_DATABASE_URL/);
       expect(text).not.toContain(String(proxy.port));

@@ -1,11 +1,11 @@
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { currentToken, get, onAuthNeeded, setToken } from './lib/api.js';
+import { api, currentToken, onAuthNeeded, setToken } from './lib/api.js';
 import { isChatId } from './lib/ids.js';
 import { useLocation, type Location } from './lib/router.js';
 import { APPROVALS_CHANGED, ApprovalsPage } from './pages/approvals.js';
 import { AuditPage } from './pages/audit.js';
-import { ChannelChatPage } from './pages/channel-chat.js';
+import { ChannelChatPage, type ChannelName } from './pages/channel-chat.js';
 import { ChatPage } from './pages/chat.js';
 import { HomePage } from './pages/home.js';
 import { MemoriesPage } from './pages/memories.js';
@@ -46,7 +46,7 @@ function route(location: Location): { title: string; section: string; page: Comp
     } catch {
       // malformed escape: falls through to "not a chat id"
     }
-    if (isChatId(id)) return { title: `Chat ${id}`, section: '/', page: <ChannelChatPage key={`${onChannel[1]}:${id}`} channel={onChannel[1]!} chatId={id} /> };
+    if (isChatId(id)) return { title: `Chat ${id}`, section: '/', page: <ChannelChatPage key={`${onChannel[1]}:${id}`} channel={onChannel[1] as ChannelName} chatId={id} /> };
     return { title: 'Not a chat', section: '/', page: <NotFound what={`"${onChannel[2]}" is not a chat id.`} /> };
   }
   switch (path.replace(/\/$/, '') || '/') {
@@ -120,7 +120,7 @@ function usePendingApprovals(enabled: boolean): number | undefined {
     let stopped = false;
     const check = () => {
       if (document.visibilityState !== 'visible') return;
-      get<unknown[]>('/api/approvals').then(
+      api.ok(api.GET('/api/approvals')).then(
         (list) => !stopped && setCount(list.length),
         () => !stopped && setCount(undefined),
       );

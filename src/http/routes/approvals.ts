@@ -1,10 +1,10 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { apiRoute, ErrorSchema, mycelErrorBody } from '../error-schema.js';
 import type { HttpDeps } from '../context.js';
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError, decideApproval } from '../../tools/approvals.js';
 import { listApprovals } from '../../tools/approvals-store.js';
 import { listAudit } from '../../tools/audit.js';
 
-const ErrorSchema = z.object({ error: z.string() }).openapi('Error');
 
 const ApprovalSchema = z
   .object({
@@ -36,7 +36,7 @@ const AuditSchema = z
   })
   .openapi('AuditRecord');
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: 'get',
   path: '/api/approvals',
   summary: 'Tool calls waiting for the owner (pending only unless ?status= says otherwise)',
@@ -47,7 +47,7 @@ const listRoute = createRoute({
   },
 });
 
-const decideRoute = createRoute({
+const decideRoute = apiRoute({
   method: 'post',
   path: '/api/approvals/{id}',
   summary: 'Approve or deny a pending tool call',
@@ -63,7 +63,7 @@ const decideRoute = createRoute({
   },
 });
 
-const auditRoute = createRoute({
+const auditRoute = apiRoute({
   method: 'get',
   path: '/api/audit',
   summary: 'The audit trail of tool calls, newest first (secrets redacted)',
@@ -88,8 +88,8 @@ export function registerApprovalRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       const approval = await decideApproval(deps.store, deps.temporal, id, decision, 'owner (api)');
       return c.json(approval, 200);
     } catch (err) {
-      if (err instanceof ApprovalNotFoundError) return c.json({ error: err.message }, 404);
-      if (err instanceof ApprovalAlreadyDecidedError) return c.json({ error: err.message }, 409);
+      if (err instanceof ApprovalNotFoundError) return c.json(mycelErrorBody(err), 404);
+      if (err instanceof ApprovalAlreadyDecidedError) return c.json(mycelErrorBody(err), 409);
       throw err;
     }
   });

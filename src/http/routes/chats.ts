@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { apiRoute, ErrorSchema, mycelErrorBody, type ErrorBody } from '../error-schema.js';
 import type { Context } from 'hono';
 import { streamSSE, type SSEMessage, type SSEStreamingApi } from 'hono/streaming';
 import { webMessageKey } from '../../conversation/dedupe.js';
@@ -10,9 +11,8 @@ import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type 
 import { formatError } from '../../shared/errors.js';
 import { MAX_ATTACHMENTS, PHOTO_ONLY_TEXT, type Attachment } from '../../media/attachments.js';
 import { MediaRefusedError, saveMedia, tooLarge } from '../../media/store.js';
-import { databaseOutage } from '../outage-response.js';
 import type { HttpDeps } from '../context.js';
-import { isDatabaseOutage } from '../../storage/outage.js';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseOutageBody, isDatabaseOutage } from '../../storage/outage.js';
 
 /**
  * The chat API (**contract**): send a message and get the reply, read the transcript, and
@@ -34,7 +34,6 @@ export const TEMPORAL_RETRY_AFTER_SECONDS = 5;
 /** Longest client-chosen message id. */
 export const MAX_MESSAGE_ID_CHARS = 128;
 
-const ErrorSchema = z.object({ error: z.string() }).openapi('ChatError');
 
 // channelSchema is plain zod (created before the OpenAPI extension): rebuilt here from its options.
 const ChannelName = z.enum(channelSchema.options);
@@ -82,9 +81,9 @@ const SendMessageSchema = z
   })
   .openapi('SendMessage');
 
-const MessageIdConflictSchema = z
-  .object({ error: z.string(), hint: z.string().optional(), turn: z.number().int().openapi({ description: 'the turn that answered the first message with this messageId' }) })
-  .openapi('MessageIdConflict');
+const MessageIdConflictSchema = ErrorSchema.extend({
+  turn: z.number().int().openapi({ description: 'the turn that answered the first message with this messageId' }),
+}).openapi('MessageIdConflict');
 
 const ReplySchema = z.object({ reply: z.string(), turn: z.number().int() }).openapi('Reply');
 
@@ -98,6 +97,40 @@ const MessageSchema = z
   })
   .openapi('Message');
 
+/** A turn's key on the event stream (see src/api/keys.ts). */
+const TurnKey = z.string().openapi({ description: 'the turn\'s key; a message sent to a web chat has `web:api:<chatId>/<messageId>`' });
+
+/**
+ * The data of the server-sent events (JSON), registered as components so that clients get
+ * their types from the document like every other body.
+ */
+const StreamSchemas = {
+  /** `delta`: the next part of a reply; on the chat's `/events` stream `key` names the turn. */
+  ReplyDelta: z.object({ text: z.string(), key: TurnKey.optional() }).openapi('ReplyDelta'),
+  /** `reset`: the parts so far are void (a retried model call): start over. */
+  ReplyReset: z.object({ key: TurnKey.optional() }).openapi('ReplyReset'),
+  /** `error` on a streamed send: the failure after the stream began, with the status the plain answer would have had. */
+  StreamError: ErrorSchema.extend({ status: z.number().int(), turn: z.number().int().optional() }).openapi('StreamError'),
+  /** `ready` on `/events`: live lines start after `after`; `replayed` earlier lines come first. */
+  EventsReady: z.object({ after: z.number().int(), replayed: z.number().int() }).openapi('EventsReady'),
+  /** `message` on `/events` (event id = `id`): one transcript line. */
+  TranscriptEvent: z
+    .object({
+      id: z.number().int(),
+      role: z.enum(['user', 'assistant']),
+      text: z.string(),
+      at: z.string(),
+      kind: z.string().optional(),
+      turn: z.number().int().optional(),
+      key: z.string().optional().openapi({ description: 'the line\'s key: its turn\'s key and `#` and more (`web:api:<chatId>/<messageId>#user`)' }),
+      lateMs: z.number().int().optional(),
+    })
+    .openapi('TranscriptEvent'),
+};
+type StreamData<K extends keyof typeof StreamSchemas> = z.infer<(typeof StreamSchemas)[K]>;
+/** JSON for an event's data, checked against its schema's type. */
+const streamJson = <K extends keyof typeof StreamSchemas>(_kind: K, data: StreamData<K>): string => JSON.stringify(data);
+
 const ChatSummarySchema = z
   .object({
     channel: ChannelName.openapi({ description: 'the channel the chat lives on' }),
@@ -107,7 +140,7 @@ const ChatSummarySchema = z
   })
   .openapi('ChatSummary');
 
-const chatsRoute = createRoute({
+const chatsRoute = apiRoute({
   method: 'get',
   path: '/api/chats',
   summary: 'The chats that have a transcript, the most recently active first: web chats unless ?channel= names another channel or "all"',
@@ -118,7 +151,7 @@ const chatsRoute = createRoute({
   },
 });
 
-const sendRoute = createRoute({
+const sendRoute = apiRoute({
   method: 'post',
   path: '/api/chats/{chatId}/messages',
   summary: 'Send a message to a chat and get the reply',
@@ -144,7 +177,7 @@ const sendRoute = createRoute({
   },
 });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: 'get',
   path: '/api/chats/{chatId}/messages',
   summary: 'The transcript, oldest first (the most recent lines when it is longer than the limit)',
@@ -162,7 +195,7 @@ const listRoute = createRoute({
   },
 });
 
-const eventsRoute = createRoute({
+const eventsRoute = apiRoute({
   method: 'get',
   path: '/api/chats/{chatId}/events',
   summary: 'New transcript lines as server-sent events (event "message", id = line id); resumable with Last-Event-ID',
@@ -190,7 +223,7 @@ function contractLine(line: TranscriptLine): z.infer<typeof MessageSchema> {
 
 function eventData(line: TranscriptLine): string {
   const { id, role, text, at, kind, turn, key, lateMs } = line;
-  return JSON.stringify({ id, role, text, at, kind, turn, key, lateMs });
+  return streamJson('TranscriptEvent', { id, role, text, at, kind, turn, key, lateMs });
 }
 
 /**
@@ -209,6 +242,27 @@ function serialWriter(stream: SSEStreamingApi) {
       return chain;
     },
     flushed: () => chain,
+  };
+}
+
+/**
+ * How a message that could not be answered is told, the same for the plain and the streamed
+ * answer: its status, its body (the one Error shape) and when to retry. An outage's detail
+ * (addresses included) goes to the log only.
+ */
+function turnFailure(err: unknown, deps: Pick<HttpDeps, 'logger'>, chatId: string): { status: 400 | 409 | 503 | 504; body: ErrorBody & { turn?: number }; retryAfter?: number } {
+  if (err instanceof InvalidEnvelopeError) return { status: 400, body: { error: err.message } };
+  if (err instanceof MessageIdConflictError) return { status: 409, body: { ...mycelErrorBody(err), turn: err.turn } };
+  if (err instanceof TurnTimeoutError) return { status: 504, body: { error: `${err.message} ${err.hint ?? ''}`.trim() } };
+  if (isDatabaseOutage(err)) {
+    deps.logger.warn({ chatId }, `database unavailable: ${formatError(err)}`);
+    return { status: 503, body: databaseOutageBody(), retryAfter: DATABASE_RETRY_AFTER_SECONDS };
+  }
+  deps.logger.warn({ chatId }, `the message could not be taken: ${formatError(err)}`);
+  return {
+    status: 503,
+    body: { error: 'the conversation could not take the message: Temporal is unavailable; nothing was stored', hint: 'retry shortly; if it lasts, check that Temporal and a worker run (/readyz, `mycel doctor`)' },
+    retryAfter: TEMPORAL_RETRY_AFTER_SECONDS,
   };
 }
 
@@ -236,6 +290,7 @@ async function storeUploads(deps: HttpDeps, chatId: string, uploads: Array<{ dat
 
 export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   let openStreams = 0;
+  for (const [name, schema] of Object.entries(StreamSchemas)) app.openAPIRegistry.register(name, schema);
 
   app.openapi(sendRoute, async (c) => {
     const { chatId } = c.req.valid('param');
@@ -246,7 +301,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       try {
         attachments = await storeUploads(deps, chatId, uploads);
       } catch (err) {
-        if (err instanceof MediaRefusedError) return c.json({ error: err.message }, err.reason === 'too-large' ? 413 : 415);
+        if (err instanceof MediaRefusedError) return c.json(mycelErrorBody(err), err.reason === 'too-large' ? 413 : 415);
         throw err;
       }
     }
@@ -273,25 +328,22 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
         const stop = deps.replies?.subscribe({ channel: 'web', chatId }, (message: ReplyStreamMessage) => {
           if (message.turnKey !== envelope.updateId) return;
           draft.apply(message.event);
-          if (message.event.type === 'delta') void out.write({ event: 'delta', data: JSON.stringify({ text: message.event.text }) });
-          else void out.write({ event: 'reset', data: '{}' });
+          if (message.event.type === 'delta') void out.write({ event: 'delta', data: streamJson('ReplyDelta', { text: message.event.text }) });
+          else void out.write({ event: 'reset', data: streamJson('ReplyReset', {}) });
         });
         try {
           const result = await submit();
           stop?.();
           // A repeat, a split deployment or a reply changed after streaming: the whole reply as one part.
           if (!draft.matches(result.reply)) {
-            if (draft.text) await out.write({ event: 'reset', data: '{}' });
-            await out.write({ event: 'delta', data: JSON.stringify({ text: result.reply }) });
+            if (draft.text) await out.write({ event: 'reset', data: streamJson('ReplyReset', {}) });
+            await out.write({ event: 'delta', data: streamJson('ReplyDelta', { text: result.reply }) });
           }
-          await out.write({ event: 'reply', data: JSON.stringify({ reply: result.reply, turn: result.turn }) });
+          await out.write({ event: 'reply', data: JSON.stringify({ reply: result.reply, turn: result.turn } satisfies z.infer<typeof ReplySchema>) });
         } catch (err) {
           stop?.();
-          const status = err instanceof InvalidEnvelopeError ? 400 : err instanceof MessageIdConflictError ? 409 : err instanceof TurnTimeoutError ? 504 : 503;
-          // An outage's detail (addresses included) goes to the log only, as for the plain answer.
-          if (status === 503) deps.logger.warn({ chatId }, `the streamed message could not be answered: ${formatError(err)}`);
-          const error = status === 503 ? (isDatabaseOutage(err) ? 'database unavailable: nothing was changed' : 'the conversation could not take the message: Temporal is unavailable; nothing was stored') : formatError(err);
-          await out.write({ event: 'error', data: JSON.stringify({ error, status, ...(err instanceof MessageIdConflictError ? { turn: err.turn } : {}) }) });
+          const failure = turnFailure(err, deps, chatId);
+          await out.write({ event: 'error', data: streamJson('StreamError', { ...failure.body, status: failure.status }) });
         }
         await out.flushed().catch(() => undefined);
       }) as never;
@@ -301,17 +353,8 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       if (result.duplicate) c.header('x-mycel-duplicate', 'true');
       return c.json({ reply: result.reply, turn: result.turn }, 200);
     } catch (err) {
-      if (err instanceof InvalidEnvelopeError) return c.json({ error: err.message }, 400);
-      if (err instanceof MessageIdConflictError) return c.json({ error: err.message, ...(err.hint ? { hint: err.hint } : {}), turn: err.turn }, 409);
-      if (err instanceof TurnTimeoutError) return c.json({ error: `${err.message} ${err.hint ?? ''}`.trim() }, 504);
-      if (isDatabaseOutage(err)) return databaseOutage(c, deps, err) as never;
-      // Temporal could not take it: the detail (addresses included) goes to the log only.
-      deps.logger.warn({ chatId }, `the message could not be taken: ${formatError(err)}`);
-      return c.json(
-        { error: 'the conversation could not take the message: Temporal is unavailable; nothing was stored', hint: 'retry shortly; if it lasts, check that Temporal and a worker run (/readyz, `mycel doctor`)' },
-        503,
-        { 'retry-after': String(TEMPORAL_RETRY_AFTER_SECONDS) },
-      );
+      const { status, body, retryAfter } = turnFailure(err, deps, chatId);
+      return c.json(body, status, retryAfter ? { 'retry-after': String(retryAfter) } : {});
     }
   });
 
@@ -352,7 +395,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       const stop = deps.replies?.subscribe(chat, (message) => {
         if (closed) return;
         const { event, turnKey: key } = message;
-        void out.write(event.type === 'delta' ? { event: 'delta', data: JSON.stringify({ text: event.text, key }) } : { event: 'reset', data: JSON.stringify({ key }) }).catch(() => undefined);
+        void out.write(event.type === 'delta' ? { event: 'delta', data: streamJson('ReplyDelta', { text: event.text, key }) } : { event: 'reset', data: streamJson('ReplyReset', { key }) }).catch(() => undefined);
       });
       stream.onAbort(() => {
         closed = true;
@@ -360,7 +403,7 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       });
       try {
         // Tell the client where live lines start and how many earlier lines come first.
-        await out.write({ event: 'ready', data: JSON.stringify({ after: cursor, replayed: replay.length }), retry: 1000 });
+        await out.write({ event: 'ready', data: streamJson('EventsReady', { after: cursor, replayed: replay.length }), retry: 1000 });
         for (const line of replay) await out.write({ id: String(line.id), event: 'message', data: eventData(line) });
         let idleSince = Date.now();
         while (!closed) {

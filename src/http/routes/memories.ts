@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { apiRoute, ErrorSchema, mycelErrorBody } from '../error-schema.js';
 import type { HttpDeps } from '../context.js';
 import { rememberExplicitFact } from '../../memory/explicit.js';
 import { answerMemoryQuestion, listQuestions, MemoryQuestionDecidedError, MemoryQuestionNotFoundError } from '../../memory/questions.js';
@@ -17,7 +18,6 @@ import {
 } from '../../memory/types.js';
 import { channelSchema, chatIdSchema } from '../../shared/envelope.js';
 
-const ErrorSchema = z.object({ error: z.string() }).openapi('Error');
 
 const ProvenanceSchema = z
   .object({
@@ -59,8 +59,8 @@ const QuestionSchema = z
     choice: z.number().nullable(),
     askedAt: z.string(),
     expiresAt: z.string(),
-    older: MemorySchema.nullable(),
-    newer: MemorySchema.nullable(),
+    older: z.union([MemorySchema, z.null()]),
+    newer: z.union([MemorySchema, z.null()]),
   })
   .openapi('MemoryQuestion');
 
@@ -89,7 +89,7 @@ function view(fact: Fact | ScoredFact): z.infer<typeof MemorySchema> {
   };
 }
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: 'get',
   path: '/api/chats/{chatId}/memories',
   summary: "The chat's remembered facts, newest first; with ?search= the best matches first",
@@ -108,7 +108,7 @@ const listRoute = createRoute({
   },
 });
 
-const createRouteDef = createRoute({
+const createRouteDef = apiRoute({
   method: 'post',
   path: '/api/chats/{chatId}/memories',
   summary: 'Remember a fact (idempotent on "key"); contradictions follow the chat rules',
@@ -139,7 +139,7 @@ const createRouteDef = createRoute({
   },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = apiRoute({
   method: 'delete',
   path: '/api/chats/{chatId}/memories/{id}',
   summary: 'Delete a fact for good (the row and its full-text entry); the audit keeps only who, which id, when',
@@ -151,7 +151,7 @@ const deleteRoute = createRoute({
   },
 });
 
-const deleteAllRoute = createRoute({
+const deleteAllRoute = apiRoute({
   method: 'delete',
   path: '/api/chats/{chatId}/memories',
   summary: 'Forget everything of the chat; requires ?confirm=all',
@@ -162,7 +162,7 @@ const deleteAllRoute = createRoute({
   },
 });
 
-const questionsRoute = createRoute({
+const questionsRoute = apiRoute({
   method: 'get',
   path: '/api/chats/{chatId}/memory-questions',
   summary: 'Questions about facts that disagree (pending unless ?status= says otherwise)',
@@ -173,7 +173,7 @@ const questionsRoute = createRoute({
   },
 });
 
-const answerRoute = createRoute({
+const answerRoute = apiRoute({
   method: 'post',
   path: '/api/chats/{chatId}/memory-questions/{id}',
   summary: 'Answer a question: 1 keeps the older fact, 2 the newer',
@@ -190,7 +190,7 @@ const answerRoute = createRoute({
   },
 });
 
-const deletionsRoute = createRoute({
+const deletionsRoute = apiRoute({
   method: 'get',
   path: '/api/chats/{chatId}/memory-deletions',
   summary: 'The deletion audit of the chat, newest first: who deleted which fact id when (never the text)',
@@ -268,8 +268,8 @@ export function registerMemoryRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       const q = await answerMemoryQuestion(deps.store, deps.temporal, { id, choice, by: 'api', chat });
       return c.json(await questionView(chat, q), 200);
     } catch (err) {
-      if (err instanceof MemoryQuestionNotFoundError) return c.json({ error: err.message }, 404);
-      if (err instanceof MemoryQuestionDecidedError) return c.json({ error: err.message }, 409);
+      if (err instanceof MemoryQuestionNotFoundError) return c.json(mycelErrorBody(err), 404);
+      if (err instanceof MemoryQuestionDecidedError) return c.json(mycelErrorBody(err), 409);
       throw err;
     }
   });

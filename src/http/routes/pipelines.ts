@@ -1,4 +1,5 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { apiRoute, ErrorSchema, mycelErrorBody } from '../error-schema.js';
 import { listSchedules, runProgress, startPipelineRun, type PipelineSchedule } from '../../pipelines/client.js';
 import { findDefinition, getRun, listDefinitions, listRuns } from '../../pipelines/store.js';
 import { MycelError, formatError } from '../../shared/errors.js';
@@ -8,7 +9,6 @@ import { compareVersions, toVersion } from '../../pipelines/version.js';
 /** A pipeline version: a whole number from 1 or a non-empty text. */
 const VersionSchema = z.union([z.number().int(), z.string()]);
 
-const ErrorSchema = z.object({ error: z.string() }).openapi('Error');
 
 const TaskStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'upstream-failed']);
 
@@ -64,14 +64,14 @@ const StartedSchema = z.object({ runId: z.string(), pipelineId: z.string(), vers
 const pipelineIdParam = z.object({ id: z.string().min(1).max(64) });
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).optional() });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: 'get',
   path: '/api/pipelines',
   summary: 'Pipelines the workers loaded (highest version first), with their schedules',
   responses: { 200: { description: 'pipelines', content: { 'application/json': { schema: z.array(PipelineSchema) } } } },
 });
 
-const startRoute = createRoute({
+const startRoute = apiRoute({
   method: 'post',
   path: '/api/pipelines/{id}/runs',
   summary: 'Start a run of a pipeline with an input (the highest version unless one is given)',
@@ -89,7 +89,7 @@ const startRoute = createRoute({
   },
 });
 
-const pipelineRunsRoute = createRoute({
+const pipelineRunsRoute = apiRoute({
   method: 'get',
   path: '/api/pipelines/{id}/runs',
   summary: 'Recent runs of one pipeline, newest first',
@@ -100,7 +100,7 @@ const pipelineRunsRoute = createRoute({
   },
 });
 
-const runsRoute = createRoute({
+const runsRoute = apiRoute({
   method: 'get',
   path: '/api/pipeline-runs',
   summary: 'Recent runs of every pipeline, newest first',
@@ -111,7 +111,7 @@ const runsRoute = createRoute({
   },
 });
 
-const runRoute = createRoute({
+const runRoute = apiRoute({
   method: 'get',
   path: '/api/pipeline-runs/{runId}',
   summary: 'One run with the status, attempts and timings of each task (live while it runs)',
@@ -168,7 +168,7 @@ export function registerPipelineRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       });
       return c.json({ runId, pipelineId: id, version: def.version, status: 'running' as const }, 202);
     } catch (err) {
-      if (err instanceof MycelError && err.code === 'PIPELINE_INPUT_INVALID') return c.json({ error: err.message }, 400);
+      if (err instanceof MycelError && err.code === 'PIPELINE_INPUT_INVALID') return c.json(mycelErrorBody(err), 400);
       throw err;
     }
   });

@@ -1,4 +1,5 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { apiRoute, ErrorSchema, mycelErrorBody } from '../error-schema.js';
 import { getChatSettings } from '../../conversation/chats.js';
 import {
   PromiseNotFoundError,
@@ -21,7 +22,6 @@ import { MycelError } from '../../shared/errors.js';
 import { channelSchema, chatIdSchema } from '../../shared/envelope.js';
 import type { HttpDeps } from '../context.js';
 
-const ErrorSchema = z.object({ error: z.string(), hint: z.string().optional() }).openapi('Error');
 /** `paused`: a recurring schedule that went over its token budget, until resumed. */
 const StatusSchema = z.enum(['pending', 'delivered', 'cancelled', 'paused']);
 const statusQuery = z.enum(['pending', 'delivered', 'cancelled', 'paused', 'all']);
@@ -95,7 +95,7 @@ const channelQuery = z.object({ channel: channelSchema.optional() });
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
-const listRoute = createRoute({
+const listRoute = apiRoute({
   method: 'get',
   path: '/api/chats/{chatId}/reminders',
   summary: "A chat's reminders, soonest first: pending ones unless ?status= says otherwise",
@@ -103,7 +103,7 @@ const listRoute = createRoute({
   responses: { 200: json(z.array(ReminderSchema), 'reminders'), 400: json(ErrorSchema, 'bad chat id or query') },
 });
 
-const cancelRoute = createRoute({
+const cancelRoute = apiRoute({
   method: 'delete',
   path: '/api/chats/{chatId}/reminders/{id}',
   summary: 'Cancel a pending reminder (a recurring one stops for good)',
@@ -116,7 +116,7 @@ const cancelRoute = createRoute({
   },
 });
 
-const snoozeRoute = createRoute({
+const snoozeRoute = apiRoute({
   method: 'post',
   path: '/api/chats/{chatId}/reminders/{id}/snooze',
   summary: "Move a pending one-off reminder to a new time, read in the chat's time zone",
@@ -136,7 +136,7 @@ const snoozeRoute = createRoute({
   },
 });
 
-const scheduleRoute = createRoute({
+const scheduleRoute = apiRoute({
   method: 'post',
   path: '/api/chats/{chatId}/promises',
   summary: "Schedule work: at each due time `what` runs as a turn of the chat and the result is posted with kind \"scheduled\"",
@@ -166,7 +166,7 @@ const scheduleRoute = createRoute({
   },
 });
 
-const ledgerRoute = createRoute({
+const ledgerRoute = apiRoute({
   method: 'get',
   path: '/api/promises',
   summary: 'The promise ledger across chats, with each promise\'s deliveries (when, how late, outcome)',
@@ -180,7 +180,7 @@ const ledgerRoute = createRoute({
   responses: { 200: json(z.array(LedgerEntrySchema), 'promises, soonest due first'), 400: json(ErrorSchema, 'bad query') },
 });
 
-const resumeRoute = createRoute({
+const resumeRoute = apiRoute({
   method: 'post',
   path: '/api/promises/{id}/resume',
   summary: 'Resume a promise that paused because it went over its token budget, optionally with a new budget',
@@ -205,8 +205,8 @@ export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
   const service = { store: deps.store, temporal: deps.temporal, config: deps.config, logger: deps.logger };
 
   function failure(err: unknown) {
-    if (err instanceof PromiseNotFoundError) return { status: 404 as const, body: { error: err.message } };
-    if (err instanceof PromiseNotPendingError || err instanceof PromiseNotSnoozableError || err instanceof PromiseNotPausedError) return { status: 409 as const, body: { error: err.message, hint: err.hint } };
+    if (err instanceof PromiseNotFoundError) return { status: 404 as const, body: mycelErrorBody(err) };
+    if (err instanceof PromiseNotPendingError || err instanceof PromiseNotSnoozableError || err instanceof PromiseNotPausedError) return { status: 409 as const, body: mycelErrorBody(err) };
     throw err;
   }
 
@@ -243,7 +243,7 @@ export function registerReminderRoutes(app: OpenAPIHono, deps: HttpDeps): void {
       const { promise, created } = await createPromise(service, { chat, userId: 'web', text: what, parsed, timeZone, source: { callId, turnKey: callId }, now, kind: 'scheduled', catchUp, budget });
       return c.json({ ...promiseView(promise), when: describeWhen(parsed, timeZone), created }, created ? 201 : 200);
     } catch (err) {
-      if (err instanceof MycelError && err.code === 'PROMISE_NOT_ARMED') return c.json({ error: err.message, hint: err.hint }, 503);
+      if (err instanceof MycelError && err.code === 'PROMISE_NOT_ARMED') return c.json(mycelErrorBody(err), 503);
       throw err;
     }
   });

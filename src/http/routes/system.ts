@@ -1,4 +1,5 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { apiRoute } from '../error-schema.js';
 import { readFileSync } from 'node:fs';
 import type { HttpDeps } from '../context.js';
 
@@ -17,7 +18,7 @@ const SystemSchema = z
   })
   .openapi('SystemInfo');
 
-const systemRoute = createRoute({
+const systemRoute = apiRoute({
   method: 'get',
   path: '/api/system',
   summary: 'Facts about this instance for the health page (version, Temporal web UI link, database kind); no secrets',

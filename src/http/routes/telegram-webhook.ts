@@ -5,13 +5,13 @@ import { botIdFromToken } from '../../telegram/client.js';
 import { commitUpdates } from '../../telegram/inbox.js';
 import { WEBHOOK_MAX_BODY_BYTES } from '../../telegram/limits.js';
 import type { HttpDeps } from '../context.js';
+import { ErrorSchema } from '../error-schema.js';
 
 /** Where Telegram POSTs updates in webhook mode; TELEGRAM_WEBHOOK_URL must point here. */
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 /** The header in which Telegram repeats the `secret_token` given to `setWebhook`. */
 export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
-const ErrorSchema = z.object({ error: z.string() });
 
 const webhookRoute = createRoute({
   method: 'post',

@@ -1,4 +1,5 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { apiRoute, errorResponse } from '../error-schema.js';
 import { formatError } from '../../shared/errors.js';
 import { loadPriceTable, MAX_USAGE_DAYS, usageReport, type PriceTable } from '../../usage/usage.js';
 import type { HttpDeps } from '../context.js';
@@ -18,14 +19,14 @@ const UsageSchema = z
   })
   .openapi('Usage');
 
-const usageRoute = createRoute({
+const usageRoute = apiRoute({
   method: 'get',
   path: '/api/usage',
   summary: 'Tokens used by every model call, by day, chat, origin and model; cost where a price table is configured',
   request: { query: z.object({ days: z.coerce.number().int().min(1).max(MAX_USAGE_DAYS).optional() }) },
   responses: {
     200: { description: 'the usage report', content: { 'application/json': { schema: UsageSchema } } },
-    400: { description: 'bad days', content: { 'application/json': { schema: z.object({ error: z.string() }) } } },
+    400: errorResponse('bad days'),
   },
 });
 

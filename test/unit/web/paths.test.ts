@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { apiPath } from '../../../web/src/lib/api.js';
-import { withChannel } from '../../../web/src/lib/chat-param.js';
+import { channelQuery } from '../../../web/src/lib/chat-param.js';
 import { capabilitiesFrom } from '../../../web/src/lib/capabilities.js';
-import { normalizeRun } from '../../../web/src/pages/pipelines.js';
 
 describe('the web app\'s API paths', () => {
-  it('encodes each path parameter and adds channel= only outside the web channel', () => {
+  it('encodes each path parameter', () => {
     expect(apiPath('/api/chats/{chatId}/reminders/{id}', { chatId: 'a:b', id: 'x/y' })).toBe('/api/chats/a%3Ab/reminders/x%2Fy');
-    expect(withChannel('/api/chats/c/memories', 'web')).toBe('/api/chats/c/memories');
-    expect(withChannel('/api/chats/c/memories', 'telegram', { search: 'tea & cake' })).toBe('/api/chats/c/memories?search=tea+%26+cake&channel=telegram');
   });
 
   it('reads what the server offers from its OpenAPI document', () => {
@@ -24,9 +21,9 @@ describe('the web app\'s API paths', () => {
     expect(caps.find('post', /^\/api\/pipelines\/\{[^}]+\}\/runs?$/)).toBe('/api/pipelines/{id}/runs');
   });
 
-  it('normalizes pipeline runs: taskId to id, outputs to output', () => {
-    const run = normalizeRun({ runId: 'r1', pipelineId: 'p', status: 'succeeded', outputs: { a: 1 }, tasks: [{ taskId: 'a', status: 'succeeded', attempts: 1 }] });
-    expect(run).toMatchObject({ runId: 'r1', output: { a: 1 }, tasks: [{ id: 'a', status: 'succeeded' }] });
+  it('asks for ?channel= in typed calls only outside the web channel', () => {
+    expect(channelQuery('web')).toEqual({});
+    expect(channelQuery('telegram')).toEqual({ channel: 'telegram' });
   });
 });
 

@@ -21,10 +21,7 @@ export function chatParam(location: Location): { chatId: string | undefined; cha
   };
 }
 
-/** Appends `channel=` to an API path for chats outside the web channel. */
-export function withChannel(path: string, channel: Channel, extra: Record<string, string> = {}): string {
-  const params = new URLSearchParams(extra);
-  if (channel !== 'web') params.set('channel', channel);
-  const query = params.toString();
-  return query ? `${path}${path.includes('?') ? '&' : '?'}${query}` : path;
+/** The API's `?channel=` for a chat: none for the web channel (the server's default). */
+export function channelQuery(channel: Channel): { channel?: Exclude<Channel, 'web'> } {
+  return channel === 'web' ? {} : { channel };
 }

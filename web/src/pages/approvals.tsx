@@ -1,21 +1,11 @@
 import { useState } from 'preact/hooks';
-import { apiPath, get, post } from '../lib/api.js';
+import { api, type Schemas } from '../lib/api.js';
 import { describeToolInput as describeInput, formatTime, relativeTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
 
 /** A tool call waiting for the owner (**contract**: id, chatId, tool, input, requestedAt). */
-export interface Approval {
-  id: string;
-  chatId: string;
-  tool: string;
-  input: unknown;
-  requestedAt: string;
-  status?: string;
-  expiresAt?: string;
-  decidedBy?: string | null;
-  decidedAt?: string | null;
-}
+export type Approval = Schemas['Approval'];
 
 /** Announced on window after a decision, so the nav badge updates at once. */
 export const APPROVALS_CHANGED = 'mycel:approvals-changed';
@@ -24,8 +14,8 @@ export const APPROVALS_CHANGED = 'mycel:approvals-changed';
 const REFRESH_MS = 4_000;
 
 export function ApprovalsPage() {
-  const pending = useResource((signal) => get<Approval[]>('/api/approvals', signal), [], REFRESH_MS);
-  const decided = useResource((signal) => get<Approval[]>('/api/approvals?status=all', signal).then((all) => all.filter((a) => a.status && a.status !== 'pending').reverse().slice(0, 20)), [], REFRESH_MS);
+  const pending = useResource((signal) => api.ok(api.GET('/api/approvals', { signal })), [], REFRESH_MS);
+  const decided = useResource((signal) => api.ok(api.GET('/api/approvals', { params: { query: { status: 'all' } }, signal })).then((all) => all.filter((a) => a.status !== 'pending').reverse().slice(0, 20)), [], REFRESH_MS);
   const [busy, setBusy] = useState<string>();
   const [actionError, setActionError] = useState<{ error: unknown; action: string }>();
   const [notice, setNotice] = useState<string>();
@@ -34,7 +24,7 @@ export function ApprovalsPage() {
     setBusy(a.id);
     setActionError(undefined);
     try {
-      await post(apiPath('/api/approvals/{id}', { id: a.id }), { decision });
+      await api.ok(api.POST('/api/approvals/{id}', { params: { path: { id: a.id } }, body: { decision } }));
       setNotice(decision === 'approve' ? `Approved ${a.id}: the ${a.tool} call runs now, and its result is posted to chat ${a.chatId}.` : `Denied ${a.id}: nothing runs; chat ${a.chatId} is told.`);
       pending.reload();
       decided.reload();

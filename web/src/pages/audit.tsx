@@ -1,28 +1,18 @@
 import { useState } from 'preact/hooks';
-import { get } from '../lib/api.js';
+import { api, type Schemas } from '../lib/api.js';
 import { compactJson, describeToolInput, formatDuration, formatTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
 
 /** One audit record (**contract**: id, at, chatId, tool, decision, input, outcome). */
-export interface AuditRecord {
-  id: string;
-  at: string;
-  chatId: string;
-  tool: string;
-  decision: 'allowed' | 'refused' | 'approved' | 'denied' | 'expired';
-  input: unknown;
-  outcome: string;
-  decidedBy?: string | null;
-  durationMs?: number | null;
-}
+export type AuditRecord = Schemas['AuditRecord'];
 
 /** How many records the page asks for. */
 export const AUDIT_PAGE_SIZE = 200;
 
 export function AuditPage() {
   const [filter, setFilter] = useState('');
-  const list = useResource((signal) => get<AuditRecord[]>(`/api/audit?limit=${AUDIT_PAGE_SIZE}`, signal), [], 10_000);
+  const list = useResource((signal) => api.ok(api.GET('/api/audit', { params: { query: { limit: AUDIT_PAGE_SIZE } }, signal })), [], 10_000);
   const q = filter.trim().toLowerCase();
   const shown = (list.data ?? []).filter((r) => !q || [r.chatId, r.tool, r.decision, r.outcome, compactJson(r.input)].some((f) => f.toLowerCase().includes(q)));
   return (

@@ -1,7 +1,7 @@
-import { apiPath, get } from '../lib/api.js';
+import { api, type ApiPaths } from '../lib/api.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice } from '../components/notices.js';
-import { Message, type TranscriptMessage } from './chat.js';
+import { Message } from './chat.js';
 
 /** How often a channel chat's transcript is read again (its messages arrive on the channel). */
 const REFRESH_MS = 3_000;
@@ -13,9 +13,12 @@ export const CHANNEL_NAMES: Record<string, string> = { web: 'Web', telegram: 'Te
  * `/channels/<channel>/<chatId>`: the transcript of a chat that lives on another channel
  * (Telegram, WhatsApp), read-only: its messages are written on that channel.
  */
-export function ChannelChatPage({ channel, chatId }: { channel: string; chatId: string }) {
+/** A channel a chat may live on, as the API's `?channel=` names it. */
+export type ChannelName = NonNullable<NonNullable<ApiPaths['/api/chats/{chatId}/messages']['get']['parameters']['query']>['channel']>;
+
+export function ChannelChatPage({ channel, chatId }: { channel: ChannelName; chatId: string }) {
   const transcript = useResource(
-    (signal) => get<TranscriptMessage[]>(`${apiPath('/api/chats/{chatId}/messages', { chatId })}?channel=${encodeURIComponent(channel)}`, signal),
+    (signal) => api.ok(api.GET('/api/chats/{chatId}/messages', { params: { path: { chatId }, query: { channel } }, signal })),
     [channel, chatId],
     REFRESH_MS,
   );

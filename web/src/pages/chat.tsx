@@ -1,22 +1,16 @@
 import { Fragment } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, apiPath, get, post } from '../lib/api.js';
+import { ApiError, api, apiPath, messageIdOfKey, type Schemas } from '../lib/api.js';
 import { describeError } from '../lib/errors.js';
 import { formatTime } from '../lib/format.js';
 import { newMessageId } from '../lib/ids.js';
 import { loadOutbox, saveOutbox, type OutboxItem } from '../lib/outbox.js';
-import { openLiveStream, type StreamStatus } from '../lib/sse.js';
+import { eventJson, openLiveStream, type StreamEvent, type StreamStatus } from '../lib/sse.js';
 import { rememberChat } from '../lib/chats.js';
 import { ErrorNotice, Unavailable } from '../components/notices.js';
 
 /** One line of the transcript (**contract**: role, text, at, kind?). */
-export interface TranscriptMessage {
-  role: 'user' | 'assistant';
-  text: string;
-  at: string;
-  kind?: string;
-  messageId?: string;
-}
+export type TranscriptMessage = Schemas['Message'];
 
 /** Longest message the server accepts (its MAX_MESSAGE_CHARS). */
 export const MAX_MESSAGE_CHARS = 8_000;
@@ -40,7 +34,7 @@ export const POLL_INTERVAL_MS = 3_000;
 /** How close two clocks may be apart when matching a sent message to the transcript. */
 const CLOCK_SKEW_MS = 120_000;
 
-const MESSAGES = '/api/chats/{chatId}/messages';
+const MESSAGES = '/api/chats/{chatId}/messages' as const;
 const EVENTS = '/api/chats/{chatId}/events';
 
 type Mode = 'stream' | 'polling' | 'local';
@@ -54,12 +48,13 @@ const STATUS_TEXT: Record<StreamStatus | 'polling' | 'local', string> = {
   local: 'This tab only',
 };
 
-/** Whether the transcript already holds the message an outbox item sent. */
+/**
+ * Whether the transcript already holds the message an outbox item sent: a user line with its
+ * text, written after it was queued (the transcript does not carry message ids).
+ */
 function delivered(item: OutboxItem, transcript: TranscriptMessage[]): boolean {
   const queued = Date.parse(item.queuedAt);
-  return transcript.some((m) =>
-    m.role === 'user' && (m.messageId ? m.messageId === item.messageId : m.text === item.text && Date.parse(m.at) >= queued - CLOCK_SKEW_MS),
-  );
+  return transcript.some((m) => m.role === 'user' && m.text === item.text && Date.parse(m.at) >= queued - CLOCK_SKEW_MS);
 }
 
 function sameLine(a: TranscriptMessage, b: TranscriptMessage): boolean {
@@ -69,9 +64,15 @@ function sameLine(a: TranscriptMessage, b: TranscriptMessage): boolean {
 /** A transcript line from a live event's JSON data, or undefined when it is not one. */
 export function parseLine(data: string): TranscriptMessage | undefined {
   try {
-    const v = JSON.parse(data) as Partial<TranscriptMessage>;
+    const v = JSON.parse(data) as Partial<Schemas['TranscriptEvent']>;
     if ((v.role !== 'user' && v.role !== 'assistant') || typeof v.text !== 'string' || typeof v.at !== 'string') return undefined;
-    return { role: v.role, text: v.text, at: v.at, ...(typeof v.kind === 'string' ? { kind: v.kind } : {}) };
+    return {
+      role: v.role,
+      text: v.text,
+      at: v.at,
+      ...(typeof v.kind === 'string' ? { kind: v.kind } : {}),
+      ...(typeof v.lateMs === 'number' ? { lateMs: v.lateMs } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -107,7 +108,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
   const refresh = useCallback(async () => {
     if (modeRef.current === 'local') return;
     try {
-      const list = await get<TranscriptMessage[]>(apiPath(MESSAGES, { chatId }));
+      const list = await api.ok(api.GET(MESSAGES, { params: { path: { chatId } } }));
       // Lines a live event added while this request was under way are kept.
       setTranscript((old) => {
         const last = list.at(-1)?.at ?? '';
@@ -128,18 +129,14 @@ export function ChatPage({ chatId }: { chatId: string }) {
 
   /** Replies being written, by the message id they answer (from the stream's delta events). */
   const [drafts, setDrafts] = useState<Record<string, string>>({});
-  const onDraft = useCallback((data: string, reset: boolean) => {
-    let parsed: { text?: unknown; key?: unknown };
-    try {
-      parsed = JSON.parse(data) as typeof parsed;
-    } catch {
-      return;
-    }
-    if (typeof parsed.key !== 'string' || !parsed.key.startsWith('web:api:')) return;
-    const messageId = parsed.key.slice('web:api:'.length);
-    const part = typeof parsed.text === 'string' ? parsed.text : '';
+  const onDraft = useCallback((event: StreamEvent) => {
+    const reset = event.event === 'reset';
+    const parsed = eventJson(event, reset ? 'ReplyReset' : 'ReplyDelta') as Partial<Schemas['ReplyDelta']> | undefined;
+    const messageId = typeof parsed?.key === 'string' ? messageIdOfKey(chatId, parsed.key) : undefined;
+    if (!messageId) return;
+    const part = typeof parsed?.text === 'string' ? parsed.text : '';
     setDrafts((d) => ({ ...d, [messageId]: reset ? '' : (d[messageId] ?? '') + part }));
-  }, []);
+  }, [chatId]);
 
   // Coalesces bursts of events into one fetch of the transcript.
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -154,7 +151,7 @@ export function ChatPage({ chatId }: { chatId: string }) {
       url: apiPath(EVENTS, { chatId }),
       onEvent: (event) => {
         if (event.event === 'ready') return;
-        if (event.event === 'delta' || event.event === 'reset') return onDraft(event.data, event.event === 'reset');
+        if (event.event === 'delta' || event.event === 'reset') return onDraft(event);
         const line = event.event === 'message' ? parseLine(event.data) : undefined;
         if (line) setTranscript((t) => (t.some((m) => sameLine(m, line)) ? t : [...t, line]));
         else scheduleRefresh();
@@ -204,10 +201,10 @@ export function ChatPage({ chatId }: { chatId: string }) {
         const body = item.image
           ? { ...(item.text !== PHOTO_ONLY_TEXT ? { text: item.text } : {}), messageId: item.messageId, attachments: [{ mime: item.image.mime, dataBase64: item.image.dataBase64 }] }
           : { text: item.text, messageId: item.messageId };
-        const res = await post<{ reply: string; turn: number }>(apiPath(MESSAGES, { chatId }), body);
+        const res = await api.ok(api.POST(MESSAGES, { params: { path: { chatId } }, body }));
         if (modeRef.current === 'local') {
           const at = new Date().toISOString();
-          setTranscript((t) => [...t, { role: 'user', text: item.text, at: item.queuedAt }, { role: 'assistant', text: res.reply, at }]);
+          setTranscript((t) => [...t, { role: 'user', text: item.text, at: item.queuedAt }, { role: 'assistant', text: typeof res === 'object' ? res.reply : res, at }]);
         } else await refresh();
         updateItem(item.messageId, null);
       } catch (err) {

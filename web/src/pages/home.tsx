@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { get } from '../lib/api.js';
+import { api } from '../lib/api.js';
 import { loadCapabilities } from '../lib/capabilities.js';
 import { recentChats } from '../lib/chats.js';
 import { isChatId, newChatId } from '../lib/ids.js';
@@ -7,19 +7,12 @@ import { navigate } from '../lib/router.js';
 import { CHANNEL_NAMES } from './channel-chat.js';
 import { useResource } from '../lib/resource.js';
 
-interface ListedChat {
-  channel: string;
-  chatId: string;
-}
-
 /** Chats the server lists on every channel, when it offers a list (GET /api/chats?channel=all). */
-async function serverChats(signal: AbortSignal): Promise<ListedChat[]> {
+async function serverChats(signal: AbortSignal) {
   const caps = await loadCapabilities();
   if (!caps.has('get', '/api/chats')) return [];
-  const list = await get<Array<string | { channel?: string; chatId?: string; id?: string }>>('/api/chats?channel=all', signal);
-  return list
-    .map((c) => (typeof c === 'string' ? { channel: 'web', chatId: c } : { channel: c.channel ?? 'web', chatId: c.chatId ?? c.id ?? '' }))
-    .filter((c) => isChatId(c.chatId));
+  const list = await api.ok(api.GET('/api/chats', { params: { query: { channel: 'all' } }, signal }));
+  return list.filter((c) => isChatId(c.chatId));
 }
 
 /** `/`: pick a chat or start one. */

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { apiPath, del, get, post } from '../lib/api.js';
+import { api, type Schemas } from '../lib/api.js';
 import { loadCapabilities } from '../lib/capabilities.js';
-import { chatParam, withChannel, type Channel } from '../lib/chat-param.js';
+import { channelQuery, chatParam, type Channel } from '../lib/chat-param.js';
 import { formatTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import type { Location } from '../lib/router.js';
@@ -10,35 +10,15 @@ import { ConfirmBar } from '../components/confirm.js';
 import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
 
 /** A stored fact (**contract**: id, text, confidence, provenance, …). */
-export interface Memory {
-  id: string;
-  text: string;
-  confidence: number;
-  kind?: string;
-  provenance?: Record<string, unknown> | null;
-  validFrom?: string | null;
-  validTo?: string | null;
-  retention?: string;
-  expiresAt?: string | null;
-  createdAt?: string;
-}
+export type Memory = Schemas['Memory'];
 
 const LIST = '/api/chats/{chatId}/memories';
-const ONE = '/api/chats/{chatId}/memories/{id}';
 const QUESTIONS = '/api/chats/{chatId}/memory-questions';
 /** Lists refresh this often (facts change when a question is answered or a turn remembers). */
 const REFRESH_MS = 10_000;
-const ANSWER = '/api/chats/{chatId}/memory-questions/{id}';
 
 /** Mycel asks when two facts disagree at close confidence: keep the older (1) or the newer (2). */
-export interface MemoryQuestion {
-  id: string;
-  status: string;
-  askedAt: string;
-  expiresAt: string;
-  older: Memory | null;
-  newer: Memory | null;
-}
+export type MemoryQuestion = Schemas['MemoryQuestion'];
 
 export function MemoriesPage({ location }: { location: Location }) {
   const { chatId, channel, choose } = chatParam(location);
@@ -61,7 +41,7 @@ function Questions({ chatId, channel }: { chatId: string; channel: Channel }) {
     async (signal) => {
       const caps = await loadCapabilities();
       if (!caps.has('get', QUESTIONS)) return [];
-      return get<MemoryQuestion[]>(withChannel(apiPath(QUESTIONS, { chatId }), channel), signal);
+      return api.ok(api.GET(QUESTIONS, { params: { path: { chatId }, query: channelQuery(channel) }, signal }));
     },
     [chatId, channel],
     REFRESH_MS,
@@ -72,7 +52,7 @@ function Questions({ chatId, channel }: { chatId: string; channel: Channel }) {
     setBusy(q.id);
     setError(undefined);
     try {
-      await post(withChannel(apiPath(ANSWER, { chatId, id: q.id }), channel), { choice });
+      await api.ok(api.POST('/api/chats/{chatId}/memory-questions/{id}', { params: { path: { chatId, id: q.id }, query: channelQuery(channel) }, body: { choice } }));
       list.reload();
     } catch (err) {
       setError(err);
@@ -121,10 +101,9 @@ function MemoryList({ chatId, channel }: { chatId: string; channel: Channel }) {
   const list = useResource(
     async (signal) => {
       const caps = await loadCapabilities();
-      const param = caps.queryParams('get', LIST).find((p) => p === 'search' || p === 'q');
-      const serverSearch = Boolean(param);
-      const path = withChannel(apiPath(LIST, { chatId }), channel, param && applied ? { [param]: applied } : {});
-      return { serverSearch, memories: await get<Memory[]>(path, signal) };
+      const serverSearch = caps.queryParams('get', LIST).includes('search');
+      const query = { ...channelQuery(channel), ...(serverSearch && applied ? { search: applied } : {}) };
+      return { serverSearch, memories: await api.ok(api.GET(LIST, { params: { path: { chatId }, query }, signal })) };
     },
     [chatId, channel, applied],
     REFRESH_MS,
@@ -140,7 +119,7 @@ function MemoryList({ chatId, channel }: { chatId: string; channel: Channel }) {
     setBusy(true);
     setActionError(undefined);
     try {
-      await del(withChannel(apiPath(ONE, { chatId, id: m.id }), channel));
+      await api.ok(api.DELETE('/api/chats/{chatId}/memories/{id}', { params: { path: { chatId, id: m.id }, query: channelQuery(channel) } }));
       setNotice(`Deleted "${m.text}".`);
       setConfirming(undefined);
       list.reload();

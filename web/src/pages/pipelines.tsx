@@ -1,64 +1,20 @@
 import { useState } from 'preact/hooks';
-import { ApiError, get, post } from '../lib/api.js';
-import { loadCapabilities, type Capabilities } from '../lib/capabilities.js';
+import { ApiError, api, type Schemas } from '../lib/api.js';
 import { compactJson, formatDuration, formatTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
 
 /** A registered pipeline, as GET /api/pipelines lists it. */
-export interface PipelineInfo {
-  id: string;
-  version?: number;
-  description?: string;
-  tasks?: Array<{ id: string; dependsOn?: string[] }> | number;
-  cron?: string | string[] | null;
-  schedule?: { cron: string[]; paused?: boolean; nextRunAt?: string | null } | null;
-  source?: string | null;
-}
-
-/** A task of a run, as the runs API reports it. */
-export interface TaskRun {
-  id: string;
-  status: string;
-  attempts?: number;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  durationMs?: number | null;
-  error?: string | null;
-  reason?: string | null;
-}
-
-export interface PipelineRun {
-  runId: string;
-  pipelineId: string;
-  status: string;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  durationMs?: number | null;
-  error?: string | null;
-  failedTask?: string | null;
-  output?: unknown;
-  tasks: TaskRun[];
-}
+export type PipelineInfo = Schemas['Pipeline'];
+/** A task of a run, as GET /api/pipeline-runs/{runId} reports it. */
+export type TaskRun = Schemas['PipelineRunDetail']['tasks'][number];
+/** A run as the page shows it: the list's fields, with its tasks once its detail was read. */
+export type PipelineRun = Schemas['PipelineRun'] & { tasks: TaskRun[] };
 
 /** How many recent runs the page shows, and how many of them with their tasks. */
 export const RECENT_RUNS = 20;
 export const DETAILED_RUNS = 5;
 const REFRESH_MS = 3_000;
-
-/** The documented paths for running a pipeline and listing runs, whatever their exact names. */
-function runPaths(caps: Capabilities) {
-  return {
-    start: caps.find('post', /^\/api\/pipelines\/\{[^}]+\}\/runs?$/),
-    runs: caps.find('get', /^\/api\/(pipelines\/)?(pipeline-)?runs$/),
-    runsOf: caps.find('get', /^\/api\/pipelines\/\{[^}]+\}\/runs$/),
-    detail: caps.find('get', /^\/api\/(pipeline-runs|pipelines\/runs)\/\{[^}]+\}$/),
-  };
-}
-
-function fill(template: string, id: string): string {
-  return template.replace(/\{[^}]+\}/, encodeURIComponent(id));
-}
 
 function durationOf(x: { durationMs?: number | null; startedAt?: string | null; finishedAt?: string | null }): number | undefined {
   if (typeof x.durationMs === 'number') return x.durationMs;
@@ -66,30 +22,24 @@ function durationOf(x: { durationMs?: number | null; startedAt?: string | null; 
   return undefined;
 }
 
-/** Accepts the run shapes the API may use (`id` or `runId`, tasks as a list or a map). */
-export function normalizeRun(raw: Record<string, unknown>): PipelineRun {
-  const tasksRaw = raw.tasks;
-  const tasks: TaskRun[] = Array.isArray(tasksRaw)
-    ? (tasksRaw as Array<Record<string, unknown>>).map((t) => ({ ...(t as unknown as TaskRun), id: String(t.id ?? t.taskId ?? '') }))
-    : tasksRaw && typeof tasksRaw === 'object'
-      ? Object.entries(tasksRaw as Record<string, Record<string, unknown>>).map(([id, t]) => ({ ...(t as unknown as TaskRun), id }))
-      : [];
-  return {
-    ...(raw as unknown as PipelineRun),
-    runId: String(raw.runId ?? raw.id ?? raw.workflowId ?? ''),
-    pipelineId: String(raw.pipelineId ?? raw.pipeline ?? ''),
-    status: String(raw.status ?? 'unknown'),
-    output: raw.output ?? raw.outputs,
-    tasks,
-  };
+/** Recent runs, of one pipeline or of all; the newest with their tasks. */
+async function recentRuns(pipelineId: string | undefined, signal: AbortSignal): Promise<PipelineRun[]> {
+  const query = { limit: RECENT_RUNS };
+  const list = pipelineId
+    ? await api.ok(api.GET('/api/pipelines/{id}/runs', { params: { path: { id: pipelineId }, query }, signal }))
+    : await api.ok(api.GET('/api/pipeline-runs', { params: { query }, signal }));
+  // The list has no per-task detail: read it for the newest runs.
+  return Promise.all(
+    list.map((run, i): Promise<PipelineRun> | PipelineRun =>
+      i < DETAILED_RUNS
+        ? api.ok(api.GET('/api/pipeline-runs/{runId}', { params: { path: { runId: run.runId } }, signal })).catch(() => ({ ...run, tasks: [] }))
+        : { ...run, tasks: [] },
+    ),
+  );
 }
 
 export function PipelinesPage() {
-  const data = useResource(async (signal) => {
-    const caps = await loadCapabilities();
-    const pipelines = await get<PipelineInfo[]>('/api/pipelines', signal);
-    return { caps, pipelines, paths: runPaths(caps) };
-  }, []);
+  const data = useResource(async (signal) => ({ pipelines: await api.ok(api.GET('/api/pipelines', { signal })) }), []);
   const [selected, setSelected] = useState<string>();
   const [runsTick, setRunsTick] = useState(0);
 
@@ -123,11 +73,10 @@ export function PipelinesPage() {
                 <div class="row-main">
                   <p class="row-title">
                     {p.id}
-                    {p.version !== undefined && <span class="muted-text"> v{p.version}</span>}
+                    <span class="muted-text"> v{p.version}</span>
                   </p>
                   <p class="row-meta">
-                    {Array.isArray(p.tasks) ? `${p.tasks.length} tasks: ${p.tasks.map((t) => t.id).join(', ')}` : typeof p.tasks === 'number' ? `${p.tasks} tasks` : ''}
-                    {p.cron ? ` · cron ${[p.cron].flat().join(', ')}` : ''}
+                    {`${p.tasks.length} tasks: ${p.tasks.map((t) => t.id).join(', ')}`}
                     {p.schedule?.cron.length
                       ? ` · cron ${p.schedule.cron.join(', ')}${p.schedule.paused ? ' (paused)' : p.schedule.nextRunAt ? `, next ${formatTime(p.schedule.nextRunAt)}` : ''}`
                       : ''}
@@ -143,23 +92,21 @@ export function PipelinesPage() {
             ))}
           </ul>
           {current && data.data && (
-            <RunForm key={current.id} pipeline={current} startPath={data.data.paths.start} onStarted={() => setRunsTick((t) => t + 1)} />
+            <RunForm key={current.id} pipeline={current} onStarted={() => setRunsTick((t) => t + 1)} />
           )}
         </div>
       )}
-      {data.data && <RecentRuns paths={data.data.paths} pipelineId={current?.id} tick={runsTick} />}
+      {data.data && <RecentRuns pipelineId={current?.id} tick={runsTick} />}
     </section>
   );
 }
 
-function RunForm({ pipeline, startPath, onStarted }: { pipeline: PipelineInfo; startPath: string | undefined; onStarted(): void }) {
+function RunForm({ pipeline, onStarted }: { pipeline: PipelineInfo; onStarted(): void }) {
   const [input, setInput] = useState('{}');
   const [inputError, setInputError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const [result, setResult] = useState<PipelineRun>();
-
-  if (!startPath) return <Unavailable what="Running pipelines from the web" />;
+  const [result, setResult] = useState<Schemas['PipelineRunStarted']>();
 
   const run = async (e: Event) => {
     e.preventDefault();
@@ -169,14 +116,13 @@ function RunForm({ pipeline, startPath, onStarted }: { pipeline: PipelineInfo; s
     } catch (err) {
       return setInputError(`The input is not valid JSON: ${(err as Error).message}`);
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return setInputError('The input must be a JSON object, for example {"name": "Ada"}.');
+    if (!isObject(parsed)) return setInputError('The input must be a JSON object, for example {"name": "Ada"}.');
     setInputError(undefined);
     setBusy(true);
     setError(undefined);
     setResult(undefined);
     try {
-      const started = await post<Record<string, unknown>>(fill(startPath, pipeline.id), { input: parsed });
-      setResult(normalizeRun({ pipelineId: pipeline.id, ...started }));
+      setResult(await api.ok(api.POST('/api/pipelines/{id}/runs', { params: { path: { id: pipeline.id } }, body: { input: parsed } })));
       onStarted();
     } catch (err) {
       setError(err);
@@ -209,44 +155,18 @@ function RunForm({ pipeline, startPath, onStarted }: { pipeline: PipelineInfo; s
       {error !== undefined && <ErrorNotice error={error} action={`run ${pipeline.id}`} />}
       {result && (
         <div class="notice ok" role="status">
-          <p class="notice-title">
-            {result.status === 'running' ? `Started run ${result.runId}. Its progress shows under Recent runs.` : `Run ${result.runId}: ${result.status}.`}
-          </p>
-          {result.output !== undefined && (
-            <pre class="output">{JSON.stringify(result.output, null, 2)}</pre>
-          )}
-          {result.error && <p>{result.error}</p>}
+          <p class="notice-title">Started run {result.runId}. Its progress shows under Recent runs.</p>
         </div>
       )}
     </form>
   );
 }
 
-function RecentRuns({ paths, pipelineId, tick }: { paths: ReturnType<typeof runPaths>; pipelineId: string | undefined; tick: number }) {
-  const source = paths.runsOf && pipelineId ? fill(paths.runsOf, pipelineId) : paths.runs;
-  const runs = useResource(
-    async (signal) => {
-      if (!source) return undefined;
-      const list = await get<Array<Record<string, unknown>> | { runs: Array<Record<string, unknown>> }>(source, signal);
-      const recent = (Array.isArray(list) ? list : list.runs).map(normalizeRun).slice(0, RECENT_RUNS);
-      // The list has no per-task detail: fetch it for the newest runs.
-      const detail = paths.detail;
-      if (!detail) return recent;
-      return Promise.all(
-        recent.map((run, i) =>
-          i < DETAILED_RUNS && run.tasks.length === 0 && run.runId
-            ? get<Record<string, unknown>>(fill(detail, run.runId), signal).then(normalizeRun, () => run)
-            : run,
-        ),
-      );
-    },
-    [source, tick],
-    REFRESH_MS,
-  );
+function RecentRuns({ pipelineId, tick }: { pipelineId: string | undefined; tick: number }) {
+  const runs = useResource((signal) => recentRuns(pipelineId, signal), [pipelineId, tick], REFRESH_MS);
   return (
     <>
       <h2>Recent runs</h2>
-      {!source && <Unavailable what="Run history" />}
       {runs.error !== undefined && !(runs.error instanceof ApiError && runs.error.kind === 'missing-route') && (
         <ErrorNotice error={runs.error} action="load the recent runs" onRetry={runs.reload} />
       )}
@@ -276,24 +196,28 @@ function RecentRuns({ paths, pipelineId, tick }: { paths: ReturnType<typeof runP
                   </thead>
                   <tbody>
                     {r.tasks.map((t) => (
-                      <tr key={t.id}>
-                        <td>{t.id}</td>
+                      <tr key={t.taskId}>
+                        <td>{t.taskId}</td>
                         <td>
                           <span class={`badge ${t.status}`}>{t.status}</span>
                         </td>
                         <td>{t.attempts ?? '—'}</td>
                         <td>{formatDuration(durationOf(t))}</td>
-                        <td>{t.error ?? t.reason ?? ''}</td>
+                        <td>{t.error ?? ''}</td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
               )}
-              {r.output !== undefined && r.output !== null && <p class="row-meta">output {compactJson(r.output)}</p>}
+              {r.outputs !== undefined && r.outputs !== null && <p class="row-meta">output {compactJson(r.outputs)}</p>}
             </li>
           ))}
         </ul>
       )}
     </>
   );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

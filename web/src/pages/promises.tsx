@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { apiPath, del, get, post } from '../lib/api.js';
+import { api, type Schemas } from '../lib/api.js';
 import { loadCapabilities, type Capabilities } from '../lib/capabilities.js';
-import { chatParam, withChannel, type Channel } from '../lib/chat-param.js';
+import { channelQuery, chatParam, type Channel } from '../lib/chat-param.js';
 import { formatDuration, formatTime, relativeTime } from '../lib/format.js';
 import { useResource } from '../lib/resource.js';
 import type { Location } from '../lib/router.js';
@@ -9,49 +9,14 @@ import { ChatSelect } from '../components/chat-select.js';
 import { ErrorNotice, Empty, Loading, Unavailable, isMissing } from '../components/notices.js';
 
 /** A pending promise (**contract**: id, text, dueAt, status). */
-export interface Reminder {
-  id: string;
-  text: string;
-  dueAt: string;
-  status: string;
-  /** "every weekday at 08:00" for a recurring reminder. */
-  recurrence?: string | null;
-  timeZone?: string;
-}
-
+export type Reminder = Schemas['Reminder'];
 /** One delivery of a promise in the ledger (**contract**: at, lateMs, outcome). */
-export interface LedgerDelivery {
-  at: string;
-  lateMs: number;
-  outcome: string;
-  dueAt?: string;
-  note?: string;
-  /** Tokens its model calls used, when it made any. */
-  tokens?: number;
-}
-
+export type LedgerDelivery = Schemas['PromiseDelivery'];
 /** A promise in the ledger (**contract**: GET /api/promises). */
-export interface LedgerEntry {
-  id: string;
-  chatId: string;
-  channel: string;
-  kind: 'reminder' | 'scheduled';
-  text: string;
-  dueAt: string;
-  status: string;
-  recurrence: string | null;
-  deliveries: LedgerDelivery[];
-  /** Scheduled work: the token budgets that apply. */
-  budget?: { perRun: number; perDay: number } | null;
-  /** Status `paused`: which budget ran out. */
-  pausedReason?: string | null;
-}
+export type LedgerEntry = Schemas['LedgerEntry'];
 
-const LEDGER = '/api/promises';
 /** A delivery this much after its due time is shown as late (the contract's threshold). */
 const LATE_MS = 60_000;
-const LIST = '/api/chats/{chatId}/reminders';
-const ONE = '/api/chats/{chatId}/reminders/{id}';
 const SNOOZE = '/api/chats/{chatId}/reminders/{id}/snooze';
 const RESUME = '/api/promises/{id}/resume';
 /** Refresh the list this often so fired reminders leave it. */
@@ -81,7 +46,7 @@ export function PromisesPage({ location }: { location: Location }) {
 function ReminderList({ chatId, channel }: { chatId: string; channel: Channel }) {
   const list = useResource(
     async (signal) => {
-      const [caps, reminders] = await Promise.all([loadCapabilities(), get<Reminder[]>(withChannel(apiPath(LIST, { chatId }), channel), signal)]);
+      const [caps, reminders] = await Promise.all([loadCapabilities(), api.ok(api.GET('/api/chats/{chatId}/reminders', { params: { path: { chatId }, query: channelQuery(channel) }, signal }))]);
       return { caps, reminders };
     },
     [chatId, channel],
@@ -131,10 +96,10 @@ function ReminderList({ chatId, channel }: { chatId: string; channel: Channel })
               </div>
               <div class="row-actions">
                 <SnoozeControl caps={list.data!.caps} disabled={busy === r.id} onSnooze={(when) =>
-                  act(r.id, 'snooze the reminder', () => post(withChannel(apiPath(SNOOZE, { chatId, id: r.id }), channel), { when }), `Snoozed "${r.text}".`)
+                  act(r.id, 'snooze the reminder', () => api.ok(api.POST(SNOOZE, { params: { path: { chatId, id: r.id }, query: channelQuery(channel) }, body: { when } })), `Snoozed "${r.text}".`)
                 } />
                 <button type="button" class="danger" disabled={busy === r.id} aria-label={`Cancel reminder: ${r.text}`} onClick={() =>
-                  act(r.id, 'cancel the reminder', () => del(withChannel(apiPath(ONE, { chatId, id: r.id }), channel)), `Cancelled "${r.text}".`)
+                  act(r.id, 'cancel the reminder', () => api.ok(api.DELETE('/api/chats/{chatId}/reminders/{id}', { params: { path: { chatId, id: r.id }, query: channelQuery(channel) } })), `Cancelled "${r.text}".`)
                 }>
                   Cancel
                 </button>
@@ -181,12 +146,8 @@ function budgetText(b: { perRun: number; perDay: number }): string {
 
 /** The promise ledger: every promise (of the chosen chat, or of all chats) with its receipts. */
 function Ledger({ chatId, channel }: { chatId: string | undefined; channel: Channel }) {
-  const query = new URLSearchParams({ status: 'all' });
-  if (chatId) {
-    query.set('chatId', chatId);
-    query.set('channel', channel);
-  }
-  const ledger = useResource((signal) => get<LedgerEntry[]>(`${LEDGER}?${query.toString()}`, signal), [chatId, channel], REFRESH_MS);
+  const query = { status: 'all' as const, ...(chatId ? { chatId, channel } : {}) };
+  const ledger = useResource((signal) => api.ok(api.GET('/api/promises', { params: { query }, signal })), [chatId, channel], REFRESH_MS);
   const [busy, setBusy] = useState<string>();
   const [actionError, setActionError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
@@ -195,7 +156,7 @@ function Ledger({ chatId, channel }: { chatId: string | undefined; channel: Chan
     setBusy(p.id);
     setActionError(undefined);
     try {
-      await post(apiPath(RESUME, { id: p.id }), {});
+      await api.ok(api.POST(RESUME, { params: { path: { id: p.id } } }));
       setNotice(`Resumed "${p.text}".`);
       ledger.reload();
     } catch (error) {

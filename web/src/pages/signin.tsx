@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, get, setToken } from '../lib/api.js';
+import { ApiError, api, setToken } from '../lib/api.js';
 import { describeError } from '../lib/errors.js';
 
 /**
@@ -22,7 +22,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(): void }) {
     setError(undefined);
     setToken(token);
     try {
-      await get('/api/system');
+      await api.ok(api.GET('/api/system'));
       onSignedIn();
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'missing-route') return onSignedIn(); // accepted: past the token check

@@ -1,9 +1,8 @@
-import { errorFrom, get, request } from '../lib/api.js';
+import { ApiError, api, errorFrom, getText, networkError, type Schemas } from '../lib/api.js';
 import { formatBytes, formatDuration } from '../lib/format.js';
 import { mean, parsePrometheus, sum, type Sample } from '../lib/metrics.js';
 import { useResource } from '../lib/resource.js';
 import { ErrorNotice, Loading } from '../components/notices.js';
-import { ApiError } from '../lib/api.js';
 
 interface Check {
   name: string;
@@ -19,18 +18,7 @@ interface Readiness {
 }
 
 /** GET /api/system: facts about this instance. */
-export interface SystemInfo {
-  version?: string;
-  authRequired?: boolean;
-  temporalUiUrl?: string | null;
-  embeddedTemporal?: boolean;
-  temporalNamespace?: string;
-  taskQueue?: string;
-  database?: string;
-  model?: string;
-  channels?: string[];
-  startedAt?: string;
-}
+export type SystemInfo = Schemas['SystemInfo'];
 
 const REFRESH_MS = 5_000;
 
@@ -41,7 +29,7 @@ async function readiness(signal: AbortSignal): Promise<Readiness> {
     res = await fetch('/readyz', { signal, cache: 'no-store' });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError('network', 'Mycel did not answer (the network request failed).', 0);
+    throw networkError(err);
   }
   if (res.status !== 200 && res.status !== 503) throw await errorFrom(res);
   return (await res.json()) as Readiness;
@@ -81,9 +69,9 @@ export function keyMetrics(samples: Sample[], now = Date.now()): KeyMetric[] {
 
 export function SystemPage() {
   const ready = useResource(readiness, [], REFRESH_MS);
-  const metrics = useResource((signal) => request<string>('GET', '/metrics', { text: true, signal }).then(parsePrometheus), [], REFRESH_MS);
-  const info = useResource((signal) => get<SystemInfo>('/api/system', signal), []);
-  const usage = useResource((signal) => get<Usage>('/api/usage?days=14', signal), [], REFRESH_MS);
+  const metrics = useResource((signal) => getText('/metrics', signal).then(parsePrometheus), [], REFRESH_MS);
+  const info = useResource((signal) => api.ok(api.GET('/api/system', { signal })), []);
+  const usage = useResource((signal) => api.ok(api.GET('/api/usage', { params: { query: { days: 14 } }, signal })), [], REFRESH_MS);
 
   return (
     <section aria-labelledby="page-title">
@@ -138,20 +126,7 @@ export function SystemPage() {
   );
 }
 
-interface UsageFigures {
-  inputTokens: number;
-  outputTokens: number;
-  calls: number;
-  costUsd?: number;
-}
-
-interface Usage {
-  totals: UsageFigures;
-  days: Array<{ date: string } & UsageFigures>;
-  byOrigin: Array<{ origin: string } & UsageFigures>;
-  byModel: Array<{ model: string } & UsageFigures>;
-  pricesError?: string;
-}
+type Usage = Schemas['Usage'];
 
 const count = (v: number) => v.toLocaleString();
 const cost = (v: number | undefined) => (v === undefined ? '—' : `$${v.toFixed(v < 1 ? 4 : 2)}`);
