@@ -20,7 +20,7 @@ import { findTemporalBinary } from '../src/temporal/binary.js';
 import { loadWorkflowBundle } from '../src/worker/bundle.js';
 
 /** Section modules, in the order they run. */
-const SECTIONS = ['startup', 'footprint', 'cli', 'baseline', 'conversation', 'streaming', 'tools', 'mcp', 'memory', 'promises', 'scheduled', 'telegram', 'pipelines', 'web', 'mcp-server'] as const;
+const SECTIONS = ['startup', 'footprint', 'cli', 'baseline', 'conversation', 'streaming', 'reply-parts', 'tools', 'mcp', 'memory', 'promises', 'scheduled', 'telegram', 'pipelines', 'web', 'mcp-server'] as const;
 
 interface Section {
   name: string;

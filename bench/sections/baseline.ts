@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { baselineWorkflow } from '../../src/workflows/baseline.js';
+import { echoUpdate, finishSignal, WORKFLOW_TYPES } from '../../src/workflows/definitions.js';
 import { distribution, type Distribution } from '../stats.js';
 
 /** Updates measured (after WARMUP). */
@@ -13,16 +15,16 @@ const WARMUP = 20;
 
 /** Measures bare Update round trips on a workflow of `taskQueue`, served by a running worker. */
 export async function measureBareUpdate(client: Client, taskQueue: string, updates = BASELINE_UPDATES): Promise<Distribution> {
-  const handle = await client.workflow.start('baselineWorkflow', { taskQueue, workflowId: `bench-baseline-${randomBytes(4).toString('hex')}` });
+  const handle = await client.workflow.start<typeof baselineWorkflow>(WORKFLOW_TYPES.baseline, { taskQueue, workflowId: `bench-baseline-${randomBytes(4).toString('hex')}` });
   const samples: number[] = [];
   try {
     for (let i = -WARMUP; i < updates; i++) {
       const t0 = performance.now();
-      await handle.executeUpdate<string, [string]>('echo', { args: [`u${i}`] });
+      await handle.executeUpdate(echoUpdate, { args: [`u${i}`] });
       if (i >= 0) samples.push(performance.now() - t0);
     }
   } finally {
-    await handle.signal('finish');
+    await handle.signal(finishSignal);
   }
   return distribution(samples);
 }

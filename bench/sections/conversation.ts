@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MycelProcess } from '../../src/runtime/processes.js';
-import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
+import type { baselineWorkflow } from '../../src/workflows/baseline.js';
+import { echoUpdate, finishSignal, WORKFLOW_TYPES } from '../../src/workflows/definitions.js';
 import { distribution, type Distribution } from '../stats.js';
 import { startBenchInstance, httpUrlOf } from '../instance.js';
 
@@ -66,7 +67,7 @@ export async function measureConversation(proc: MycelProcess, options: { quick?:
   const perChat = options.quick ? 4 : CONVERSATION_BENCH_TURNS_PER_CHAT;
   const run = randomBytes(3).toString('hex');
 
-  const baseline = await client.workflow.start('baselineWorkflow', { taskQueue, workflowId: `bench-baseline-${run}` });
+  const baseline = await client.workflow.start<typeof baselineWorkflow>(WORKFLOW_TYPES.baseline, { taskQueue, workflowId: `bench-baseline-${run}` });
   const chatId = `bench-${run}`;
   const turnMs: number[] = [];
   const updateMs: number[] = [];

@@ -21,7 +21,8 @@ import { subjectOf } from '../../src/memory/text.js';
 import type { ChatRef } from '../../src/memory/types.js';
 import type { MycelProcess } from '../../src/runtime/processes.js';
 import { openMigratedDatabase, type Store } from '../../src/storage/database.js';
-import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
+import type { baselineWorkflow } from '../../src/workflows/baseline.js';
+import { echoUpdate, finishSignal, WORKFLOW_TYPES } from '../../src/workflows/definitions.js';
 import { startBenchInstance, httpUrlOf } from '../instance.js';
 
 /** Facts stored in the measured chat. */
@@ -315,7 +316,7 @@ export async function measureTurnOverhead(proc: MycelProcess, facts = MEMORY_BEN
     await res.json();
     return performance.now() - t0;
   };
-  const baseline = await proc.client.workflow.start('baselineWorkflow', { taskQueue: proc.config.temporal.taskQueue, workflowId: `bench-memory-baseline-${suffix}` });
+  const baseline = await proc.client.workflow.start<typeof baselineWorkflow>(WORKFLOW_TYPES.baseline, { taskQueue: proc.config.temporal.taskQueue, workflowId: `bench-memory-baseline-${suffix}` });
   const fullSamples: number[] = [];
   const emptySamples: number[] = [];
   const updateSamples: number[] = [];

@@ -23,6 +23,8 @@ import type { MycelProcess } from '../../src/runtime/processes.js';
 import { CACHE_DIR, PACKAGE_ROOT } from '../../src/shared/paths.js';
 import { CHAIN_TASKS, FANOUT_TASKS, JOIN_FANOUTS } from '../pipelines/bench.js';
 import { startBenchInstance } from '../instance.js';
+import type { pipelineBaselineWorkflow } from '../../src/workflows/pipeline-baseline.js';
+import { WORKFLOW_TYPES } from '../../src/workflows/definitions.js';
 
 /** The target of the issue: a 100-task fan-out at most this many times slower than the bare activities. */
 export const FANOUT_RATIO_TARGET = 1.5;
@@ -78,11 +80,11 @@ export async function measurePipelines(proc: MycelProcess, quick = false): Promi
     return result;
   };
   const runBare = async (count: number, parallel: boolean) =>
-    (await client.workflow.execute('pipelineBaselineWorkflow', {
+    client.workflow.execute<typeof pipelineBaselineWorkflow>(WORKFLOW_TYPES.pipelineBaseline, {
       taskQueue,
       workflowId: `pipeline-baseline-${randomBytes(4).toString('hex')}`,
       args: [{ count, parallel }],
-    })) as { ranAt: number[] };
+    });
 
   // Warm up both paths (workflow cache, connections, SQLite pages).
   await runPipeline('bench-diamond');

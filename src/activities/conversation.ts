@@ -2,11 +2,13 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { BrainInput, BrainStep, ModelUsage, StepListener } from '../brain/types.js';
 import { ReplyDraft, type ReplyStreamEvent } from '../conversation/reply-stream.js';
 import { getChatSettings } from '../conversation/chats.js';
-import { DEDUPE_PRUNE_EVERY_TURNS, findTurnRecord, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
+import { DEDUPE_PRUNE_EVERY_TURNS, pruneTurnRecords, recordTurnResult } from '../conversation/dedupe.js';
 import { recallForTurn } from '../conversation/recall.js';
 import { appendMessage } from '../conversation/transcript.js';
 import { withLogContext } from '../logging/log-context.js';
-import { MycelError } from '../shared/errors.js';
+import { formatError, MycelError } from '../shared/errors.js';
+import { isDatabaseOutage } from '../storage/outage.js';
+import { FAILURE_TYPES } from '../workflows/definitions.js';
 import type { Channel, ChatRef, Envelope } from '../shared/envelope.js';
 import type { ToolInfo } from '../tools/types.js';
 import type { ActivityDeps } from '../deps/activity-deps.js';
@@ -17,26 +19,8 @@ import { completeScheduledDelivery } from '../promises/scheduled-delivery.js';
 import { meterModelCall } from '../usage/meter.js';
 import { ScheduledTurnBudget } from '../promises/budget-guard.js';
 
-/**
- * What a local brain step records when its step is the reply (the offline brain): the turn
- * record of `recordTurn` without the reply, which is `replyPrefix` + the step's text.
- */
-export type RecordWithStep = Omit<RecordTurnRequest, 'reply' | 'repliedAt'> & { replyPrefix: string };
-
 /** What the workflow sends for one brain step; the activity adds the chat's context. */
-export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'> & {
-  /** Set for local steps: a reply is recorded in the same activity, saving the workflow a second one. */
-  record?: RecordWithStep | undefined;
-};
-
-/** A brain step's answer; `recorded` when the step was a reply that it recorded (`record` given). */
-export type BrainStepResult = BrainStep | { type: 'reply'; text: string; recorded: RecordedReply };
-
-/** The turn record that stands: the reply and its time (an earlier attempt's, if one recorded first). */
-export interface RecordedReply {
-  reply: string;
-  repliedAt: string;
-}
+export type BrainStepRequest = Pick<BrainInput, 'envelope' | 'step' | 'results' | 'calls' | 'history' | 'summary' | 'now'>;
 
 export interface RecordTurnRequest {
   channel: Channel;
@@ -88,48 +72,47 @@ function currentAttempt(): number {
   }
 }
 
+/** The key the workflow delivers a turn's reply under (`deliverReply`), from the turn's key. */
+export function replyDeliveryKey(turnKey: string): string {
+  return `${turnKey}#reply`;
+}
+
 /**
  * The listener a brain step reports to: reply parts go to the chat's reply stream (never
- * to the workflow history), usage to `onUsage`. Tracks what it published so the step can
- * end the stream consistently with its result.
+ * to the workflow history) and, on a channel that shows replies growing (Telegram), to the
+ * chat itself; usage goes to `onUsage`. Tracks what it published so the step can end the
+ * stream consistently with its result; `close` ends the live view before the step returns,
+ * so that the final message, sent after the step, is the last thing the chat sees.
  */
-function stepListener(deps: ActivityDeps, envelope: Envelope, onUsage: (usage: ModelUsage) => void): StepListener & { draft: ReplyDraft; publish(event: ReplyStreamEvent): void } {
+function stepListener(
+  deps: ActivityDeps,
+  envelope: Envelope,
+  onUsage: (usage: ModelUsage) => void,
+): StepListener & { draft: ReplyDraft; publish(event: ReplyStreamEvent): void; endLive(): Promise<void>; close(): Promise<void> } {
   const chat = chatOf(envelope);
   const draft = new ReplyDraft();
+  const live = deps.outbound.live({ ...chat, key: replyDeliveryKey(envelope.updateId) });
   const publish = (event: ReplyStreamEvent) => {
     draft.apply(event);
     deps.replies?.publish({ chat, turnKey: envelope.updateId, event });
+    live?.apply(event);
   };
   return {
     draft,
     publish,
+    /** Ends the live view as soon as the model is done: what follows is the final message. */
+    async endLive() {
+      await live?.close();
+    },
+    async close() {
+      await live?.close();
+      // Parts published through another process (a split deployment) leave before the reply.
+      await deps.replies?.flush?.();
+    },
     delta: (text) => publish({ type: 'delta', text }),
     reset: () => publish({ type: 'reset' }),
     usage: onUsage,
   };
-}
-
-/**
- * Writes the turn's two transcript lines and its dedupe record in one transaction,
- * idempotently on the turn key, and answers the record that stands: a retry after a crash
- * writes nothing twice and gets the first attempt's reply back.
- */
-async function recordTurnOnce(deps: ActivityDeps, request: RecordTurnRequest): Promise<RecordedReply> {
-  const chat = { channel: request.channel, chatId: request.chatId };
-  const kept = await deps.store.db.transaction().execute(async (trx) => {
-    const q = { db: trx };
-    await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
-    await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
-    const inserted = await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.dedupeText ?? request.userText });
-    return inserted ? undefined : await findTurnRecord(q, request.turnKey);
-  });
-  if (request.scheduled) await completeScheduledDelivery(deps, request.scheduled, request.repliedAt);
-  if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
-    const pruned = await pruneTurnRecords(deps.store);
-    if (pruned) deps.logger.debug({ pruned }, 'pruned expired dedupe records');
-  }
-  deps.logger.debug({ turn: request.turn }, 'turn recorded');
-  return kept ? { reply: kept.reply, repliedAt: kept.recordedAt } : { reply: request.reply, repliedAt: request.repliedAt };
 }
 
 /** Activities of the conversation workflow: brain steps, the turn record, reply delivery. */
@@ -139,7 +122,7 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
      * One step of a turn: the brain sees the message, the chat's time zone, recalled facts,
      * the tools it may ask for, and the results of earlier calls in this turn.
      */
-    async brainStep(request: BrainStepRequest): Promise<BrainStepResult> {
+    async brainStep(request: BrainStepRequest): Promise<BrainStep> {
       const chat = chatOf(request.envelope);
       return withLogContext({ chatId: chat.chatId, updateId: request.envelope.updateId }, async () => {
         const brain = deps.brain;
@@ -165,12 +148,13 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
           const allowed = await budget.before();
           if (!allowed.go) {
             listener.delta(allowed.text);
+            await listener.close();
             return { type: 'reply', text: allowed.text };
           }
           input.maxOutputTokens = allowed.maxOutputTokens;
         }
         try {
-          let step = await brain.step(input, listener);
+          let step = await brain.step(input, listener).finally(() => listener.endLive());
           if (budget) {
             // Judged from the provider's figures, once they are recorded.
             await Promise.all(metering);
@@ -185,20 +169,17 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
             listener.delta(step.text);
           }
           await Promise.all(metering);
+          await listener.close();
           deps.logger.debug({ brain: brain.id, step: request.step, answer: step.type }, 'brain step');
-          if (step.type === 'reply' && request.record) {
-            const { replyPrefix, ...record } = request.record;
-            const recorded = await recordTurnOnce(deps, { ...record, reply: `${replyPrefix}${step.text}`, repliedAt: new Date().toISOString() });
-            return { type: 'reply', text: step.text, recorded };
-          }
           return step;
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           if (listener.draft.text) listener.reset();
           await Promise.all(metering);
+          await listener.close();
           deps.logger.warn({ brain: brain.id, step: request.step }, `brain step failed: ${message}`);
           if (err instanceof MycelError && err.code === 'MODEL_REJECTED') {
-            throw ApplicationFailure.create({ message, type: 'BrainRejected', nonRetryable: true });
+            throw ApplicationFailure.create({ message, type: FAILURE_TYPES.brainRejected, nonRetryable: true });
           }
           throw ApplicationFailure.create({ message, type: err instanceof MycelError ? err.code : 'BrainFailed' });
         }
@@ -211,7 +192,25 @@ export function createConversationActivities(deps: ActivityDeps & Pick<WorkerDep
      */
     async recordTurn(request: RecordTurnRequest): Promise<void> {
       await withLogContext({ chatId: request.chatId, updateId: request.turnKey }, async () => {
-        await recordTurnOnce(deps, request);
+        const chat = { channel: request.channel, chatId: request.chatId };
+        try {
+          await deps.store.db.transaction().execute(async (trx) => {
+            const q = { db: trx };
+            await appendMessage(q, { ...chat, role: 'user', text: request.userText, key: `${request.turnKey}#user`, turn: request.turn, at: request.receivedAt, kind: request.userKind });
+            await appendMessage(q, { ...chat, role: 'assistant', text: request.reply, key: `${request.turnKey}#assistant`, turn: request.turn, at: request.repliedAt, kind: request.kind, lateMs: request.lateMs });
+            await recordTurnResult(q, { key: request.turnKey, chat, turn: request.turn, reply: request.reply, recordedAt: request.repliedAt, text: request.dedupeText ?? request.userText });
+          });
+        } catch (err) {
+          // Typed, so the workflow tells an outage (answered 503, the message sent again) from a fault.
+          if (isDatabaseOutage(err)) throw ApplicationFailure.create({ type: FAILURE_TYPES.databaseUnavailable, message: `the turn record could not be written: ${formatError(err)}` });
+          throw err;
+        }
+        if (request.scheduled) await completeScheduledDelivery(deps, request.scheduled, request.repliedAt);
+        if (request.turn % DEDUPE_PRUNE_EVERY_TURNS === 0) {
+          const pruned = await pruneTurnRecords(deps.store);
+          if (pruned) deps.logger.debug({ pruned }, 'pruned expired dedupe records');
+        }
+        deps.logger.debug({ turn: request.turn }, 'turn recorded');
       });
     },
 

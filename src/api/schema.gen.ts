@@ -1279,7 +1279,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description an internal error; the server log has the detail */
+                /** @description an internal error, such as a turn that was taken but could not be recorded for another reason than an outage; nothing was stored; the server log has the detail */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1288,7 +1288,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description the database or Temporal is unavailable; nothing was stored; retry after `Retry-After` seconds */
+                /** @description the database or Temporal is unavailable (also when the database went away during the turn); nothing was stored and the turn number was not used; send the same message (same messageId) again after `Retry-After` seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;

@@ -10,6 +10,12 @@ import type { Channel } from '../shared/envelope.js';
 export interface ChannelCapabilities {
   /** The channel lets Mycel change a message it sent (Telegram: yes; WhatsApp: no). */
   canEdit: boolean;
+  /**
+   * The channel shows a reply growing while it is written (Telegram: drafts, or edits of one
+   * message); its sender then offers `live` (src/channels/outbound.ts). Without it the chat
+   * gets the final message only.
+   */
+  canStream: boolean;
   /** The channel shows buttons under a message whose press comes back as an event. */
   canButtons: boolean;
   /** The channel shows a "typing…" indicator while a turn runs. */

@@ -4,7 +4,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Channel } from '../shared/envelope.js';
 import type { Store } from '../storage/database.js';
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError, decideApproval } from '../tools/approvals.js';
-import { approvalWorkflowId, getApproval } from '../tools/approvals-store.js';
+import { getApproval } from '../tools/approvals-store.js';
+import { approvalWorkflowId, decideSignal } from '../workflows/definitions.js';
 import { parseButtonData, type ButtonAction } from '../telegram/callback-data.js';
 import type { ChannelCapabilities } from './adapter.js';
 import { MAX_BUTTON_DATA_CHARS } from './limits.js';
@@ -129,7 +130,7 @@ async function runButtonAction(deps: { store: Store; temporal: Client }, action:
     // (the approval workflow takes the first decision only).
     if (approval && approval.decidedBy === by && approval.status !== 'expired') {
       try {
-        await deps.temporal.workflow.getHandle(approvalWorkflowId(approval.id)).signal('decide', { decision: action.decision, by });
+        await deps.temporal.workflow.getHandle(approvalWorkflowId(approval.id)).signal(decideSignal, { decision: action.decision, by });
       } catch (signalErr) {
         if (!(signalErr instanceof WorkflowNotFoundError)) throw signalErr;
       }

@@ -1,3 +1,4 @@
+import type { ReplyStreamEvent } from '../conversation/reply-stream.js';
 import type { Channel } from '../shared/envelope.js';
 
 /** A message Mycel sends on its own initiative or as a reply, to a channel that pushes. */
@@ -14,8 +15,30 @@ export interface OutboundMessage {
   buttons?: Array<{ text: string; data: string }>;
 }
 
+/**
+ * A reply shown growing in a chat while it is written, ahead of its final message. Best
+ * effort: it never throws, and after `close` resolves it sends nothing more, so the final
+ * message (sent under the same key) is the last word.
+ */
+export interface LiveReply {
+  /** The next event of the reply being written (a part, or a reset that starts it over). */
+  apply(event: ReplyStreamEvent): void;
+  /** Stops showing the reply; resolves once no request of it is in flight. */
+  close(): Promise<void>;
+}
+
 export interface OutboundSender {
   send(message: OutboundMessage): Promise<void>;
+  /**
+   * Follows a reply whose final message will be sent under `key` (channels whose
+   * capabilities say `canStream`).
+   */
+  live?(target: { chatId: string; key: string }): LiveReply;
+}
+
+/** The capability `live` needs (`ChannelCapabilities.canStream`, src/channels/adapter.ts). */
+export interface StreamCapability {
+  canStream: boolean;
 }
 
 /**
@@ -23,17 +46,27 @@ export interface OutboundSender {
  * (and its live event stream). Telegram registers one where a bot token is configured.
  */
 export class OutboundChannels {
-  private readonly senders = new Map<Channel, OutboundSender>();
+  private readonly senders = new Map<Channel, { sender: OutboundSender; capabilities: StreamCapability | undefined }>();
 
-  register(channel: Channel, sender: OutboundSender): void {
-    this.senders.set(channel, sender);
+  register(channel: Channel, sender: OutboundSender, capabilities?: StreamCapability): void {
+    this.senders.set(channel, { sender, capabilities });
   }
 
   /** Sends where the channel has a sender; returns whether anything was sent. */
   async send(message: OutboundMessage): Promise<boolean> {
-    const sender = this.senders.get(message.channel);
-    if (!sender) return false;
-    await sender.send(message);
+    const entry = this.senders.get(message.channel);
+    if (!entry) return false;
+    await entry.sender.send(message);
     return true;
+  }
+
+  /**
+   * A live view of a reply being written, for the final message sent under `key`; undefined
+   * where the channel cannot stream (it gets the final message only).
+   */
+  live(target: { channel: Channel; chatId: string; key: string }): LiveReply | undefined {
+    const entry = this.senders.get(target.channel);
+    if (!entry?.capabilities?.canStream || !entry.sender.live) return undefined;
+    return entry.sender.live({ chatId: target.chatId, key: target.key });
   }
 }

@@ -56,9 +56,9 @@ export async function findTurnRecord(store: Queryable, key: string, now = new Da
   };
 }
 
-/** Records an answered update; the first record of a key wins (idempotent). True when this call wrote it. */
-export async function recordTurnResult(store: Queryable, record: Omit<TurnRecord, 'recordedAt' | 'textHash'> & { recordedAt?: string; text?: string }): Promise<boolean> {
-  const result = await store.db
+/** Records an answered update; the first record of a key wins (idempotent). */
+export async function recordTurnResult(store: Queryable, record: Omit<TurnRecord, 'recordedAt' | 'textHash'> & { recordedAt?: string; text?: string }): Promise<void> {
+  await store.db
     .insertInto('turn_dedupe')
     .values({
       key: record.key,
@@ -70,8 +70,7 @@ export async function recordTurnResult(store: Queryable, record: Omit<TurnRecord
       text_hash: record.text === undefined ? null : turnTextHash(record.text),
     })
     .onConflict((oc) => oc.column('key').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    .execute();
 }
 
 /** Deletes records past the retention window; returns how many. */

@@ -1,17 +1,23 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { MycelConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { withLogContext } from '../logging/log-context.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { MycelError, formatError } from '../shared/errors.js';
-import { conversationWorkflowId, envelopeSchema, type Envelope } from '../shared/envelope.js';
+import { envelopeSchema, type Envelope } from '../shared/envelope.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../storage/outage.js';
+import type { conversationWorkflow } from '../workflows/conversation.js';
 import {
-  conversationWorkflow,
+  conversationWorkflowId,
   duplicateDroppedSignal,
+  FAILURE_TYPES,
   turnUpdate,
+  WORKFLOW_TYPES,
   type ScheduledTurn,
+  type TurnFailureDetails,
+  type TurnOptions,
   type TurnReply,
-} from '../workflows/conversation.js';
+} from '../workflows/definitions.js';
 import { findTurnRecord, sameTurnText } from './dedupe.js';
 import type { Queryable } from './transcript.js';
 
@@ -83,6 +89,31 @@ export class TurnTimeoutError extends MycelError {
       'check that a worker runs (`mycel start` or `mycel worker`, see /readyz); the reply will appear in the transcript when the turn finishes',
     );
     this.name = 'TurnTimeoutError';
+  }
+}
+
+/**
+ * The database went away after the conversation took the message: nothing of the turn was
+ * kept and its number was not used. An outage (code `DATABASE_UNREACHABLE`, answered 503 with
+ * `Retry-After`): the same message (same id) sent again later is answered once.
+ */
+export class TurnDatabaseUnavailableError extends MycelError {
+  constructor(workflowId: string, options?: { cause?: unknown }) {
+    super(
+      'DATABASE_UNREACHABLE',
+      `The conversation ${workflowId} could not record the turn: the database is unavailable; nothing was kept.`,
+      `send the same message again in ${DATABASE_RETRY_AFTER_SECONDS} s; if it lasts, check that the database runs (\`mycel doctor\`)`,
+      options,
+    );
+    this.name = 'TurnDatabaseUnavailableError';
+  }
+}
+
+/** The conversation took the message but could not record the turn for another reason; nothing was kept. */
+export class TurnNotRecordedError extends MycelError {
+  constructor(workflowId: string, message: string, options?: { cause?: unknown }) {
+    super('TURN_NOT_RECORDED', `The conversation ${workflowId} could not record the turn: ${message}`, 'the worker log has the detail; the same message may be sent again', options);
+    this.name = 'TurnNotRecordedError';
   }
 }
 
@@ -230,33 +261,83 @@ async function answer(client: Client, options: SubmitTurnOptions, message: Envel
     if (record && !sameTurnText(record, message.text)) throw new MessageIdConflictError(message.updateId, record.turn);
     if (record) return { turn: { reply: record.reply, turn: record.turn, duplicate: true, outOfOrder: false, workflowId }, countedByWorkflow: false };
   }
-  const start = new WithStartWorkflowOperation(conversationWorkflow, {
+  let reply: TurnReply;
+  try {
+    reply = await executeTurn(client, options, message, workflowId, message.updateId);
+  } catch (err) {
+    // Temporal keeps a failed Update's outcome for its id in this run: an outage that failed an
+    // earlier delivery of this message would answer every resend. The message was not recorded
+    // (the durable record says so above), so this delivery runs it under an Update id of its own;
+    // the workflow still keys the turn on the envelope's updateId, so it runs at most once.
+    if (!failedForOtherDelivery(err, message)) throw updateFailure(err, workflowId);
+    try {
+      reply = await executeTurn(client, options, message, workflowId, `${message.updateId}#resent:${message.requestId}`);
+    } catch (again) {
+      throw updateFailure(again, workflowId);
+    }
+  }
+  // Temporal answers a repeat of an Update it completed in this run with the stored result:
+  // another delivery's requestId means this one is a repeat the workflow never saw.
+  const repeat = reply.duplicate || reply.requestId !== message.requestId;
+  return {
+    turn: { reply: reply.reply, turn: reply.turn, duplicate: repeat, outOfOrder: repeat ? false : reply.outOfOrder, workflowId, runId: reply.runId },
+    countedByWorkflow: reply.duplicate,
+  };
+}
+
+/** Sends the turn as an Update-with-Start (the chat's first message creates its workflow). */
+function executeTurn(client: Client, options: SubmitTurnOptions, message: Envelope, workflowId: string, updateId: string): Promise<TurnReply> {
+  return client.workflow.executeUpdateWithStart(turnUpdate, {
+    args: turnArgs(options, message),
+    updateId,
+    startWorkflowOperation: startConversation(options, message, workflowId),
+  });
+}
+
+function startConversation(options: SubmitTurnOptions, message: Envelope, workflowId: string) {
+  return new WithStartWorkflowOperation<typeof conversationWorkflow>(WORKFLOW_TYPES.conversation, {
     workflowId,
     taskQueue: options.taskQueue,
     args: [{ channel: message.channel, chatId: message.chatId, ...(options.turnsPerRun ? { turnsPerRun: options.turnsPerRun } : {}) }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  try {
-    const reply: TurnReply = await client.workflow.executeUpdateWithStart(turnUpdate, {
-      args: [message, { localBrain: options.localBrain ?? false, ...(options.scheduled ? { scheduled: options.scheduled } : {}) }],
-      updateId: message.updateId,
-      startWorkflowOperation: start,
-    });
-    // Temporal answers a repeat of an Update it completed in this run with the stored result:
-    // another delivery's requestId means this one is a repeat the workflow never saw.
-    const repeat = reply.duplicate || reply.requestId !== message.requestId;
-    return {
-      turn: { reply: reply.reply, turn: reply.turn, duplicate: repeat, outOfOrder: repeat ? false : reply.outOfOrder, workflowId, runId: reply.runId },
-      countedByWorkflow: reply.duplicate,
-    };
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const cause = err.cause instanceof Error ? err.cause.message : err.message;
-      throw new InvalidEnvelopeError(cause);
+}
+
+function turnArgs(options: SubmitTurnOptions, message: Envelope): [Envelope, TurnOptions] {
+  return [message, { localBrain: options.localBrain ?? false, ...(options.scheduled ? { scheduled: options.scheduled } : {}) }];
+}
+
+/** The typed failure of a turn's Update, or undefined when the Update did not fail. */
+function turnFailureOf(err: unknown): ApplicationFailure | undefined {
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+}
+
+/**
+ * True when the Update failed to record the turn while answering another delivery of this
+ * message: an outcome Temporal stored, not this delivery's.
+ */
+function failedForOtherDelivery(err: unknown, message: Envelope): boolean {
+  const failure = turnFailureOf(err);
+  if (failure?.type !== FAILURE_TYPES.databaseUnavailable && failure?.type !== FAILURE_TYPES.turnNotRecorded) return false;
+  const details = failure.details?.[0] as Partial<TurnFailureDetails> | undefined;
+  return typeof details?.requestId === 'string' && details.requestId !== message.requestId;
+}
+
+/** Maps a failed turn by its failure type: bad input, an outage, a fault; anything else is Temporal's. */
+function updateFailure(err: unknown, workflowId: string): Error {
+  if (err instanceof MycelError) return err;
+  const failure = turnFailureOf(err);
+  if (err instanceof WorkflowUpdateFailedError) {
+    switch (failure?.type) {
+      case FAILURE_TYPES.invalidTurn:
+        return new InvalidEnvelopeError(failure.message);
+      case FAILURE_TYPES.databaseUnavailable:
+        return new TurnDatabaseUnavailableError(workflowId, { cause: err });
+      default:
+        return new TurnNotRecordedError(workflowId, failure?.message ?? err.message, { cause: err });
     }
-    if (err instanceof MycelError) throw err;
-    throw new MycelError('TURN_FAILED', `The conversation ${workflowId} could not take the message: ${formatError(err)}`, 'check that Temporal is reachable (see /readyz)', { cause: err });
   }
+  return new MycelError('TURN_FAILED', `The conversation ${workflowId} could not take the message: ${formatError(err)}`, 'check that Temporal is reachable (see /readyz)', { cause: err });
 }
 
 /**
@@ -270,24 +351,16 @@ export async function acceptTurn(client: Client, options: SubmitTurnOptions, env
   const message = parseEnvelope(envelope);
   if (options.store && (await findTurnRecord(options.store, message.updateId))) return { recorded: true };
   const workflowId = conversationWorkflowId(message.channel, message.chatId);
-  const start = new WithStartWorkflowOperation(conversationWorkflow, {
-    workflowId,
-    taskQueue: options.taskQueue,
-    args: [{ channel: message.channel, chatId: message.chatId, ...(options.turnsPerRun ? { turnsPerRun: options.turnsPerRun } : {}) }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-  });
   try {
     await client.workflow.startUpdateWithStart(turnUpdate, {
-      args: [message, { localBrain: options.localBrain ?? false, ...(options.scheduled ? { scheduled: options.scheduled } : {}) }],
+      args: turnArgs(options, message),
       updateId: message.updateId,
-      startWorkflowOperation: start,
+      startWorkflowOperation: startConversation(options, message, workflowId),
       waitForStage: 'ACCEPTED',
     });
     return { recorded: false };
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new InvalidEnvelopeError(err.cause instanceof Error ? err.cause.message : err.message);
-    if (err instanceof MycelError) throw err;
-    throw new MycelError('TURN_FAILED', `The conversation ${workflowId} could not take the message: ${formatError(err)}`, 'check that Temporal is reachable (see /readyz)', { cause: err });
+    throw updateFailure(err, workflowId);
   }
 }
 

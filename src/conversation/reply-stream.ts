@@ -3,14 +3,14 @@ import type { ChatRef } from '../shared/envelope.js';
 
 /**
  * The side channel for replies being written: the brain step publishes each part of the
- * reply as it comes, keyed by the chat and the turn's idempotency key; the HTTP API, the
- * chat's event stream and Telegram follow it. Parts never go through the workflow history:
- * the activity's result (the whole reply) stays the one record of the turn.
+ * reply as it comes, keyed by the chat and the turn's idempotency key; the HTTP API and the
+ * chat's event stream follow it (Telegram's live view is fed by the brain step itself).
+ * Parts never go through the workflow history: the activity's result (the whole reply)
+ * stays the one record of the turn.
  *
  * `InProcessReplyStreams` serves a process that runs both the worker and the gateway
- * (`mycel start`). When they are separate processes, nothing reaches the gateway through it
- * and every follower degrades to the final reply (sent as one part): a shared
- * implementation (PostgreSQL LISTEN/NOTIFY) can be put behind the same interface.
+ * (`mycel start`). When they are separate processes (`mycel worker`, `mycel gateway`),
+ * `SharedReplyStreams` (./reply-streams/) carries the parts through the database.
  */
 
 /** One event of a reply being written. */
@@ -27,6 +27,13 @@ export interface ReplyStreams {
   publish(message: ReplyStreamMessage): void;
   /** Follows the parts of every turn of one chat; returns the function that stops it. */
   subscribe(chat: ChatRef, listener: (message: ReplyStreamMessage) => void): () => void;
+  /**
+   * Resolves when every part published so far has left this process (streams shared through
+   * the database); the brain step waits for it, so parts travel ahead of the reply.
+   */
+  flush?(): Promise<void>;
+  /** Hands subscribers every part that reached the shared stream before now (the reply came first). */
+  catchUp?(): Promise<void>;
 }
 
 function topic(chat: ChatRef): string {

@@ -7,6 +7,7 @@ import { DISCORD_CHANNEL_CHAT_PREFIX, DISCORD_MAX_BUTTONS, DISCORD_MAX_MESSAGE_C
 /** What Discord can do, as the shared channel machinery reads it. */
 export const DISCORD_CAPABILITIES: ChannelCapabilities = {
   canEdit: true,
+  canStream: false,
   canButtons: true,
   canTyping: true,
   maxMessageChars: DISCORD_MAX_MESSAGE_CHARS,

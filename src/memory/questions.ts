@@ -5,6 +5,7 @@ import type { Database, MemoryQuestionsTable } from '../storage/schema.js';
 import { MycelError } from '../shared/errors.js';
 import { shortId } from './store.js';
 import type { ChatRef } from './types.js';
+import { memoryAnswerSignal, memoryQuestionWorkflowId, WORKFLOW_TYPES } from '../workflows/definitions.js';
 
 /**
  * Questions Mycel asks when two facts about the same subject disagree and their
@@ -44,15 +45,14 @@ export function questionIdFor(writeKey: string): string {
   return shortId('q-', writeKey, 8);
 }
 
-export function memoryQuestionWorkflowId(questionId: string): string {
-  return `memory-question-${questionId}`;
-}
+export { memoryQuestionWorkflowId };
 
 /**
- * The signal that answers a question: its payload is the choice as text ("1" or "2"), so an
- * inline button can carry it as `sig:<workflowId>:answer:<choice>` (see telegram/callback-data).
+ * The name of the signal that answers a question (`memoryAnswerSignal`): its payload is the
+ * choice as text ("1" or "2"), so an inline button can carry it as
+ * `sig:<workflowId>:answer:<choice>` (see telegram/callback-data).
  */
-export const MEMORY_ANSWER_SIGNAL = 'answer';
+export const MEMORY_ANSWER_SIGNAL = memoryAnswerSignal.name;
 
 function view(row: MemoryQuestionsTable): MemoryQuestion {
   return {
@@ -173,14 +173,14 @@ export async function answerMemoryQuestion(
   if (!(await settleQuestion(store.db, input.id, 'answered', input.choice, input.by))) {
     throw new MemoryQuestionDecidedError((await getQuestion(store.db, input.id)) ?? question);
   }
-  await client.workflow.getHandle(question.workflowId).signal(MEMORY_ANSWER_SIGNAL, String(input.choice));
+  await client.workflow.getHandle(question.workflowId).signal(memoryAnswerSignal, String(input.choice));
   return (await getQuestion(store.db, input.id))!;
 }
 
 /** Starts the question's workflow (a retry finds it started and does nothing). */
 export async function startQuestionWorkflow(client: Client, taskQueue: string, question: MemoryQuestion, timeoutSeconds: number): Promise<void> {
   try {
-    await client.workflow.start('memoryQuestionWorkflow', {
+    await client.workflow.start(WORKFLOW_TYPES.memoryQuestion, {
       workflowId: question.workflowId,
       taskQueue,
       args: [{ questionId: question.id, timeoutSeconds } satisfies MemoryQuestionWorkflowInput],

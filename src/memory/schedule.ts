@@ -1,6 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Logger } from '../logging/logger.js';
 import { MEMORY_RETENTION_INTERVAL } from './types.js';
+import { WORKFLOW_TYPES } from '../workflows/definitions.js';
 
 /** The retention schedule of a task queue (one per queue, so separate deployments never share one). */
 export function memoryRetentionScheduleId(taskQueue: string): string {
@@ -18,7 +19,7 @@ export async function ensureMemoryRetentionSchedule(client: Client, taskQueue: s
     await client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: MEMORY_RETENTION_INTERVAL }] },
-      action: { type: 'startWorkflow', workflowType: 'memoryRetentionWorkflow', workflowId: `memory-retention-${taskQueue}`, taskQueue, args: [] },
+      action: { type: 'startWorkflow', workflowType: WORKFLOW_TYPES.memoryRetention, workflowId: `memory-retention-${taskQueue}`, taskQueue, args: [] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       memo: { purpose: 'delete memory facts whose retention ran out' },
     });

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { ActivityDeps } from '../deps/activity-deps.js';
 import { MAX_MESSAGE_CHARS } from '../shared/envelope.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/types.js';
-import { answerMemoryQuestion, getQuestion, listQuestions, MEMORY_ANSWER_SIGNAL, MemoryQuestionDecidedError, startQuestionWorkflow, type MemoryQuestion } from './questions.js';
+import { memoryAnswerSignal } from '../workflows/definitions.js';
+import { answerMemoryQuestion, getQuestion, listQuestions, MemoryQuestionDecidedError, startQuestionWorkflow, type MemoryQuestion } from './questions.js';
 import { rememberFact, type RememberOutcome } from './remember.js';
 import { countFacts, deleteFacts, deletionOf, listFacts, searchFacts } from './store.js';
 import { guessKind } from './text.js';
@@ -239,7 +240,7 @@ export function createMemoryTools(deps: ActivityDeps): ToolDefinition[] {
         // A retried call finds its own answer recorded: report it instead of a conflict.
         const q = err instanceof MemoryQuestionDecidedError ? await getQuestion(deps.store.db, input.questionId, ctx.chat) : undefined;
         if (q && q.status === 'answered' && q.choice === input.choice && q.decidedBy === by) {
-          await deps.temporal.workflow.getHandle(q.workflowId).signal(MEMORY_ANSWER_SIGNAL, String(q.choice)).catch(() => undefined);
+          await deps.temporal.workflow.getHandle(q.workflowId).signal(memoryAnswerSignal, String(q.choice)).catch(() => undefined);
           return questionSummary(q);
         }
         throw err;

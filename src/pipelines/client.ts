@@ -21,6 +21,7 @@ import {
   type RunTrigger,
 } from './run-types.js';
 import type { PipelineVersion } from './version.js';
+import { pipelineProgressQuery, WORKFLOW_TYPES } from '../workflows/definitions.js';
 
 /**
  * Starting, following and scheduling pipeline runs: what the CLI, the HTTP API, the chat
@@ -79,7 +80,7 @@ export async function startPipelineRun(client: Client, options: StartRunOptions)
   const runId = pipelineRunId(options.pipelineId, options.version, options.key ?? newRunKey());
   const args: PipelineRunInput = { pipelineId: options.pipelineId, version: options.version, shape: options.shape, input: checkRunInput(options.input), trigger: options.trigger };
   try {
-    const handle = await client.workflow.start('pipelineWorkflow', { workflowId: runId, taskQueue: options.taskQueue, args: [args] });
+    const handle = await client.workflow.start(WORKFLOW_TYPES.pipeline, { workflowId: runId, taskQueue: options.taskQueue, args: [args] });
     return { runId, handle };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId, handle: client.workflow.getHandle(runId) };
@@ -113,7 +114,7 @@ export async function runResult(handle: WorkflowHandle): Promise<PipelineRunResu
 /** The live progress of a run (undefined while the workflow has not answered yet). */
 export async function runProgress(handle: WorkflowHandle): Promise<PipelineProgress | undefined> {
   try {
-    return await handle.query<PipelineProgress>('progress');
+    return await handle.query(pipelineProgressQuery);
   } catch {
     return undefined;
   }
@@ -147,7 +148,7 @@ export async function schedulePipeline(
   const args: PipelineRunInput = { pipelineId: options.pipelineId, version: options.version, shape: options.shape, input: checkRunInput(options.input), trigger: 'schedule' };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'pipelineWorkflow',
+    workflowType: WORKFLOW_TYPES.pipeline,
     // Temporal appends the firing time, so each run has its own id that still carries the version.
     workflowId: pipelineRunId(options.pipelineId, options.version, 'scheduled'),
     taskQueue: options.taskQueue,

@@ -27,9 +27,10 @@ function fakeTemporal(options: { failStart?: boolean } = {}) {
         calls.push({ op: `start ${type}`, id: o.workflowId, args: { args: o.args, reuse: o.workflowIdReusePolicy } });
       },
       getHandle: (id: string) => ({
-        signal: async (name: string, arg?: unknown) => {
+        // Signals go by definition (src/workflows/definitions.ts): recorded by the name they carry.
+        signal: async (signal: { name: string }, arg?: unknown) => {
           if (id.includes('gone')) throw new WorkflowNotFoundError('gone', id, undefined);
-          calls.push({ op: `signal ${name}`, id, args: arg });
+          calls.push({ op: `signal ${signal.name}`, id, args: arg });
         },
       }),
     },

@@ -11,6 +11,7 @@ import type { ChatRef } from '../shared/envelope.js';
 import { MycelError, formatError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
 import type { PromiseWorkflowFn, PromiseWorkflowInput, RecurringPromiseWorkflowFn, RecurringPromiseWorkflowInput } from './workflow-types.js';
+import { cancelPromiseSignal, snoozePromiseSignal, WORKFLOW_TYPES } from '../workflows/definitions.js';
 import { describeRecurrence, nextOccurrence, scheduleSpecFor } from './recurrence.js';
 import {
   cancelPending,
@@ -212,7 +213,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
   const taskQueue = deps.config.temporal.taskQueue;
   if (!promise.recurrence) {
     try {
-      await deps.temporal.workflow.start<PromiseWorkflowFn>('promiseWorkflow', {
+      await deps.temporal.workflow.start<PromiseWorkflowFn>(WORKFLOW_TYPES.promise, {
         workflowId: promise.workflowId,
         taskQueue,
         args: [{ promiseId: promise.id, dueAt: promise.dueAt, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies PromiseWorkflowInput],
@@ -232,7 +233,7 @@ export async function armPromise(deps: PromiseServiceDeps, promise: PromiseRecor
       spec: scheduleSpecFor(promise.recurrence),
       action: {
         type: 'startWorkflow',
-        workflowType: 'recurringPromiseWorkflow' as unknown as RecurringPromiseWorkflowFn,
+        workflowType: WORKFLOW_TYPES.recurringPromise as unknown as RecurringPromiseWorkflowFn,
         workflowId: promise.workflowId,
         taskQueue,
         args: [{ promiseId: promise.id, ...(promise.kind === 'scheduled' ? { kind: 'scheduled' as const } : {}) } satisfies RecurringPromiseWorkflowInput],
@@ -280,7 +281,7 @@ export async function cancelPromise(
 async function disarm(deps: PromiseServiceDeps, promise: PromiseRecord): Promise<void> {
   try {
     if (promise.recurrence) await deps.temporal.schedule.getHandle(promise.workflowId).delete();
-    else await deps.temporal.workflow.getHandle(promise.workflowId).signal('cancel');
+    else await deps.temporal.workflow.getHandle(promise.workflowId).signal(cancelPromiseSignal);
   } catch (err) {
     // The row already says cancelled; a workflow that is gone or unreachable cannot deliver it.
     if (err instanceof WorkflowNotFoundError || err instanceof ScheduleNotFoundError) return;
@@ -357,7 +358,7 @@ export async function snoozePromise(deps: PromiseServiceDeps, chat: ChatRef, id:
   if (promise.recurrence) throw new PromiseNotSnoozableError(promise);
   if (!(await reschedulePending(deps.store, id, dueAt, now))) throw new PromiseNotPendingError((await getChatPromise(deps.store, chat, id))!);
   try {
-    await deps.temporal.workflow.getHandle(promise.workflowId).signal('snooze', { dueAt: dueAt.toISOString() });
+    await deps.temporal.workflow.getHandle(promise.workflowId).signal(snoozePromiseSignal, { dueAt: dueAt.toISOString() });
   } catch (err) {
     // The delivery activity reads the row and sleeps again until the new time.
     deps.logger.warn({ promiseId: id }, `snoozed promise ${id}, but could not wake its workflow: ${formatError(err)}`);

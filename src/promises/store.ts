@@ -72,10 +72,7 @@ export function promiseIdFor(callId: string): string {
   return id;
 }
 
-/** The workflow (one-off) or schedule (recurring) id of a promise (**contract**: `promise-<chatId>-<id>`). */
-export function promiseWorkflowId(chatId: string, id: string): string {
-  return `promise-${chatId}-${id}`;
-}
+export { promiseWorkflowId } from '../workflows/definitions.js';
 
 /** The key of one delivery: the id for a one-off, `<id>@<occurrence>` for a recurring promise. */
 export function deliveryKeyFor(promiseId: string, occurrence?: string): string {

@@ -2,13 +2,14 @@ import type { Client, Connection } from '@temporalio/client';
 import { OutboundChannels } from '../channels/outbound.js';
 import type { MycelConfig } from '../config/config.js';
 import { createIngress, turnOptionsFromConfig, type Ingress } from '../conversation/ingress.js';
-import { InProcessReplyStreams, type ReplyStreams } from '../conversation/reply-stream.js';
+import type { ReplyStreams } from '../conversation/reply-stream.js';
 import type { ActivityDeps } from '../deps/activity-deps.js';
 import type { Logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { MycelError } from '../shared/errors.js';
 import { openMigratedDatabase, type Store } from '../storage/database.js';
 import { createTelegramClient, type TelegramClient } from '../telegram/client.js';
+import { TELEGRAM_CAPABILITIES } from '../telegram/adapter.js';
 import { createTelegramSender } from '../telegram/component.js';
 import { connectClient, targetFromConfig } from '../temporal/client.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-server.js';
@@ -18,6 +19,7 @@ import { createDiscordSender } from '../discord/component.js';
 import { createDiscordRest, type DiscordRest } from '../discord/rest.js';
 import type { Lifecycle } from './lifecycle.js';
 import { ownPortsFromConfig, type OwnPorts } from './own-ports.js';
+import { openReplyStreams } from './reply-streams.js';
 import { readRuntimeInfo } from './runtime-file.js';
 
 /** Which parts a process runs. */
@@ -119,7 +121,7 @@ function channelClients(config: MycelConfig, logger: Logger, metrics: Metrics): 
  * (and its client in `channelClients`): replies, reminders and approval requests reach it.
  */
 function registerSenders(outbound: OutboundChannels, channels: ChannelClients, deps: { store: Store; logger: Logger; metrics: Metrics }): void {
-  if (channels.telegram) outbound.register('telegram', createTelegramSender({ ...deps, client: channels.telegram }));
+  if (channels.telegram) outbound.register('telegram', createTelegramSender({ ...deps, client: channels.telegram }), TELEGRAM_CAPABILITIES);
   if (channels.whatsapp) outbound.register('whatsapp', createWhatsAppSender({ ...deps, client: channels.whatsapp }));
   if (channels.discord) outbound.register('discord', createDiscordSender({ ...deps, rest: channels.discord.rest }));
 }
@@ -134,7 +136,6 @@ export async function openServices(lifecycle: Lifecycle, config: MycelConfig, lo
   requireAddress(config, parts);
   const metrics = new Metrics();
   const ownPorts = ownPortsFromConfig(config);
-  const replies = new InProcessReplyStreams();
 
   const embedded = parts.embedded && !config.temporal.address ? await openEmbeddedTemporal(lifecycle, config, logger) : undefined;
   if (embedded) ownPorts.add(...embedded.ports);
@@ -151,6 +152,7 @@ export async function openServices(lifecycle: Lifecycle, config: MycelConfig, lo
     },
     stop: (opened) => opened.close(),
   });
+  const replies = await openReplyStreams(lifecycle, parts, store, config.databaseUrl, logger);
 
   const { client, connection } = await lifecycle.open({
     name: 'temporal-client',

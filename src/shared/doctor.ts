@@ -23,10 +23,6 @@ export interface DoctorWorkflowInput {
   timerMs: number;
 }
 
-/** Query names: the stage running now (or `done`), and every stage's result so far. */
-export const DOCTOR_CURRENT_STAGE_QUERY = 'currentStage';
-export const DOCTOR_STAGE_RESULTS_QUERY = 'stageResults';
-
 /** The attempt on which the error-handling probe succeeds (it fails on every earlier one). */
 export const DOCTOR_FLAKY_SUCCESS_ATTEMPT = 3;
 /** Backoff of the error-handling probe: 100 ms, then 200 ms. */

@@ -447,4 +447,21 @@ export interface ChannelTables {
   channel_buttons: ChannelButtonsTable;
 }
 
-export type Database = FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables & ChannelTables;
+/** Recent parts of replies being written, for followers in other processes (SQLite; pruned within a minute). */
+export interface ReplyPartsTable {
+  id: Generated<number>;
+  channel: string;
+  chat_id: string;
+  turn_key: string;
+  /** `delta` or `reset`. */
+  kind: string;
+  text: string;
+  /** When it was published (ms since the epoch). */
+  at: number;
+}
+
+export interface ReplyStreamTables {
+  reply_parts: ReplyPartsTable;
+}
+
+export type Database = ReplyStreamTables & FoundationTables & PipelineTables & ConversationTables & ToolTables & PromiseTables & MemoryTables & TelegramTables & UsageTables & ChannelTables;

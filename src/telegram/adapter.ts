@@ -7,6 +7,7 @@ import { classifyUpdate, mediaNote, updateSchema } from './updates.js';
 /** What Telegram can do, as the shared channel machinery reads it. */
 export const TELEGRAM_CAPABILITIES: ChannelCapabilities = {
   canEdit: true,
+  canStream: true,
   canButtons: true,
   canTyping: true,
   maxMessageChars: TELEGRAM_MAX_MESSAGE_CHARS,

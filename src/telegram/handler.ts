@@ -8,7 +8,8 @@ import type { Envelope } from '../shared/envelope.js';
 import { formatError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError, decideApproval } from '../tools/approvals.js';
-import { approvalWorkflowId, getApproval } from '../tools/approvals-store.js';
+import { getApproval } from '../tools/approvals-store.js';
+import { approvalWorkflowId, decideSignal } from '../workflows/definitions.js';
 import { CALLBACK_KEY_PREFIX, parseButtonData, type ButtonAction } from './callback-data.js';
 import type { InboxRow, InboxStatus } from './inbox.js';
 import { authorization, markPairingNotified, pairingMessage, requestPairing } from './pairing.js';
@@ -255,7 +256,7 @@ async function runButtonAction(deps: UpdateHandlerDeps, action: ButtonAction, by
     // (the approval workflow takes the first decision only).
     if (approval && approval.decidedBy === by && approval.status !== 'expired') {
       try {
-        await deps.temporal.workflow.getHandle(approvalWorkflowId(approval.id)).signal('decide', { decision: action.decision, by });
+        await deps.temporal.workflow.getHandle(approvalWorkflowId(approval.id)).signal(decideSignal, { decision: action.decision, by });
       } catch (signalErr) {
         if (!(signalErr instanceof WorkflowNotFoundError)) throw signalErr;
       }

@@ -45,3 +45,21 @@ export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'] as const;
 /** Longest `data` of a button given to the sender (stored in the database, not sent to Telegram). */
 export const MAX_BUTTON_DATA_CHARS = 1_024;
+
+/**
+ * Showing a reply as it is written (drafts, or edits of one placeholder message). Drafts and
+ * edits count against the chat's budget like messages: at most one update per interval.
+ */
+export const LIVE_REPLY_LIMITS = {
+  /** Least time between two updates of the shown text in one chat (ms), from the end of the previous one. */
+  intervalMs: 1_000,
+  /** Nothing is shown before the reply has been written for this long (ms): a quick reply comes whole. */
+  firstDelayMs: 700,
+  /** Nor before the text has this many characters (no placeholder saying "I"). */
+  firstMinChars: 16,
+  /** The shown text is updated only when it grew by at least this many characters (or changed otherwise). */
+  minGrowthChars: 12,
+  /** How long closing waits for an update in flight before aborting it (ms). */
+  closeWaitMs: 5_000,
+} as const;
+export type LiveReplyLimits = { [K in keyof typeof LIVE_REPLY_LIMITS]: number };

@@ -3,14 +3,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { GrammyError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import { sql } from 'kysely';
-import type { OutboundMessage, OutboundSender } from '../channels/outbound.js';
+import type { LiveReply, OutboundMessage, OutboundSender } from '../channels/outbound.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { MycelError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
 import { CALLBACK_KEY_PREFIX, parseButtonData } from './callback-data.js';
 import { describeApiError, isPermanentApiError, telegramAnswered, type TelegramClient } from './client.js';
-import { MAX_BUTTON_DATA_CHARS, TYPING_REFRESH_MS } from './limits.js';
+import { LIVE_REPLY_LIMITS, MAX_BUTTON_DATA_CHARS, TYPING_REFRESH_MS, type LiveReplyLimits } from './limits.js';
+import { isNotModified, placeholderState, TelegramLiveReply, type LiveSupport } from './live-reply.js';
 import { splitMessage } from './split.js';
 
 export interface TelegramSenderDeps {
@@ -18,6 +19,8 @@ export interface TelegramSenderDeps {
   store: Store;
   logger: Logger;
   metrics: Metrics;
+  /** Pace of replies shown growing (tests make it quicker). */
+  liveLimits?: LiveReplyLimits;
 }
 
 /** What became of one message part. */
@@ -61,7 +64,17 @@ function telegramChatId(chatId: string): number {
 export class TelegramSender implements OutboundSender {
   private typingUnsupported = false;
 
+  /** Drafts are tried until the server answers 404 (then placeholders and edits). */
+  private readonly liveSupport: LiveSupport = { drafts: true };
+
   constructor(private readonly deps: TelegramSenderDeps) {}
+
+  /** Shows a reply growing until its final message is sent under `key` (see live-reply.ts). */
+  live(target: { chatId: string; key: string }, limits: LiveReplyLimits = this.deps.liveLimits ?? LIVE_REPLY_LIMITS): LiveReply {
+    const chatId = Number(target.chatId);
+    if (!/^-?\d+$/.test(target.chatId) || !Number.isSafeInteger(chatId)) return { apply: () => undefined, close: async () => undefined };
+    return new TelegramLiveReply({ ...this.deps, support: this.liveSupport }, chatId, target.key, limits);
+  }
 
   async send(message: OutboundMessage): Promise<void> {
     await this.sendParts(message);
@@ -79,9 +92,12 @@ export class TelegramSender implements OutboundSender {
       return [];
     }
     const markup = message.buttons?.length ? await this.storeButtons(message) : undefined;
+    // A reply shown growing in a placeholder message ends in it: its first part replaces the text.
+    const placeholder = markup ? 'none' : await placeholderState(this.deps.store, message.key);
     const results: PartResult[] = [];
     for (const [index, text] of parts.entries()) {
-      const result = await this.sendPart(partKey(message.key, index), chatId, text, index === parts.length - 1 ? markup : undefined);
+      const replace = index === 0 && typeof placeholder === 'number' ? placeholder : undefined;
+      const result = await this.sendPart(partKey(message.key, index), chatId, text, index === parts.length - 1 ? markup : undefined, replace);
       results.push(result);
       // A refusal for good (blocked, chat gone) would refuse the rest as well.
       if (result === 'failed') break;
@@ -89,7 +105,7 @@ export class TelegramSender implements OutboundSender {
     return results;
   }
 
-  private async sendPart(key: string, chatId: number, text: string, markup: InlineKeyboardMarkup | undefined): Promise<PartResult> {
+  private async sendPart(key: string, chatId: number, text: string, markup: InlineKeyboardMarkup | undefined, replace?: number): Promise<PartResult> {
     const { store, client, logger, metrics } = this.deps;
     const log = logger.child({ key, chatId: String(chatId) });
     const existing = await store.db.selectFrom('telegram_outbox').select(['status']).where('key', '=', key).executeTakeFirst();
@@ -108,8 +124,8 @@ export class TelegramSender implements OutboundSender {
       .onConflict((oc) => oc.column('key').doUpdateSet({ status: 'sending', attempts: sql`telegram_outbox.attempts + 1`, updated_at: now }))
       .execute();
     try {
-      const sent = await client.api.sendMessage(chatId, text, markup ? { reply_markup: markup } : {});
-      await this.record(key, { status: 'sent', message_id: sent.message_id, error: null });
+      const messageId = (replace !== undefined && (await this.replaceText(chatId, replace, text))) || (await client.api.sendMessage(chatId, text, markup ? { reply_markup: markup } : {})).message_id;
+      await this.record(key, { status: 'sent', message_id: messageId, error: null });
       metrics.telegramMessages.inc({ result: 'sent' });
       return 'sent';
     } catch (err) {
@@ -123,6 +139,25 @@ export class TelegramSender implements OutboundSender {
       // Telegram answered with an error: it certainly did not post the message.
       if (telegramAnswered(err)) await this.record(key, { status: 'pending', error: reason });
       throw new MycelError('TELEGRAM_SEND_FAILED', `Sending to Telegram chat ${chatId} failed: ${reason}`, 'the send is retried; check the Bot API and the network', { cause: err });
+    }
+  }
+
+  /**
+   * Puts the final text into the placeholder message; returns its id, or undefined when the
+   * placeholder is gone (deleted by the user, too old to edit) and a new message must be sent.
+   * An edit is idempotent: a retry that finds the text already there succeeds.
+   */
+  private async replaceText(chatId: number, messageId: number, text: string): Promise<number | undefined> {
+    try {
+      await this.deps.client.api.editMessageText(chatId, messageId, text);
+      return messageId;
+    } catch (err) {
+      if (isNotModified(err)) return messageId;
+      if (err instanceof GrammyError && err.error_code === 400) {
+        this.deps.logger.info({ chatId: String(chatId) }, `the placeholder of a reply could not be edited (${describeApiError(err)}); sending the reply as a new message`);
+        return undefined;
+      }
+      throw err;
     }
   }
 

@@ -25,9 +25,7 @@ export function approvalIdFor(callId: string): string {
   return `ap-${createHash('sha256').update(callId).digest('hex').slice(0, 10)}`;
 }
 
-export function approvalWorkflowId(approvalId: string): string {
-  return `approval-${approvalId}`;
-}
+export { approvalWorkflowId } from '../workflows/definitions.js';
 
 function view(row: ToolApprovalsTable): ApprovalView {
   return {

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Store } from '../storage/database.js';
 import { MycelError } from '../shared/errors.js';
-import { approvalWorkflowId, getApproval, settleApproval, type ApprovalDecision, type ApprovalView } from './approvals-store.js';
+import { approvalWorkflowId, decideSignal } from '../workflows/definitions.js';
+import { getApproval, settleApproval, type ApprovalDecision, type ApprovalView } from './approvals-store.js';
 
 export class ApprovalNotFoundError extends MycelError {
   constructor(id: string) {
@@ -25,6 +26,6 @@ export async function decideApproval(store: Store, client: Client, id: string, d
   if (!approval) throw new ApprovalNotFoundError(id);
   const settled = await settleApproval(store, id, decision === 'approve' ? 'approved' : 'denied', by);
   if (!settled) throw new ApprovalAlreadyDecidedError((await getApproval(store, id)) ?? approval);
-  await client.workflow.getHandle(approvalWorkflowId(id)).signal('decide', { decision, by });
+  await client.workflow.getHandle(approvalWorkflowId(id)).signal(decideSignal, { decision, by });
   return (await getApproval(store, id))!;
 }

@@ -1,7 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ActivityDeps } from '../deps/activity-deps.js';
 import { formatError } from '../shared/errors.js';
-import { approvalIdFor, approvalInput, approvalWorkflowId, createApproval, getApproval } from './approvals-store.js';
+import { approvalWorkflowId, WORKFLOW_TYPES } from '../workflows/definitions.js';
+import { approvalIdFor, approvalInput, createApproval, getApproval } from './approvals-store.js';
 import { MAX_AUDIT_OUTCOME_CHARS, recordAudit } from './audit.js';
 import { redactValue } from '../shared/redact.js';
 import { decide } from './gate.js';
@@ -166,7 +167,7 @@ export class ToolExecutor {
       workflow_id: approvalWorkflowId(id),
     });
     try {
-      await this.deps.temporal.workflow.start('approvalWorkflow', {
+      await this.deps.temporal.workflow.start(WORKFLOW_TYPES.approval, {
         workflowId: approvalWorkflowId(id),
         taskQueue: this.deps.config.temporal.taskQueue,
         args: [{ approvalId: id, timeoutSeconds } satisfies ApprovalWorkflowInput],

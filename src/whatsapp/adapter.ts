@@ -7,6 +7,7 @@ import { storedMessageSchema } from './webhook.js';
 export const WHATSAPP_CAPABILITIES: ChannelCapabilities = {
   // The Cloud API cannot edit a sent message.
   canEdit: false,
+  canStream: false,
   canButtons: true,
   canTyping: false,
   maxMessageChars: WHATSAPP_MAX_MESSAGE_CHARS,

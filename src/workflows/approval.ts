@@ -1,14 +1,8 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type * as approvalActivities from '../activities/approvals.js';
+import { approvalStateQuery, decideSignal, type ApprovalDecisionSignal } from './definitions.js';
 
-/** The owner's decision, sent after the database row was settled (API, CLI, web, Telegram). */
-export interface ApprovalDecisionSignal {
-  decision: 'approve' | 'deny';
-  by: string;
-}
-
-export const decideSignal = defineSignal<[ApprovalDecisionSignal]>('decide');
-export const approvalStateQuery = defineQuery<string>('state');
+export type { ApprovalDecisionSignal } from './definitions.js';
 
 const acts = proxyActivities<ReturnType<typeof approvalActivities.createApprovalActivities>>({
   startToCloseTimeout: '2 minutes',

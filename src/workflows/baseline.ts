@@ -1,11 +1,10 @@
-import { condition, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
+import { echoUpdate, finishSignal } from './definitions.js';
 
 /**
  * The smallest workflow that takes Updates: the baseline every turn-latency figure of
  * `npm run bench` is divided by, and the integration harness's smoke test.
  */
-export const echoUpdate = defineUpdate<string, [string]>('echo');
-export const finishSignal = defineSignal('finish');
 
 export async function baselineWorkflow(): Promise<number> {
   let handled = 0;

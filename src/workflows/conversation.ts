@@ -2,11 +2,9 @@ import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  TimeoutFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   log,
   patched,
   proxyActivities,
@@ -14,16 +12,26 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ScheduledTurn } from '../conversation/scheduled-turn.js';
 import type * as conversationActivities from '../activities/conversation.js';
-import type { BrainStepResult, RecordedReply, RecordWithStep } from '../activities/conversation.js';
 import type * as toolActivities from '../activities/tools.js';
 import type * as memoryActivities from '../activities/memory.js';
 import type * as mediaActivities from '../activities/media.js';
 import { voiceOf } from '../media/attachments.js';
-import { MAX_TOOL_ROUNDS, type HistoryLine } from '../brain/types.js';
+import { MAX_TOOL_ROUNDS, type BrainStep, type HistoryLine } from '../brain/types.js';
 import { envelopeSchema, MAX_MESSAGE_CHARS, type Channel, type Envelope } from '../shared/envelope.js';
 import type { ToolCall, ToolOutcome } from '../tools/types.js';
+import {
+  countersQuery,
+  duplicateDroppedSignal,
+  FAILURE_TYPES,
+  turnUpdate,
+  type ConversationCounters,
+  type TurnFailureDetails,
+  type TurnOptions,
+  type TurnReply,
+} from './definitions.js';
+
+export type { ConversationCounters, ScheduledTurn, TurnOptions, TurnReply } from './definitions.js';
 
 /**
  * The conversation of one chat (`chat-<channel>-<chatId>`): a long-lived workflow that
@@ -47,21 +55,6 @@ export const SUMMARY_MAX_CHARS = 2_000;
 /** Longest excerpt of one line that goes into the summary. */
 const SUMMARY_LINE_CHARS = 160;
 
-export interface ConversationCounters {
-  /** Turns answered in this chat, over all runs. */
-  turns: number;
-  /** Repeated updates dropped (by ingress or by the workflow). */
-  duplicatesDropped: number;
-  /** Messages that arrived with a sequence lower than one already seen. */
-  outOfOrder: number;
-  /** The lowest sequence number the next message should carry (null until a channel sends one). */
-  expectedSequence: number | null;
-  /** Turns answered by this run; Continue-As-New resets it. */
-  runTurns: number;
-  /** Runs of this conversation so far (1 + Continue-As-New count). */
-  runs: number;
-}
-
 export interface RememberedTurn {
   key: string;
   turn: number;
@@ -84,50 +77,8 @@ export interface ConversationInput {
   carried?: CarriedState;
 }
 
-/** The answer to one turn Update. */
-export interface TurnReply {
-  reply: string;
-  turn: number;
-  /** True when this update had been answered before: `reply` and `turn` are the first ones. */
-  duplicate: boolean;
-  outOfOrder: boolean;
-  /**
-   * The envelope's `requestId` of the delivery that made the turn. Temporal answers a repeat
-   * of an Update id it already completed in this run with the stored result, so a caller
-   * whose own requestId differs knows it got the first delivery's answer.
-   */
-  requestId: string;
-  workflowId: string;
-  runId: string;
-}
-
-/** How ingress asks a turn to run (chosen from its configuration; recorded with the Update). */
-export interface TurnOptions {
-  /**
-   * Run the brain steps as local activities, inside the workflow task: right for the offline
-   * brain (microseconds of pure code), saving two server round trips per step. Model brains
-   * keep regular activities (long calls, retries visible in the history).
-   */
-  localBrain?: boolean;
-  /**
-   * Set when a scheduled promise runs this turn (not a message typed by a person): the turn's
-   * lines are recorded with `kind` (the reply also carries `lateMs`), `note` (why it is late,
-   * what was missed) goes before the reply, and no memories are extracted from it.
-   */
-  scheduled?: ScheduledTurn;
-}
-
-export type { ScheduledTurn } from '../conversation/scheduled-turn.js';
-
 /** Transcript kind of the person's side of a scheduled turn (the command that ran). */
 export const SCHEDULED_REQUEST_KIND = 'scheduled-request';
-
-/** One message, as a Workflow Update; the Update id is the envelope's `updateId`. */
-// Runs recorded before TurnOptions existed sent the envelope alone: the handler takes `undefined` too.
-export const turnUpdate = defineUpdate<TurnReply, [Envelope, TurnOptions]>('turn');
-/** Ingress tells the workflow about a repeat it dropped itself (so the query counts it). */
-export const duplicateDroppedSignal = defineSignal<[{ updateId: string }]>('duplicateDropped');
-export const countersQuery = defineQuery<ConversationCounters>('counters');
 
 type ConversationActivities = ReturnType<typeof conversationActivities.createConversationActivities>;
 type ToolActivities = ReturnType<typeof toolActivities.createToolActivities>;
@@ -135,13 +86,13 @@ type ToolActivities = ReturnType<typeof toolActivities.createToolActivities>;
 /** A model call may take a while; three attempts, then the turn answers that the brain is unreachable. */
 const brain = proxyActivities<Pick<ConversationActivities, 'brainStep'>>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: ['BrainRejected'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: [FAILURE_TYPES.brainRejected] },
 });
 
 /** The offline brain's steps (see TurnOptions.localBrain): short, local, retried in the worker. */
 const localBrain = proxyLocalActivities<Pick<ConversationActivities, 'brainStep'>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: ['BrainRejected'] },
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: [FAILURE_TYPES.brainRejected] },
 });
 
 const tools = proxyActivities<ToolActivities>({
@@ -154,11 +105,58 @@ const bookkeeping = proxyActivities<Pick<ConversationActivities, 'recordTurn' | 
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
 });
 
-/** The turn record as a local activity (one short database transaction, idempotent on the turn key). */
+/**
+ * The turn record as a local activity (one short database transaction, idempotent on the turn
+ * key). Scheduled turns, which nobody waits for, keep retrying for minutes.
+ */
 const localBookkeeping = proxyLocalActivities<Pick<ConversationActivities, 'recordTurn'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
 });
+
+/** Attempts at the record of a turn someone waits for: about 8 s of retries (0.5 + 1 + 2 + 2 + 2 s). */
+export const TURN_RECORD_ATTEMPTS = 6;
+
+/**
+ * The record of a turn someone waits for (a message): a database that is back within a few
+ * seconds goes unnoticed; a longer outage fails the Update with `DatabaseUnavailable`, so the
+ * sender gets 503 promptly and sends the message again, instead of waiting minutes for a 5xx.
+ */
+const waitedBookkeeping = proxyLocalActivities<Pick<ConversationActivities, 'recordTurn'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: TURN_RECORD_ATTEMPTS },
+});
+
+/** Patch id: a turn whose record failed gives its number back and fails its Update with a typed failure. */
+const TURN_RECORD_FAILURE_PATCH = 'turn-record-failure-typed';
+
+/** True when an activity failed because the database was unreachable (or did not answer in time). */
+function isOutage(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof TimeoutFailure) return true;
+  return cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.databaseUnavailable;
+}
+
+/** The Update failure of a turn that could not be recorded: nothing of it was kept. */
+function turnNotRecorded(err: unknown, requestId: string): ApplicationFailure {
+  const details: TurnFailureDetails = { requestId };
+  if (isOutage(err)) {
+    return ApplicationFailure.create({
+      type: FAILURE_TYPES.databaseUnavailable,
+      message: 'database unavailable: the turn could not be recorded and nothing of it was kept; send the same message again later',
+      details: [details],
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.turnNotRecorded,
+    message: `the turn could not be recorded (${cause}); nothing of it was kept`,
+    details: [details],
+    nonRetryable: true,
+    cause: err instanceof Error ? err : undefined,
+  });
+}
 
 /** Memory: after a turn, a model brain's exchange may hold facts worth keeping (a no-op offline). */
 const memory = proxyActivities<Pick<ReturnType<typeof memoryActivities.createMemoryActivities>, 'extractMemories'>>({
@@ -230,17 +228,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     return false;
   }
 
-  /**
-   * The brain's answer to a message. With `record` (local steps), the step that replies also
-   * records the turn and `recorded` says what stands; otherwise the caller records it.
-   */
-  async function think(envelope: Envelope, turnKey: string, options: TurnOptions, record?: RecordWithStep): Promise<{ text: string; recorded?: RecordedReply }> {
+  async function think(envelope: Envelope, turnKey: string, options: TurnOptions): Promise<string> {
     const stepper = options.localBrain ? localBrain : brain;
     const { workflowId, runId } = workflowInfo();
     const results: ToolOutcome[] = [];
     const calls: Array<ToolCall & { callId: string }> = [];
     for (let step = 0; ; step += 1) {
-      let next: BrainStepResult;
+      let next: BrainStep;
       try {
         next = await stepper.brainStep({
           envelope,
@@ -250,15 +244,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           history: [...recent],
           summary,
           now: new Date().toISOString(),
-          ...(record ? { record } : {}),
         });
       } catch (err) {
         log.warn('the brain failed after its retries', { chatId: envelope.chatId, updateId: turnKey, error: String(err) });
-        return { text: brainFailureReply(err) };
+        return brainFailureReply(err);
       }
-      if (next.type === 'reply') return 'recorded' in next ? { text: next.text, recorded: next.recorded } : { text: next.text };
+      if (next.type === 'reply') return next.text;
       if (step >= MAX_TOOL_ROUNDS) {
-        return { text: `I stopped after ${MAX_TOOL_ROUNDS} rounds of tool calls without reaching an answer. Please ask again more simply.` };
+        return `I stopped after ${MAX_TOOL_ROUNDS} rounds of tool calls without reaching an answer. Please ask again more simply.`;
       }
       // One activity per call, in order: side effects happen in the order the brain asked for.
       for (const [index, call] of next.calls.entries()) {
@@ -286,6 +279,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       counters.duplicatesDropped += 1;
       return { reply: seen.reply, turn: seen.turn, duplicate: true, outOfOrder: false, requestId: envelope.requestId, workflowId, runId };
     }
+    // What the turn changes in the counters, given back if it cannot be recorded.
+    const before = { turns: counters.turns, runTurns: counters.runTurns, outOfOrder: counters.outOfOrder, expectedSequence: counters.expectedSequence };
     const outOfOrder = checkSequence(envelope.sequence);
     counters.turns += 1;
     counters.runTurns += 1;
@@ -310,31 +305,34 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         unheard = `Sorry, I could not transcribe your voice note: ${cause}. Please type your message instead.`;
       }
     }
-    // The person sees what was heard, before the answer; a scheduled turn's note before that.
-    const replyPrefix = `${scheduled?.note ? `${scheduled.note}\n` : ''}${heard !== undefined ? `🎤 ${heard}\n\n` : ''}`;
-    const turnRecord: Omit<RecordWithStep, 'replyPrefix'> = {
-      channel: envelope.channel,
-      chatId: envelope.chatId,
-      turnKey: key,
-      turn,
-      userText: message.text,
-      // A repeat of the update carries the message as it came (before transcription).
-      ...(message !== envelope ? { dedupeText: envelope.text } : {}),
-      receivedAt: envelope.receivedAt,
-      ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs, scheduled } : {}),
-    };
-    // A local brain step that replies records the turn itself: one local activity per plain
-    // turn instead of two (runs recorded before this patch record it with a second one).
-    const recordWithStep = unheard === undefined && options.localBrain === true && patched('local-brain-records-turn');
-    const thought = unheard !== undefined ? { text: unheard } : await think(message, key, options, recordWithStep ? { ...turnRecord, replyPrefix } : undefined);
-    let reply = `${replyPrefix}${thought.text}`;
-    let repliedAt = new Date().toISOString();
-    if (thought.recorded) {
-      ({ reply, repliedAt } = thought.recorded);
-    } else {
-      // Runs recorded before this patch wrote the turn with a regular activity.
-      const record = patched('local-turn-record') ? localBookkeeping : bookkeeping;
-      await record.recordTurn({ ...turnRecord, reply, repliedAt });
+    const thought = unheard ?? (await think(message, key, options));
+    // The person sees what was heard, before the answer.
+    const spoken = heard !== undefined ? `🎤 ${heard}\n\n${thought}` : thought;
+    const reply = scheduled?.note ? `${scheduled.note}\n${spoken}` : spoken;
+    const repliedAt = new Date().toISOString();
+    // Runs recorded before this patch wrote the turn with a regular activity.
+    const record = patched('local-turn-record') ? (scheduled ? localBookkeeping : waitedBookkeeping) : bookkeeping;
+    try {
+      await record.recordTurn({
+        channel: envelope.channel,
+        chatId: envelope.chatId,
+        turnKey: key,
+        turn,
+        userText: message.text,
+        // A repeat of the update carries the message as it came (before transcription).
+        ...(message !== envelope ? { dedupeText: envelope.text } : {}),
+        reply,
+        receivedAt: envelope.receivedAt,
+        repliedAt,
+        ...(scheduled ? { kind: scheduled.kind, userKind: SCHEDULED_REQUEST_KIND, lateMs: scheduled.lateMs, scheduled } : {}),
+      });
+    } catch (err) {
+      // Runs recorded before this patch kept the number (the next turn skipped one) and failed untyped.
+      if (!patched(TURN_RECORD_FAILURE_PATCH)) throw err;
+      // Nothing was recorded: the turn did not happen, and the same message sent again gets this number.
+      Object.assign(counters, before);
+      log.warn('the turn could not be recorded', { chatId: envelope.chatId, updateId: key, error: String(err) });
+      throw turnNotRecorded(err, envelope.requestId);
     }
     // Model turns only (the offline brain has no model to ask); commands carry no facts.
     // (A voice note that could not be heard carries no words to learn from.)
@@ -373,15 +371,17 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       }
     },
     {
+      // A refusal is typed (`InvalidTurn`, non-retryable): ingress answers it as bad input.
       validator: (envelope, options: TurnOptions | undefined) => {
-        if (options !== undefined && (typeof options !== 'object' || options === null)) throw new Error('invalid turn options: expected an object');
+        const refuse = (message: string) => ApplicationFailure.create({ type: FAILURE_TYPES.invalidTurn, message, nonRetryable: true });
+        if (options !== undefined && (typeof options !== 'object' || options === null)) throw refuse('invalid turn options: expected an object');
         const parsed = envelopeSchema.safeParse(envelope);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          throw new Error(`invalid envelope: ${issue?.path.join('.') || 'envelope'}: ${issue?.message ?? 'invalid'}`);
+          throw refuse(`invalid envelope: ${issue?.path.join('.') || 'envelope'}: ${issue?.message ?? 'invalid'}`);
         }
         if (parsed.data.channel !== input.channel || parsed.data.chatId !== input.chatId) {
-          throw new Error(`envelope for ${parsed.data.channel}:${parsed.data.chatId} sent to the conversation of ${input.channel}:${input.chatId}`);
+          throw refuse(`envelope for ${parsed.data.channel}:${parsed.data.chatId} sent to the conversation of ${input.channel}:${input.chatId}`);
         }
       },
     },

@@ -1,21 +1,16 @@
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createDoctorActivities } from '../activities/doctor.js';
 import {
-  DOCTOR_CURRENT_STAGE_QUERY,
   DOCTOR_FLAKY_SUCCESS_ATTEMPT,
   DOCTOR_RETRY_BACKOFF,
   DOCTOR_RETRY_INITIAL_MS,
-  DOCTOR_STAGE_RESULTS_QUERY,
   DOCTOR_STAGES,
   type DoctorStageName,
   type DoctorStageResult,
   type DoctorWorkflowInput,
 } from '../shared/doctor.js';
+import { currentStageQuery, stageResultsQuery } from './definitions.js';
 
-/** The stage running now, or `done` when every stage has finished. */
-export const currentStageQuery = defineQuery<DoctorStageName | 'done'>(DOCTOR_CURRENT_STAGE_QUERY);
-/** Every stage with its status, timing and detail so far. */
-export const stageResultsQuery = defineQuery<DoctorStageResult[]>(DOCTOR_STAGE_RESULTS_QUERY);
 
 type DoctorActivities = ReturnType<typeof createDoctorActivities>;
 

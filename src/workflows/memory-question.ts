@@ -1,14 +1,7 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type * as memoryActivities from '../activities/memory.js';
 import type { MemoryQuestionWorkflowInput, QuestionChoice } from '../memory/questions.js';
-
-/**
- * The answer to a memory question: the choice as text, "1" (the older fact is right) or "2"
- * (the newer one is). Sent by `answerMemoryQuestion` (chat, API) after it recorded the
- * answer, or straight from a Telegram inline button (`sig:<workflowId>:answer:<choice>`).
- */
-export const memoryAnswerSignal = defineSignal<[string]>('answer');
-export const memoryQuestionStateQuery = defineQuery<string>('state');
+import { memoryAnswerSignal, memoryQuestionStateQuery } from './definitions.js';
 
 const acts = proxyActivities<ReturnType<typeof memoryActivities.createMemoryActivities>>({
   startToCloseTimeout: '1 minute',

@@ -4,7 +4,6 @@ import {
   CancellationScope,
   TimeoutFailure,
   condition,
-  defineQuery,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -13,6 +12,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createPipelineActivities } from '../activities/pipelines.js';
+import { pipelineProgressQuery } from './definitions.js';
 import { DagState, type TaskSpec } from '../pipelines/dag.js';
 import { jsonBytes, type JsonValue } from '../pipelines/json.js';
 import {
@@ -31,8 +31,6 @@ import {
 
 type PipelineActivities = ReturnType<typeof createPipelineActivities>;
 
-/** Live task states, for `mycel pipelines run` progress and the API. */
-export const pipelineProgressQuery = defineQuery<PipelineProgress>('progress');
 
 const local = proxyLocalActivities<PipelineActivities>({
   startToCloseTimeout: '1 minute',

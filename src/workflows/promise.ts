@@ -1,7 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { condition, defineQuery, defineSignal, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createPromiseActivities } from '../activities/promises.js';
-import type { PromiseWorkflowInput, PromiseWorkflowState, RecurringPromiseWorkflowInput } from '../promises/workflow-types.js';
+import type { PromiseWorkflowInput, RecurringPromiseWorkflowInput } from '../promises/workflow-types.js';
+import { cancelPromiseSignal, promiseStateQuery, snoozePromiseSignal, type PromiseWorkflowState } from './definitions.js';
 
 /**
  * Promise workflows. A one-off promise is one `promiseWorkflow` (id `promise-<chatId>-<id>`)
@@ -17,11 +18,6 @@ import type { PromiseWorkflowInput, PromiseWorkflowState, RecurringPromiseWorkfl
 
 export type { PromiseWorkflowInput, PromiseWorkflowState, RecurringPromiseWorkflowInput } from '../promises/workflow-types.js';
 
-/** Sent after the row was cancelled: end without delivering. */
-export const cancelPromiseSignal = defineSignal('cancel');
-/** Sent after the row's due time was moved: sleep until the new time. */
-export const snoozePromiseSignal = defineSignal<[{ dueAt: string }]>('snooze');
-export const promiseStateQuery = defineQuery<{ state: PromiseWorkflowState; dueAt: string }>('state');
 
 /** Search attribute the Schedule sets on each run: the occurrence's nominal time. */
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

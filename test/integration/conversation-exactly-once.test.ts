@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ChatClient, type ChatLine } from '../../src/cli/chat-client.js';
@@ -13,7 +13,7 @@ const lanes = new TurnLanes();
 const otherLanes = new TurnLanes();
 import { webMessageKey } from '../../src/conversation/dedupe.js';
 import { ENVELOPE_VERSION, type Envelope } from '../../src/shared/envelope.js';
-import { countersQuery, type ConversationCounters } from '../../src/workflows/conversation.js';
+import { countersQuery, turnUpdate, type ConversationCounters } from '../../src/workflows/definitions.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
 const newChat = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -162,10 +162,13 @@ describe('exactly-once turns', () => {
     await post(chat, 'hello', 'v0');
     const handle = mycel.proc.client.workflow.getHandle(`chat-web-${chat}`);
     const bad = { ...envelope(chat, 'v1'), text: '' };
-    const reason = (err: unknown) => (err instanceof WorkflowUpdateFailedError ? String((err.cause as Error | undefined)?.message) : String(err));
-    expect(reason(await handle.executeUpdate('turn', { args: [bad], updateId: 'web:api:v1' }).catch((e: unknown) => e))).toMatch(/invalid envelope: text/);
+    // A refusal is typed, so ingress maps it by type (400), never by its message.
+    const reason = (err: unknown) =>
+      err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? `${err.cause.type} ${err.cause.nonRetryable} ${err.cause.message}` : String(err);
+    expect(reason(await handle.executeUpdate(turnUpdate, { args: [bad, {}], updateId: 'web:api:v1' }).catch((e: unknown) => e))).toMatch(/^InvalidTurn true invalid envelope: text/);
     const wrongChat = envelope('somebody-else', 'v2');
-    expect(reason(await handle.executeUpdate('turn', { args: [wrongChat], updateId: 'web:api:v2' }).catch((e: unknown) => e))).toMatch(/sent to the conversation of web:/);
+    // The old form, by the Update's name, still reaches the same handler.
+    expect(reason(await handle.executeUpdate('turn', { args: [wrongChat], updateId: 'web:api:v2' }).catch((e: unknown) => e))).toMatch(/^InvalidTurn true envelope for web:somebody-else sent to the conversation of web:/);
     const history = await handle.fetchHistory();
     const accepted = history.events!.filter((ev) => ev.workflowExecutionUpdateAcceptedEventAttributes).length;
     expect(accepted).toBe(1);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitTurn, turnOptionsFromConfig, TurnLanes } from '../../src/conversation/ingress.js';
 import { ENVELOPE_VERSION, type Channel, type Envelope } from '../../src/shared/envelope.js';
-import { countersQuery } from '../../src/workflows/conversation.js';
+import { countersQuery } from '../../src/workflows/definitions.js';
 import { checkAndRecordHistory } from '../support/histories.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorSchema } from '../../src/http/error-schema.js';
 import { POSTGRES_URL, testDialects } from '../support/databases.js';
+import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 
 /**
@@ -10,35 +10,6 @@ import { startTestMycel, type TestMycel } from '../support/harness.js';
  * The API answers 503 with `Retry-After` and a body that says "database unavailable" without
  * the database's address (the log has the detail), and serves again once it is back.
  */
-
-/** A TCP proxy to PostgreSQL that can be cut (every connection closed, the port refused) and restored. */
-class CuttableProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  async cut(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
-}
 
 describe.skipIf(!POSTGRES_URL)('a PostgreSQL outage seen through the HTTP API', () => {
   let mycel: TestMycel;

@@ -7,7 +7,7 @@ import { listMessages } from '../../src/conversation/transcript.js';
 import { outOfOrderCount } from '../../src/telegram/handler.js';
 import { openMigratedDatabase } from '../../src/storage/database.js';
 import { loadOffset } from '../../src/telegram/inbox.js';
-import { countersQuery, type ConversationCounters } from '../../src/workflows/conversation.js';
+import { countersQuery, type ConversationCounters } from '../../src/workflows/definitions.js';
 import { startTestMycel, testDialects, type TestMycel } from '../support/harness.js';
 import { TelegramStandIn, type TgUpdate } from '../support/telegram-server.js';
 

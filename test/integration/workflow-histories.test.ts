@@ -7,7 +7,7 @@ import { memoryRetentionScheduleId } from '../../src/memory/schedule.js';
 import { runValidation } from '../../src/operations/doctor/validation.js';
 import { approvalWorkflowId } from '../../src/tools/approvals-store.js';
 import { defaultPolicy } from '../../src/tools/policy.js';
-import { echoUpdate, finishSignal } from '../../src/workflows/baseline.js';
+import { echoUpdate, finishSignal } from '../../src/workflows/definitions.js';
 import { checkAndRecordHistory } from '../support/histories.js';
 import { startTestMycel, type TestMycel } from '../support/harness.js';
 import { waitFor } from '../support/wait.js';

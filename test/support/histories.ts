@@ -19,10 +19,9 @@ export const RECORDING = process.env.MYCEL_RECORD_HISTORIES === '1';
  * Bumped when a patched workflow change adds new paths worth protecting: recordings go to
  * `<name>.v<generation>.json`, and the files of earlier generations stay (they prove the
  * old paths still replay). History: 1 = regular-activity turn record; 2 = `local-turn-record`
- * patch and local brain steps for the offline brain; 3 = `local-brain-records-turn`: the offline
- * brain's replying step records the turn in the same local activity.
+ * patch and local brain steps for the offline brain.
  */
-export const HISTORY_GENERATION = 3;
+export const HISTORY_GENERATION = 2;
 
 // @temporalio/proto is CommonJS: take the namespace from its default export.
 const { History } = proto.temporal.api.history.v1;

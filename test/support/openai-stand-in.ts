@@ -17,7 +17,9 @@ import type { AddressInfo } from 'node:net';
  * answer stops after that many chunks, with finish reason `length`. `failNext(n, status)` makes the next
  * n streamed requests (the turns; memory extraction does not stream) fail with that status,
  * `hangNext(n)` makes them never answer, `breakNext(n)` cuts them off after half their
- * chunks. Every request body is kept for assertions.
+ * chunks. `beforeNextTurn(hook)` runs `hook` (awaited) before the next streamed request is
+ * answered, e.g. to take the database away while a turn is being thought through. Every request
+ * body is kept for assertions.
  *
  * A user message with image parts (`image_url` data URLs, as the AI SDK sends images) is
  * answered `You said: <text> (I see <n> image(s))`, and each image is recorded in `images`.
@@ -62,6 +64,7 @@ export interface StandIn {
   failNext(count: number, status?: number): void;
   hangNext(count: number): void;
   breakNext(count: number): void;
+  beforeNextTurn(hook: (body: StandInRequest) => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
@@ -128,6 +131,7 @@ export async function startOpenAIStandIn(options: StandInOptions = {}): Promise<
   const pace = { chunkChars: options.chunkChars ?? 8, chunkDelayMs: options.chunkDelayMs ?? 0 };
   const failures: Array<number | 'hang' | 'break'> = [];
   const hanging = new Set<ServerResponse>();
+  const turnHooks: Array<(body: StandInRequest) => Promise<void> | void> = [];
 
   const id = () => `chatcmpl-${Math.random().toString(36).slice(2)}`;
 
@@ -212,25 +216,38 @@ export async function startOpenAIStandIn(options: StandInOptions = {}): Promise<
       requests.push(body);
       const last = body.messages.at(-1);
       if (last) images.push(...imagePartsOf(last));
-      const failure = body.stream ? failures.shift() : undefined;
-      if (failure === 'hang') {
-        hanging.add(res);
-        res.on('close', () => hanging.delete(res));
+      const hook = body.stream ? turnHooks.shift() : undefined;
+      if (hook) {
+        void Promise.resolve(hook(body)).then(
+          () => respond(body, res),
+          () => res.destroy(),
+        );
         return;
       }
-      if (failure === 'break') {
-        void streamed(res, body, bounded(body, answer(body), pace.chunkChars), true).catch(() => res.destroy());
-        return;
-      }
-      if (failure !== undefined) {
-        res.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `stand-in failure ${failure}`, type: 'server_error' } }));
-        return;
-      }
-      const a = bounded(body, answer(body), pace.chunkChars);
-      if (body.stream) void streamed(res, body, a).catch(() => res.destroy());
-      else whole(res, body, a);
+      respond(body, res);
     });
   });
+
+  function respond(body: StandInRequest, res: ServerResponse): void {
+    const failure = body.stream ? failures.shift() : undefined;
+    if (failure === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (failure === 'break') {
+      void streamed(res, body, bounded(body, answer(body), pace.chunkChars), true).catch(() => res.destroy());
+      return;
+    }
+    if (failure !== undefined) {
+      res.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `stand-in failure ${failure}`, type: 'server_error' } }));
+      return;
+    }
+    const a = bounded(body, answer(body), pace.chunkChars);
+    if (body.stream) void streamed(res, body, a).catch(() => res.destroy());
+    else whole(res, body, a);
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -245,6 +262,7 @@ export async function startOpenAIStandIn(options: StandInOptions = {}): Promise<
     failNext: (count, status = 500) => failures.push(...Array<number>(count).fill(status)),
     breakNext: (count) => failures.push(...Array<'break'>(count).fill('break')),
     hangNext: (count) => failures.push(...Array<'hang'>(count).fill('hang')),
+    beforeNextTurn: (hook) => turnHooks.push(hook),
     close: () =>
       new Promise((resolve) => {
         for (const res of hanging) res.destroy();

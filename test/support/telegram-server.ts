@@ -15,6 +15,9 @@ import { parseHtml, parseMarkdownV2, type ParseResult } from './telegram-entitie
  *   request ends an older one with 409, and 409 while a webhook is set.
  * - `sendMessage`: records messages, 4096-character limit, empty text, `parse_mode`
  *   parse errors for unescaped MarkdownV2/HTML, inline keyboards with ≤ 64-byte data.
+ * - `sendMessageDraft` (private chats; recorded in `drafts`) and `editMessageText` (recorded in
+ *   `textEdits`; the message keeps its new text; "message is not modified" for the same text).
+ *   `refuseMethod('sendMessageDraft')` plays a server that does not offer drafts (404).
  * - `getFile` and file downloads (`GET <root>/file/bot<token>/<file_path>`) for the photos
  *   and voice notes injected with bytes (`injectPhoto(…, { bytes })`, `injectVoice`).
  * - `sendChatAction`, `answerCallbackQuery`, `editMessageReplyMarkup`, `getMe`,
@@ -145,6 +148,10 @@ export class TelegramStandIn {
   readonly chatActions: Array<{ chatId: number; action: string; at: number }> = [];
   readonly callbackAnswers: Array<{ id: string; text?: string; showAlert?: boolean }> = [];
   readonly markupEdits: Array<{ chatId: number; messageId: number; markup: unknown }> = [];
+  /** Every draft shown (`sendMessageDraft`), in order. */
+  readonly drafts: Array<{ chatId: number; draftId: number; text: string; at: number }> = [];
+  /** Every edit of a message's text (`editMessageText`), in order. */
+  readonly textEdits: Array<{ chatId: number; messageId: number; text: string; at: number }> = [];
   /** Every API call, with the status it got. */
   readonly calls: ApiCall[] = [];
   readonly events = new EventEmitter();
@@ -457,6 +464,10 @@ export class TelegramStandIn {
         return this.answerCallbackQuery(p);
       case 'editmessagereplymarkup':
         return this.editMessageReplyMarkup(p);
+      case 'sendmessagedraft':
+        return this.sendMessageDraft(p);
+      case 'editmessagetext':
+        return this.editMessageText(p);
       case 'setwebhook':
         return this.setWebhook(p);
       case 'deletewebhook':
@@ -603,6 +614,34 @@ export class TelegramStandIn {
     if (markup && markup.inline_keyboard.length) message.reply_markup = markup;
     else delete message.reply_markup;
     this.markupEdits.push({ chatId, messageId: messageId!, markup: markup ?? null });
+    return message;
+  }
+
+  private sendMessageDraft(p: Record<string, unknown>): true {
+    const chatId = this.chatOf(p);
+    if (chatId <= 0) throw badRequest('TEXTDRAFT_PEER_INVALID');
+    const draftId = optionalInt(p.draft_id, 'draft_id');
+    if (!draftId) throw badRequest('draft_id must be non-zero');
+    const text = typeof p.text === 'string' ? p.text : '';
+    if (text.length > TG_MAX_MESSAGE_CHARS) throw badRequest('message is too long');
+    this.drafts.push({ chatId, draftId, text, at: Date.now() });
+    return true;
+  }
+
+  private editMessageText(p: Record<string, unknown>): TgMessage {
+    const chatId = this.chatOf(p);
+    const messageId = optionalInt(p.message_id, 'message_id');
+    const message = this.messages.get(`${chatId}:${messageId}`);
+    if (!message || message.from?.id !== this.botId) throw badRequest('message to edit not found');
+    const text = typeof p.text === 'string' ? p.text : '';
+    if (!text.trim()) throw badRequest('message text is empty');
+    if (text.length > TG_MAX_MESSAGE_CHARS) throw badRequest('MESSAGE_TOO_LONG');
+    if (text === message.text) {
+      throw badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+    }
+    message.text = text;
+    message.edit_date = Math.floor(Date.now() / 1000);
+    this.textEdits.push({ chatId, messageId: messageId!, text, at: Date.now() });
     return message;
   }
 

@@ -84,6 +84,21 @@ describe('the stand-in Bot API', () => {
     expect((await apiError(api.editMessageReplyMarkup(5, sent.message_id, { reply_markup: { inline_keyboard: [] } }))).description).toMatch(/message is not modified/);
   });
 
+  it('shows drafts in private chats only, edits the text of a message, and refuses drafts with 404 when told to', async () => {
+    expect(await api.sendMessageDraft(5, 7, 'thinking')).toBe(true);
+    expect((await apiError(api.sendMessageDraft(-100, 7, 'in a group'))).error_code).toBe(400);
+    expect((await apiError(api.sendMessageDraft(5, 0, 'no id'))).error_code).toBe(400);
+    expect(tg.drafts.map((d) => [d.chatId, d.draftId, d.text])).toEqual([[5, 7, 'thinking']]);
+    const sent = await api.sendMessage(5, 'first');
+    await api.editMessageText(5, sent.message_id, 'first, then more');
+    expect((await apiError(api.editMessageText(5, sent.message_id, 'first, then more'))).description).toMatch(/message is not modified/);
+    expect((await apiError(api.editMessageText(5, 999, 'gone'))).description).toBe('Bad Request: message to edit not found');
+    expect(tg.sentTo(5).map((m) => m.text)).toEqual(['first, then more']);
+    expect(tg.textEdits.map((e) => e.text)).toEqual(['first, then more']);
+    tg.refuseMethod('sendMessageDraft');
+    expect((await apiError(api.sendMessageDraft(5, 7, 'again'))).error_code).toBe(404);
+  });
+
   it('scripts 429s with retry_after, refuses methods with 404, and 403s a blocked user', async () => {
     tg.failNext('sendMessage', { code: 429, retryAfter: 3 });
     const limited = await apiError(api.sendMessage(5, 'hi'));

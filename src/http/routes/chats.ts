@@ -4,7 +4,7 @@ import { apiRoute, ErrorSchema, mycelErrorBody, type ErrorBody } from '../error-
 import type { Context } from 'hono';
 import { streamSSE, type SSEMessage, type SSEStreamingApi } from 'hono/streaming';
 import { webMessageKey } from '../../conversation/dedupe.js';
-import { InvalidEnvelopeError, MessageIdConflictError, TurnTimeoutError } from '../../conversation/ingress.js';
+import { InvalidEnvelopeError, MessageIdConflictError, TurnNotRecordedError, TurnTimeoutError } from '../../conversation/ingress.js';
 import { ReplyDraft, type ReplyStreamMessage } from '../../conversation/reply-stream.js';
 import { latestMessageId, listChats, listMessages, MAX_LIST_CHATS, MAX_LIST_MESSAGES, type TranscriptLine } from '../../conversation/transcript.js';
 import { channelSchema, chatIdSchema, ENVELOPE_VERSION, MAX_MESSAGE_CHARS, type Envelope } from '../../shared/envelope.js';
@@ -172,7 +172,11 @@ const sendRoute = apiRoute({
     },
     413: { description: 'body larger than the limit, or an attachment larger than MYCEL_MEDIA_MAX_IMAGE_BYTES; nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
     415: { description: 'an attachment is not a JPEG, PNG, GIF or WebP image (checked from its content); nothing was stored', content: { 'application/json': { schema: ErrorSchema } } },
-    503: { description: 'the database or Temporal is unavailable; nothing was stored; retry after `Retry-After` seconds', content: { 'application/json': { schema: ErrorSchema } } },
+    500: { description: 'an internal error, such as a turn that was taken but could not be recorded for another reason than an outage; nothing was stored; the server log has the detail', content: { 'application/json': { schema: ErrorSchema } } },
+    503: {
+      description: 'the database or Temporal is unavailable (also when the database went away during the turn); nothing was stored and the turn number was not used; send the same message (same messageId) again after `Retry-After` seconds',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
     504: { description: 'no reply in time; the turn goes on and its reply will appear in the transcript', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
@@ -250,10 +254,15 @@ function serialWriter(stream: SSEStreamingApi) {
  * answer: its status, its body (the one Error shape) and when to retry. An outage's detail
  * (addresses included) goes to the log only.
  */
-function turnFailure(err: unknown, deps: Pick<HttpDeps, 'logger'>, chatId: string): { status: 400 | 409 | 503 | 504; body: ErrorBody & { turn?: number }; retryAfter?: number } {
+function turnFailure(err: unknown, deps: Pick<HttpDeps, 'logger'>, chatId: string): { status: 400 | 409 | 500 | 503 | 504; body: ErrorBody & { turn?: number }; retryAfter?: number } {
   if (err instanceof InvalidEnvelopeError) return { status: 400, body: { error: err.message } };
   if (err instanceof MessageIdConflictError) return { status: 409, body: { ...mycelErrorBody(err), turn: err.turn } };
   if (err instanceof TurnTimeoutError) return { status: 504, body: { error: `${err.message} ${err.hint ?? ''}`.trim() } };
+  // The turn was taken but could not be recorded, not for an outage: a fault, nothing kept.
+  if (err instanceof TurnNotRecordedError) {
+    deps.logger.error({ chatId }, formatError(err));
+    return { status: 500, body: mycelErrorBody(err) };
+  }
   if (isDatabaseOutage(err)) {
     deps.logger.warn({ chatId }, `database unavailable: ${formatError(err)}`);
     return { status: 503, body: databaseOutageBody(), retryAfter: DATABASE_RETRY_AFTER_SECONDS };
@@ -333,6 +342,8 @@ export function registerChatRoutes(app: OpenAPIHono, deps: HttpDeps): void {
         });
         try {
           const result = await submit();
+          // Parts shared through the database may trail the reply a little: take them first.
+          if (!draft.matches(result.reply)) await deps.replies?.catchUp?.().catch(() => undefined);
           stop?.();
           // A repeat, a split deployment or a reply changed after streaming: the whole reply as one part.
           if (!draft.matches(result.reply)) {

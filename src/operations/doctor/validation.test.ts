@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { stageResultsQuery } from '../../workflows/definitions.js';
 import { FINAL_QUERY_ATTEMPTS, queryFinal } from './validation.js';
 
 /** A handle whose query fails `failures` times, then answers. */
@@ -18,13 +19,13 @@ function handleFailing(failures: number) {
 describe('the final stageResults query', () => {
   it('asks again when a try gets no answer', async () => {
     const { handle, calls } = handleFailing(FINAL_QUERY_ATTEMPTS - 1);
-    expect(await queryFinal(handle, 'stageResults')).toEqual({ value: ['answer'] });
+    expect(await queryFinal(handle, stageResultsQuery)).toEqual({ value: ['answer'] });
     expect(calls()).toBe(FINAL_QUERY_ATTEMPTS);
   });
 
   it('gives up after its tries and says why the last one failed', async () => {
     const { handle, calls } = handleFailing(FINAL_QUERY_ATTEMPTS);
-    expect(await queryFinal(handle, 'stageResults')).toEqual({ error: expect.stringContaining(`query failed (try ${FINAL_QUERY_ATTEMPTS})`) });
+    expect(await queryFinal(handle, stageResultsQuery)).toEqual({ error: expect.stringContaining(`query failed (try ${FINAL_QUERY_ATTEMPTS})`) });
     expect(calls()).toBe(FINAL_QUERY_ATTEMPTS);
   });
 });

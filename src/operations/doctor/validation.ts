@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, QueryDefinition, WorkflowHandle } from '@temporalio/client';
+import type { doctorWorkflow } from '../../workflows/doctor.js';
+import { currentStageQuery, stageResultsQuery, WORKFLOW_TYPES } from '../../workflows/definitions.js';
 import {
-  DOCTOR_CURRENT_STAGE_QUERY,
-  DOCTOR_STAGE_RESULTS_QUERY,
   DOCTOR_STAGES,
   DOCTOR_TIMER_MS,
   type DoctorStageName,
@@ -65,9 +65,9 @@ type QueryOutcome<T> = { value: T } | { error: string };
 type InFlight = Set<Promise<unknown>>;
 
 /** One query, bounded by QUERY_TIMEOUT_MS; says why when it gets no answer. */
-async function queryOnce<T>(handle: WorkflowHandle, name: string, inFlight?: InFlight): Promise<QueryOutcome<T>> {
+async function queryOnce<T>(handle: WorkflowHandle, query: QueryDefinition<T>, inFlight?: InFlight): Promise<QueryOutcome<T>> {
   let timer: NodeJS.Timeout | undefined;
-  const call = handle.query<T>(name);
+  const call = handle.query(query);
   inFlight?.add(call);
   try {
     return await Promise.race([
@@ -83,8 +83,8 @@ async function queryOnce<T>(handle: WorkflowHandle, name: string, inFlight?: InF
   }
 }
 
-async function queryQuietly<T>(handle: WorkflowHandle, name: string, inFlight?: InFlight): Promise<T | undefined> {
-  const outcome = await queryOnce<T>(handle, name, inFlight);
+async function queryQuietly<T>(handle: WorkflowHandle, query: QueryDefinition<T>, inFlight?: InFlight): Promise<T | undefined> {
+  const outcome = await queryOnce(handle, query, inFlight);
   return 'value' in outcome ? outcome.value : undefined;
 }
 
@@ -92,10 +92,10 @@ async function queryQuietly<T>(handle: WorkflowHandle, name: string, inFlight?: 
  * The final query reaches a closed workflow, which the worker replays from its history to
  * answer; on a busy machine one try can miss, so it is asked up to FINAL_QUERY_ATTEMPTS times.
  */
-export async function queryFinal<T>(handle: WorkflowHandle, name: string, inFlight?: InFlight): Promise<QueryOutcome<T>> {
+export async function queryFinal<T>(handle: WorkflowHandle, query: QueryDefinition<T>, inFlight?: InFlight): Promise<QueryOutcome<T>> {
   let outcome: QueryOutcome<T> = { error: 'not asked' };
   for (let attempt = 1; attempt <= FINAL_QUERY_ATTEMPTS; attempt++) {
-    outcome = await queryOnce<T>(handle, name, inFlight);
+    outcome = await queryOnce(handle, query, inFlight);
     if ('value' in outcome) return outcome;
   }
   return outcome;
@@ -113,7 +113,7 @@ export async function runValidation(
 ): Promise<ValidationRun> {
   const workflowId = `mycel-doctor-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const input: DoctorWorkflowInput = { nonce: randomBytes(8).toString('hex'), timerMs: DOCTOR_TIMER_MS };
-  const handle = await client.workflow.start('doctorWorkflow', {
+  const handle = await client.workflow.start<typeof doctorWorkflow>(WORKFLOW_TYPES.doctor, {
     taskQueue,
     workflowId,
     args: [input],
@@ -126,7 +126,7 @@ export async function runValidation(
   const inFlight: InFlight = new Set();
   const watcher = (async () => {
     while (!finished) {
-      const stage = await queryQuietly<DoctorStageName | 'done'>(handle, DOCTOR_CURRENT_STAGE_QUERY, inFlight);
+      const stage = await queryQuietly(handle, currentStageQuery, inFlight);
       if (stage && stage !== seen) {
         seen = stage;
         onStage?.(stage);
@@ -143,7 +143,7 @@ export async function runValidation(
         timer = setTimeout(() => reject(new Error(`the validation workflow did not finish within ${VALIDATION_TIMEOUT_MS / 1000}s`)), VALIDATION_TIMEOUT_MS);
       }),
     ]);
-    const queried = await queryFinal<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY, inFlight);
+    const queried = await queryFinal(handle, stageResultsQuery, inFlight);
     const checks = results.map(toCheck);
     if (!('value' in queried) || JSON.stringify(queried.value) !== JSON.stringify(results)) {
       checks.push({
@@ -161,7 +161,7 @@ export async function runValidation(
     return { checks, workflowId, runId };
   } catch (err) {
     // Timed out or failed: report what the workflow reached, then end it.
-    const partial = (await queryQuietly<DoctorStageResult[]>(handle, DOCTOR_STAGE_RESULTS_QUERY, inFlight)) ?? DOCTOR_STAGES.map((stage) => ({ stage, status: 'pending' as const }));
+    const partial = (await queryQuietly(handle, stageResultsQuery, inFlight)) ?? DOCTOR_STAGES.map((stage) => ({ stage, status: 'pending' as const }));
     const reason = formatError(err);
     const checks = partial.map((r) =>
       r.status === 'passed' || r.status === 'failed'

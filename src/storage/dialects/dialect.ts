@@ -12,6 +12,11 @@ export interface DialectCapabilities {
   serialType: 'integer' | 'bigserial';
   /** Column type for JSON documents (stored as text on SQLite, jsonb on PostgreSQL). */
   jsonType: 'text' | 'jsonb';
+  /**
+   * How reply parts cross processes (src/conversation/reply-streams/): PostgreSQL's
+   * LISTEN/NOTIFY, or a table of recent parts that followers poll (SQLite).
+   */
+  replyFeed: 'listen-notify' | 'table-poll';
 }
 
 /** One storage backend: a Kysely dialect plus its capabilities and its own set-up. */

@@ -15,8 +15,11 @@ export function createPostgresDialect(url: string): StorageDialect {
   const pool = new pg.Pool({ connectionString: url, max: POSTGRES_POOL_SIZE, connectionTimeoutMillis: 5_000 });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one in use (a transaction between statements): its query fails with the outage, and
+  // the pool drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
-    capabilities: { name: 'postgres', fullText: 'tsvector', serialType: 'bigserial', jsonType: 'jsonb' },
+    capabilities: { name: 'postgres', fullText: 'tsvector', serialType: 'bigserial', jsonType: 'jsonb', replyFeed: 'listen-notify' },
     kyselyDialect: new PostgresDialect({ pool }),
     async prepare() {},
     describe: () => redactUrl(url),

@@ -21,7 +21,7 @@ export function createSqliteDialect(url: string): StorageDialect {
   // them (a PRAGMA would reach only the connection that happens to run it).
   const client: Client = createClient({ url: file === ':memory:' ? ':memory:' : `file:${file}`, intMode: 'number', timeout: SQLITE_BUSY_TIMEOUT_MS });
   return {
-    capabilities: { name: 'sqlite', fullText: 'fts5', serialType: 'integer', jsonType: 'text' },
+    capabilities: { name: 'sqlite', fullText: 'fts5', serialType: 'integer', jsonType: 'text', replyFeed: 'table-poll' },
     kyselyDialect: new LibsqlDialect({ client }),
     async prepare() {
       await client.execute('PRAGMA journal_mode=WAL');

@@ -2,6 +2,7 @@ import type { MigrationFactory } from './types.js';
 import foundation from './0001_foundation.js';
 import conversation from './0002_conversation.js';
 import conversationChatKeys from './0002_conversation_chat_keys.js';
+import conversationReplyParts from './0002_conversation_reply_parts.js';
 import promises from './0003_promises.js';
 import promisesScheduled from './0003_promises_scheduled.js';
 import promisesBudgets from './0003_promises_budgets.js';
@@ -23,6 +24,7 @@ export const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_foundation': foundation,
   '0002_conversation': conversation,
   '0002_conversation_chat_keys': conversationChatKeys,
+  '0002_conversation_reply_parts': conversationReplyParts,
   '0003_promises': promises,
   '0003_promises_scheduled': promisesScheduled,
   '0003_promises_budgets': promisesBudgets,

@@ -20,8 +20,9 @@ function fakeTemporal() {
         started.push({ workflowId: options.workflowId, args: options.args });
       },
       getHandle: (workflowId: string) => ({
-        signal: async (name: string, payload: unknown) => {
-          signals.push({ workflowId, name, payload });
+        // Signals go by definition (src/workflows/definitions.ts): recorded by the name they carry.
+        signal: async (signal: { name: string }, payload: unknown) => {
+          signals.push({ workflowId, name: signal.name, payload });
         },
       }),
     },
