@@ -299,8 +299,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description web (default), telegram, whatsapp, discord, or all */
-                    channel?: ("web" | "telegram" | "whatsapp" | "discord" | "mcp") | "all";
+                    /** @description web (default), telegram, whatsapp, discord, slack, or all */
+                    channel?: ("web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp") | "all";
                     limit?: number;
                 };
                 header?: never;
@@ -475,7 +475,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the chat's channel (default web) */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                     /** @description also facts that newer ones replaced */
                     history?: "true" | "false";
                     limit?: number;
@@ -552,7 +552,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the chat's channel (default web) */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                 };
                 header?: never;
                 path: {
@@ -650,7 +650,7 @@ export interface paths {
             parameters: {
                 query: {
                     /** @description the chat's channel (default web) */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                     /** @description must be "all" */
                     confirm: "all";
                 };
@@ -740,7 +740,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the chat's channel (default web) */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                 };
                 header?: never;
                 path: {
@@ -837,7 +837,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the chat's channel (default web) */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                     limit?: number;
                 };
                 header?: never;
@@ -924,7 +924,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the chat's channel (default web) */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                     status?: "pending" | "answered" | "expired" | "all";
                 };
                 header?: never;
@@ -1013,7 +1013,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the chat's channel (default web) */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                 };
                 header?: never;
                 path: {
@@ -1130,8 +1130,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description the chat's channel: web (default), telegram, whatsapp or discord */
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    /** @description the chat's channel: web (default), telegram, whatsapp, discord or slack */
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                     limit?: number;
                 };
                 header?: never;
@@ -1327,7 +1327,7 @@ export interface paths {
         post: {
             parameters: {
                 query?: {
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                 };
                 header?: {
                     /** @description the same key again returns the promise it made */
@@ -1452,7 +1452,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                     status?: "pending" | "delivered" | "cancelled" | "paused" | "all";
                 };
                 header?: never;
@@ -1541,7 +1541,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                 };
                 header?: never;
                 path: {
@@ -1644,7 +1644,7 @@ export interface paths {
         post: {
             parameters: {
                 query?: {
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                 };
                 header?: never;
                 path: {
@@ -2189,7 +2189,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+                    channel?: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
                     chatId?: string;
                     /** @description pending unless given */
                     status?: "pending" | "delivered" | "cancelled" | "paused" | "all";
@@ -2580,7 +2580,7 @@ export interface components {
              * @description the channel the chat lives on
              * @enum {string}
              */
-            channel: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+            channel: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
             chatId: string;
             /** @description ISO-8601 UTC time of its newest line */
             lastMessageAt: string;
@@ -2608,7 +2608,7 @@ export interface components {
             /** @enum {string|null} */
             catchUp: "once" | "skip" | null;
             /** @enum {string} */
-            channel: "web" | "telegram" | "whatsapp" | "discord" | "mcp";
+            channel: "web" | "telegram" | "whatsapp" | "discord" | "slack" | "mcp";
             chatId: string;
             createdAt: string;
             /** @description the most recent deliveries, oldest first */

@@ -28,12 +28,24 @@ export interface ChannelCapabilities {
   maxButtonLabelChars: number;
 }
 
-/** What one inbound event asks of Mycel, the same for every channel. */
+/**
+ * What one inbound event asks of Mycel, the same for every channel. A turn written in a shared
+ * chat (a Slack channel) may name the sender's own chat (`privateChatId`), where what is for
+ * them alone, such as a pairing code, goes instead.
+ */
 export type InboundEvent =
-  | { kind: 'turn'; chatId: string; userId: string; text: string; sequence: number | null; userName?: string | undefined }
+  | { kind: 'turn'; chatId: string; userId: string; text: string; sequence: number | null; userName?: string | undefined; privateChatId?: string | undefined }
   | { kind: 'media'; chatId: string; userId: string; note: string; userName?: string | undefined }
-  | { kind: 'button'; chatId: string; userId: string; buttonId: string; userName?: string | undefined }
+  | { kind: 'button'; chatId: string; userId: string; buttonId: string; userName?: string | undefined; pressed?: PressedMessage | undefined }
   | { kind: 'ignore'; reason: string };
+
+/** The message whose button was pressed, as the channel identifies it (for channels that can edit). */
+export interface PressedMessage {
+  /** The channel's own reference of the message (Slack: `<conversation id>/<ts>`). */
+  ref: string;
+  /** Its text as the channel gave it back. */
+  text: string;
+}
 
 /**
  * An adapter: its name, its capabilities, how it reads one stored inbound event, and how it
@@ -53,6 +65,11 @@ export interface ChannelAdapter {
   normalize(raw: unknown): InboundEvent;
   /** Sends Mycel's messages on this channel, once per key, within its limits. */
   readonly sender: OutboundSender;
+  /**
+   * Channels that can edit (`canEdit`) may close a message whose button was pressed: its
+   * buttons give way to the outcome, so that nobody presses them again. Best effort.
+   */
+  closePressed?(chatId: string, pressed: PressedMessage, outcome: string): Promise<void>;
 }
 
 /** The ingress idempotency key of an inbound event (**contract** form `<channel>:<account>:<id>`). */

@@ -56,8 +56,12 @@ export async function handleChannelRow(deps: ChannelHandlerDeps, row: ChannelInb
         by: `${adapter.channel}:${event.userId}`,
         isOwner: who === 'owner',
       });
-      // Channels without a press acknowledgement (WhatsApp) get the outcome as a message.
+      // The outcome as a message (WhatsApp has no other press acknowledgement); a channel that
+      // can edit (Slack) also closes the pressed message so that its buttons are gone.
       await adapter.sender.send({ channel: adapter.channel, chatId: event.chatId, text: outcome.text, key: `${key}:answer` });
+      if (outcome.status === 'done' && event.pressed && adapter.capabilities.canEdit && adapter.closePressed) {
+        await adapter.closePressed(event.chatId, event.pressed, outcome.text).catch((err: unknown) => deps.logger.warn({ chatId: event.chatId }, `could not close the pressed message on ${adapter.channel}: ${err instanceof Error ? err.message : String(err)}`));
+      }
       return { status: outcome.status, detail: `button: ${outcome.text}` };
     }
     case 'turn': {
@@ -91,11 +95,11 @@ export async function handleChannelRow(deps: ChannelHandlerDeps, row: ChannelInb
 }
 
 /** A stranger gets one message with a pairing code, and nothing else; their words are not kept. */
-async function refuseStranger(deps: ChannelHandlerDeps, event: { chatId: string; userId: string; userName?: string | undefined }): Promise<Settled<SettledStatus>> {
+async function refuseStranger(deps: ChannelHandlerDeps, event: { chatId: string; userId: string; userName?: string | undefined; privateChatId?: string | undefined }): Promise<Settled<SettledStatus>> {
   const { adapter, store } = deps;
-  const pairing = await requestPairing(store, { id: event.userId, name: event.userName }, event.chatId, new Date(), adapter.channel);
+  const pairing = await requestPairing(store, { id: event.userId, name: event.userName }, event.privateChatId ?? event.chatId, new Date(), adapter.channel);
   if (pairing.notifiedAt) return { status: 'refused', detail: `stranger ${event.userId}: already has pairing code`, forget: true };
-  await adapter.sender.send({ channel: adapter.channel, chatId: event.chatId, text: pairingMessage(pairing.code), key: `pairing:${pairing.userId}:${pairing.code}` });
+  await adapter.sender.send({ channel: adapter.channel, chatId: pairing.chatId, text: pairingMessage(pairing.code), key: `pairing:${pairing.userId}:${pairing.code}` });
   await markPairingNotified(store, pairing.userId, pairing.code);
   deps.logger.info({ userId: event.userId, chatId: event.chatId }, `a stranger wrote on ${adapter.channel}; sent pairing code ${pairing.code} (approve with \`mycel pairing approve ${pairing.code}\`)`);
   return { status: 'refused', detail: `stranger ${event.userId}: pairing code sent`, forget: true };

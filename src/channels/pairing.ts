@@ -142,10 +142,10 @@ export async function approvePairing(store: Store, code: string, by: string, now
   return view({ ...row, status: 'approved', decided_at: now.toISOString(), decided_by: by });
 }
 
-/** Revokes a paired user (by stored user id, `whatsapp:<number>` for example, or by their code); a revoked user is a stranger again. */
+/** Revokes a paired user (by stored user id, `whatsapp:<number>` or `slack:<member id>` for example, or by their code); a revoked user is a stranger again. */
 export async function revokePairing(store: Store, idOrCode: string, by: string, now = new Date()): Promise<Pairing> {
   const trimmed = idOrCode.trim();
-  const row = /^(?:[a-z]+:)?\d+$/.test(trimmed)
+  const row = /^(?:\d+|[a-z]+:[A-Za-z0-9]+)$/.test(trimmed)
     ? await store.db.selectFrom('telegram_pairing').selectAll().where('user_id', '=', trimmed).executeTakeFirst()
     : await store.db.selectFrom('telegram_pairing').selectAll().where('code', '=', normalizePairingCode(trimmed)).executeTakeFirst();
   if (!row || row.status === 'revoked') throw new PairingNotFoundError(idOrCode);

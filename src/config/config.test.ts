@@ -237,6 +237,40 @@ describe('the WhatsApp channel', () => {
   });
 });
 
+describe('the Slack channel', () => {
+  const full = { SLACK_BOT_TOKEN: 'xoxb-1-2-secretbottoken', SLACK_SIGNING_SECRET: 'signing-secret-1' };
+
+  it('is off by default, with the public Web API root', () => {
+    expect(loadConfig({}, CWD).slack).toMatchObject({ enabled: false, apiRoot: 'https://slack.com/api', ownerIds: [], allowedChannel: undefined });
+  });
+
+  it('takes Socket Mode with an app-level token, which wins over the signing secret', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: full.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }, CWD).slack).toMatchObject({ enabled: true, mode: 'socket' });
+    expect(loadConfig({ ...full, SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }, CWD).slack).toMatchObject({ enabled: true, mode: 'socket' });
+    expect(loadConfig(full, CWD).slack).toMatchObject({ enabled: true, mode: 'events' });
+  });
+
+  it('is on with the bot token and the signing secret, with owner member ids and one allowed channel', () => {
+    const config = loadConfig({ ...full, MYCEL_OWNER_SLACK_IDS: 'U0123ABCDEF, W0456GHIJKL', SLACK_API_ROOT: 'http://127.0.0.1:9/api/', SLACK_ALLOWED_CHANNEL: 'C0999ZZZ' }, CWD);
+    expect(config.slack).toMatchObject({ enabled: true, apiRoot: 'http://127.0.0.1:9/api', ownerIds: ['U0123ABCDEF', 'W0456GHIJKL'], allowedChannel: 'C0999ZZZ' });
+  });
+
+  it('refuses owner ids that are not member ids, and a channel that is not a channel id, naming the variable', () => {
+    for (const bad of ['u0123', '@ada', 'C0123ABC']) expect(configError({ ...full, MYCEL_OWNER_SLACK_IDS: bad }).message).toMatch(/MYCEL_OWNER_SLACK_IDS.*member ids/);
+    expect(configError({ ...full, SLACK_ALLOWED_CHANNEL: '#general' }).message).toMatch(/SLACK_ALLOWED_CHANNEL/);
+  });
+
+  it('refuses half a configuration, never echoing the token', () => {
+    const half = configError({ SLACK_BOT_TOKEN: full.SLACK_BOT_TOKEN });
+    expect(half.message).toContain('neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set');
+    expect(`${half.message}${half.hint}`).not.toContain('secretbottoken');
+    expect(configError({ SLACK_SIGNING_SECRET: 's' }).message).toContain('SLACK_BOT_TOKEN is not set');
+    expect(configError({ SLACK_APP_TOKEN: 'xapp-1-A1-2-abc' }).message).toContain('SLACK_BOT_TOKEN is not set');
+    expect(configError({ SLACK_BOT_TOKEN: full.SLACK_BOT_TOKEN, SLACK_APP_TOKEN: 'xoxb-not-an-app-token' }).message).toMatch(/SLACK_APP_TOKEN.*xapp-/);
+    expect(configError({ ...full, SLACK_BOT_TOKEN: 'xoxp-user-token' }).message).toMatch(/SLACK_BOT_TOKEN.*xoxb-/);
+  });
+});
+
 describe('photos and voice notes', () => {
   it('caps media and keeps them 30 days by default; a model may look at images unless told otherwise', () => {
     const config = loadConfig({}, '/srv');

@@ -162,6 +162,21 @@ export const envSchema = z.object({
     matching(/^\s*\d{5,25}(\s*,\s*\d{5,25})*\s*$/, 'accepted form: comma-separated numeric Discord user ids, for example 80351110224678912').optional(),
     { description: 'comma-separated Discord user ids allowed to talk' },
   ),
+  SLACK_BOT_TOKEN: variable(matching(/^xoxb-[A-Za-z0-9-]+$/, 'accepted form: the bot token of the Slack app, xoxb-…').optional(), {
+    description: 'Slack app bot token (xoxb-…); with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET it enables the Slack channel',
+  }),
+  SLACK_APP_TOKEN: variable(matching(/^xapp-[A-Za-z0-9-]+$/, 'accepted form: an app-level token of the Slack app, xapp-…').optional(), {
+    description: 'app-level token (xapp-…, connections:write): events arrive over Socket Mode, no public URL needed',
+  }),
+  SLACK_SIGNING_SECRET: variable(z.string().optional(), { description: 'signing secret of the Events API (POST /webhooks/slack, /webhooks/slack/interactive; X-Slack-Signature)' }),
+  SLACK_API_ROOT: variable(httpUrl('https://slack.com/api').default('https://slack.com/api'), { description: 'Slack Web API root' }),
+  SLACK_ALLOWED_CHANNEL: variable(matching(/^[CG][A-Z0-9]{2,31}$/, 'accepted form: the id of one Slack channel, for example C0123ABCDEF').optional(), {
+    description: 'id of one Slack channel Mycel listens in besides direct messages (C…)',
+  }),
+  MYCEL_OWNER_SLACK_IDS: variable(
+    matching(/^\s*[UW][A-Z0-9]{2,31}(\s*,\s*[UW][A-Z0-9]{2,31})*\s*$/, 'accepted form: comma-separated Slack member ids, for example U0123ABCDEF,U0456GHIJKL').optional(),
+    { description: 'comma-separated Slack member ids allowed to talk (U0123ABCDEF)' },
+  ),
   MYCEL_TOOLS_POLICY: variable(z.string().optional(), { description: 'tool safety policy file', shownDefault: '<data dir>/tools-policy.json' }),
   MYCEL_MCP_CONFIG: variable(z.string().optional(), { description: 'MCP servers whose tools Mycel may call (mcpServers format)', shownDefault: '<data dir>/mcp.json' }),
   MYCEL_PIPELINES: variable(z.string().optional(), { description: 'file or folder of pipeline definitions', shownDefault: '<data dir>/pipelines' }),
@@ -296,6 +311,21 @@ export interface MycelConfig {
     channelId: string | undefined;
     ownerIds: string[];
   };
+  /**
+   * The Slack channel; `enabled` when the bot token is set with an app-level token (Socket
+   * Mode, which wins when both are set) or with a signing secret (Events API).
+   */
+  slack: {
+    enabled: boolean;
+    mode: 'socket' | 'events';
+    botToken: string | undefined;
+    appToken: string | undefined;
+    signingSecret: string | undefined;
+    apiRoot: string;
+    /** The one channel (besides direct messages) where Mycel listens. */
+    allowedChannel: string | undefined;
+    ownerIds: string[];
+  };
   toolsPolicyPath: string;
   /** The MCP servers file (MYCEL_MCP_CONFIG); a missing file means no servers. */
   mcpConfigPath: string;
@@ -392,6 +422,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'set all four of WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN and WHATSAPP_APP_SECRET, or none',
     );
   }
+  const slackIngress = Boolean(e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET);
+  if (Boolean(e.SLACK_BOT_TOKEN) !== slackIngress) {
+    throw new ConfigError(
+      `The Slack channel is half configured: ${e.SLACK_BOT_TOKEN ? 'neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set' : 'SLACK_BOT_TOKEN is not set'}.`,
+      'set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or with SLACK_SIGNING_SECRET (Events API), or none of them',
+    );
+  }
   const model = e.MYCEL_MODEL;
   if (model.startsWith('openai-compatible:') && !e.MYCEL_MODEL_BASE_URL) {
     throw new ConfigError(
@@ -450,6 +487,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       apiRoot: e.DISCORD_API_ROOT.replace(/\/+$/, ''),
       channelId: e.DISCORD_CHANNEL_ID,
       ownerIds: (e.MYCEL_OWNER_DISCORD_IDS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    slack: {
+      enabled: Boolean(e.SLACK_BOT_TOKEN && slackIngress),
+      mode: e.SLACK_APP_TOKEN ? 'socket' : 'events',
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiRoot: e.SLACK_API_ROOT.replace(/\/+$/, ''),
+      allowedChannel: e.SLACK_ALLOWED_CHANNEL,
+      ownerIds: (e.MYCEL_OWNER_SLACK_IDS ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),

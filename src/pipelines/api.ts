@@ -66,7 +66,7 @@ export interface TaskContext<Parents = Record<string, JsonValue>> {
    * its channel when it pushes (Telegram). Idempotent per run, task and call order, so a
    * retried attempt does not post twice.
    */
-  notify(chat: { channel: 'web' | 'telegram' | 'whatsapp' | 'discord'; chatId: string }, text: string): Promise<void>;
+  notify(chat: { channel: 'web' | 'telegram' | 'whatsapp' | 'discord' | 'slack'; chatId: string }, text: string): Promise<void>;
 }
 
 /** A task's declaration, as returned by `task()`. Pass it to `pipeline({ tasks })` or `dependsOn`. */

@@ -11,6 +11,7 @@ import { workerHealthServer } from '../metrics/metrics-server.js';
 import { ensureMemoryRetentionSchedule } from '../memory/schedule.js';
 import { startHeartbeat } from '../promises/lateness.js';
 import { discordIngress, type DiscordIngress } from '../discord/component.js';
+import { slackGateway, type SlackGateway } from '../slack/component.js';
 import { mediaRetentionComponent } from '../media/retention.js';
 import { telegramGateway, type TelegramGateway } from '../telegram/component.js';
 import { telegramMediaSettings } from '../telegram/media.js';
@@ -50,6 +51,7 @@ export interface MycelProcess extends Services {
   readonly telegram: TelegramGateway | undefined;
   readonly whatsapp: WhatsAppGateway | undefined;
   readonly discord: DiscordIngress | undefined;
+  readonly slack: SlackGateway | undefined;
 }
 
 /** How long the worker's start waits for Temporal to list its poller (readiness's worker check). */
@@ -174,6 +176,7 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
     parts.gateway && channels.discord
       ? await lifecycle.open(discordIngress({ ...channelDeps, rest: channels.discord.rest, config: { ...config.discord, token: channels.discord.token } }))
       : undefined;
+  const slack = parts.gateway && channels.slack ? await lifecycle.open(slackGateway({ ...channelDeps, client: channels.slack, config: config.slack })) : undefined;
 
   if (parts.embedded) {
     await lifecycle.open({
@@ -191,5 +194,5 @@ export async function startProcess(config: MycelConfig, logger: Logger, parts: P
       stop: async () => removeRuntimeInfo(config.dataDir),
     });
   }
-  return Object.freeze({ ...services, parts, lifecycle, worker, http, telegram, whatsapp, discord });
+  return Object.freeze({ ...services, parts, lifecycle, worker, http, telegram, whatsapp, discord, slack });
 }

@@ -16,6 +16,8 @@ import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/dev-se
 import { createWhatsAppClient, type WhatsAppClient } from '../whatsapp/client.js';
 import { createWhatsAppSender } from '../whatsapp/component.js';
 import { createDiscordSender } from '../discord/component.js';
+import { createSlackClient, type SlackClient } from '../slack/client.js';
+import { createSlackSender } from '../slack/component.js';
 import { createDiscordRest, type DiscordRest } from '../discord/rest.js';
 import type { Lifecycle } from './lifecycle.js';
 import { ownPortsFromConfig, type OwnPorts } from './own-ports.js';
@@ -35,6 +37,7 @@ export interface ChannelClients {
   readonly telegram: TelegramClient | undefined;
   readonly whatsapp: (WhatsAppClient & { phoneNumberId: string }) | undefined;
   readonly discord: { rest: DiscordRest; token: string } | undefined;
+  readonly slack: SlackClient | undefined;
 }
 
 /**
@@ -113,6 +116,7 @@ function channelClients(config: MycelConfig, logger: Logger, metrics: Metrics): 
         ? Object.assign(createWhatsAppClient({ apiRoot: config.whatsapp.apiRoot, accessToken, phoneNumberId, logger: logger.child({ component: 'whatsapp' }) }), { phoneNumberId })
         : undefined,
     discord: discordToken ? { rest: createDiscordRest({ apiRoot: config.discord.apiRoot, token: discordToken }), token: discordToken } : undefined,
+    slack: config.slack.enabled && config.slack.botToken ? createSlackClient({ apiRoot: config.slack.apiRoot, botToken: config.slack.botToken, logger: logger.child({ component: 'slack' }) }) : undefined,
   };
 }
 
@@ -124,6 +128,7 @@ function registerSenders(outbound: OutboundChannels, channels: ChannelClients, d
   if (channels.telegram) outbound.register('telegram', createTelegramSender({ ...deps, client: channels.telegram }), TELEGRAM_CAPABILITIES);
   if (channels.whatsapp) outbound.register('whatsapp', createWhatsAppSender({ ...deps, client: channels.whatsapp }));
   if (channels.discord) outbound.register('discord', createDiscordSender({ ...deps, rest: channels.discord.rest }));
+  if (channels.slack) outbound.register('slack', createSlackSender({ ...deps, client: channels.slack }));
 }
 
 /**

@@ -14,7 +14,7 @@ export const MAX_MESSAGE_CHARS = 8_000;
  * Where a message came from. The HTTP API, the web app and `mycel chat` share `web`; each
  * channel adapter has its own; other agents reaching Mycel as an MCP server talk in `mcp` chats.
  */
-export const channelSchema = z.enum(['web', 'telegram', 'whatsapp', 'discord', 'mcp']);
+export const channelSchema = z.enum(['web', 'telegram', 'whatsapp', 'discord', 'slack', 'mcp']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const chatIdSchema = z

@@ -26,6 +26,7 @@ describe('redactText', () => {
     expect(redactText('Authorization: Bearer abc.def-123')).toBe('Authorization: Bearer ***');
     expect(redactText('key sk-proj-abcdefghijklmnop used')).toBe('key *** used');
     expect(redactText('slack xoxb-1234567890-abcdef')).toBe('slack ***');
+    expect(redactText('socket xapp-1-A0123-456789-abcdef0123')).toBe('socket ***');
   });
 
   it('masks key=value and key: value secrets', () => {

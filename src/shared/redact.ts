@@ -21,7 +21,7 @@ export function redactText(text: string): string {
     // A bot token also hides inside Bot API URLs (`/bot<token>/getMe`), with no word boundary before it.
     .replace(/(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}/g, '***')
     .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***')
-    .replace(/\b(sk|pk|xox[bap])-[A-Za-z0-9_-]{10,}/g, '***')
+    .replace(/\b(sk|pk|xox[bap]|xapp)-[A-Za-z0-9_-]{10,}/g, '***')
     .replace(/((?:token|secret|password|api[-_]?key)\s*[=:]\s*)[^\s&]+/gi, '$1***')
     .replace(/(\/\/[^:/@\s]+:)[^@\s]+@/g, '$1***@');
 }

@@ -18,8 +18,8 @@ export async function postToChat(deps: ActivityDeps, chat: { channel: string; ch
 
 /**
  * The owners' own chats on the channels that push: a Telegram owner's private chat has their
- * user id, a WhatsApp owner's chat their number, a Discord owner's their user id (when
- * those channels are on).
+ * user id, a WhatsApp owner's chat their number, a Discord owner's their user id, a Slack
+ * owner's their member id (their direct message with the app), each when its channel is on.
  */
 export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
   return [
@@ -27,6 +27,7 @@ export function ownerChats(config: ActivityDeps['config']): ChatRef[] {
     ...(config.whatsapp.enabled ? config.whatsapp.ownerNumbers.map((n) => ({ channel: 'whatsapp' as const, chatId: String(n) })) : []),
     // A Discord owner's chat is their direct messages with the bot, under their user id.
     ...(config.discord.token ? config.discord.ownerIds.map((id) => ({ channel: 'discord' as const, chatId: id })) : []),
+    ...(config.slack.enabled ? config.slack.ownerIds.map((id) => ({ channel: 'slack' as const, chatId: id })) : []),
   ];
 }
 

@@ -1,6 +1,7 @@
 import type { ChannelMessage, ChannelTestHarness } from './channel-contract.js';
 import type { TestMycel } from './harness.js';
 import { TelegramStandIn, type SentMessage, type TgUpdate } from './telegram-server.js';
+import { SlackStandIn, type SocketEnvelope } from './slack-server.js';
 import { WhatsAppStandIn } from './whatsapp-server.js';
 import { DiscordStandIn } from './discord-server.js';
 import { waitFor } from './wait.js';
@@ -136,5 +137,75 @@ export async function discordHarness(): Promise<ChannelTestHarness> {
       await attached(mycel).discord().dispatcher.idle();
     },
     stop: () => dc.stop(),
+  };
+}
+
+/** Slack over the Events API against the stand-in Web API, deliveries signed as Slack signs them. */
+export async function slackHarness(): Promise<ChannelTestHarness> {
+  const slack = await SlackStandIn.start();
+  let mycel: TestMycel | undefined;
+  const deliver = async (status: Promise<number>) => {
+    const got = await status;
+    if (got !== 200) throw new Error(`Mycel answered ${got}`);
+  };
+  return {
+    channel: 'slack',
+    newUser: () => slack.newUser(),
+    env: (owners) => slack.env(owners),
+    attach(m) {
+      mycel = m;
+      slack.attach(m.url);
+    },
+    say: (user, text) => slack.say(user, text),
+    redeliver: (event) => deliver(slack.deliver(event, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } })),
+    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.postedButtons.map((b) => b.text) })),
+    async press(user, index, label) {
+      const sent = slack.sentTo(user)[index]!;
+      const button = sent.postedButtons.find((b) => b.text === label);
+      if (!button) throw new Error(`no button "${label}" on that message (it has ${sent.buttons.map((b) => b.text).join(', ') || 'none'})`);
+      await deliver(slack.interact(slack.blockActions(user, sent, button)));
+    },
+    failNextSend: (user, status) => slack.failNext({ status, channel: user }),
+    sendStatuses: (user) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.channel === user).map((c) => c.status),
+    async idle() {
+      await attached(mycel).slack().dispatcher.idle();
+    },
+    stop: () => slack.stop(),
+  };
+}
+
+/** Slack over Socket Mode against the stand-in: events arrive over its websocket and are acknowledged there. */
+export async function slackSocketHarness(): Promise<ChannelTestHarness> {
+  const slack = await SlackStandIn.start();
+  let mycel: TestMycel | undefined;
+  return {
+    channel: 'slack',
+    newUser: () => slack.newUser(),
+    env: (owners) => slack.socketEnv(owners),
+    attach(m) {
+      mycel = m;
+    },
+    async say(user, text) {
+      const envelope = slack.socketEnvelope('events_api', slack.envelope(slack.message(user, text)));
+      await slack.sendEnvelope(envelope);
+      return envelope;
+    },
+    async redeliver(event) {
+      const envelope = event as SocketEnvelope;
+      await slack.sendEnvelope({ ...envelope, retry_attempt: envelope.retry_attempt + 1, retry_reason: 'timeout' });
+    },
+    messagesTo: (user) => slack.sentTo(user).map((m) => ({ text: m.text, buttons: m.postedButtons.map((b) => b.text) })),
+    async press(user, index, label) {
+      const sent = slack.sentTo(user)[index]!;
+      const button = sent.postedButtons.find((b) => b.text === label);
+      if (!button) throw new Error(`no button "${label}" on that message`);
+      await slack.sendEnvelope(slack.socketEnvelope('interactive', slack.blockActions(user, sent, button)));
+    },
+    failNextSend: (user, status) => slack.failNext({ status, channel: user }),
+    sendStatuses: (user) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.channel === user).map((c) => c.status),
+    async idle() {
+      await attached(mycel).slack().dispatcher.idle();
+    },
+    stop: () => slack.stop(),
   };
 }

@@ -16,6 +16,7 @@ import type { Store } from '../../src/storage/database.js';
 import type { TelegramGateway } from '../../src/telegram/component.js';
 import type { WhatsAppGateway } from '../../src/whatsapp/component.js';
 import type { DiscordIngress } from '../../src/discord/component.js';
+import type { SlackGateway } from '../../src/slack/component.js';
 import { freshStore, testDialects, type TestDialect } from './databases.js';
 
 export interface TestMycel {
@@ -37,6 +38,8 @@ export interface TestMycel {
   whatsapp(): WhatsAppGateway;
   /** The Discord ingress; throws when the process runs none. */
   discord(): DiscordIngress;
+  /** The Slack ingress; throws when the process runs none. */
+  slack(): SlackGateway;
   /** Base URL of the HTTP server (when the gateway part runs). */
   url: string;
   /** fetch against the HTTP server, JSON in and out. */
@@ -95,6 +98,7 @@ export async function startTestMycel(options: TestMycelOptions = {}): Promise<Te
     telegram: () => running('Telegram ingress', proc.telegram),
     whatsapp: () => running('WhatsApp ingress', proc.whatsapp),
     discord: () => running('Discord ingress', proc.discord),
+    slack: () => running('Slack ingress', proc.slack),
     url,
     async api(pathname, init = {}) {
       const headers: Record<string, string> = { ...init.headers };

@@ -38,7 +38,7 @@ function route(location: Location): { title: string; section: string; page: Comp
     if (isChatId(id)) return { title: `Chat ${id}`, section: '/', page: <ChatPage key={id} chatId={id} /> };
     return { title: 'Not a chat', section: '/', page: <NotFound what={`"${chat[1]}" is not a chat id (letters, digits, "_", ".", ":" and "-" only).`} /> };
   }
-  const onChannel = /^\/channels\/(telegram|whatsapp|discord)\/([^/]+)\/?$/.exec(path);
+  const onChannel = /^\/channels\/(telegram|whatsapp|discord|slack)\/([^/]+)\/?$/.exec(path);
   if (onChannel) {
     let id = '';
     try {

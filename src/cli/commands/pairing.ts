@@ -10,12 +10,13 @@ function who(p: Pairing): string {
   return p.username ? `${name} (@${p.username})`.trim() : name || '-';
 }
 
-/** "Telegram user 123" or "WhatsApp number 4915…", from the id a person is stored under. */
+/** "Telegram user 123", "WhatsApp number 4915…" or "Slack member U0…", from the id a person is stored under. */
 function whom(userId: string): string {
   const m = /^([a-z]+):(.+)$/.exec(userId);
   if (!m) return `Telegram user ${userId}`;
   if (m[1] === 'whatsapp') return `WhatsApp number ${m[2]}`;
-  return m[1] === 'discord' ? `Discord user ${m[2]}` : `${m[1]} user ${m[2]}`;
+  if (m[1] === 'discord') return `Discord user ${m[2]}`;
+  return m[1] === 'slack' ? `Slack member ${m[2]}` : `${m[1]} user ${m[2]}`;
 }
 
 async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -34,7 +35,7 @@ async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): 
  * running gateway reads the change on the user's next message.
  */
 export function registerPairingCommands(program: Command, ctx: CliContext): void {
-  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram, WhatsApp and Discord');
+  const pairing = program.command('pairing').description('manage who may talk to the assistant on Telegram, WhatsApp, Discord and Slack');
 
   pairing
     .command('list')
@@ -45,11 +46,13 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
       const owners = config.telegram.ownerIds;
       const whatsappOwners = config.whatsapp.ownerNumbers;
       const discordOwners = config.discord.ownerIds;
+      const slackOwners = config.slack.ownerIds;
       const list = await withStore(ctx, async (store) => (await pairingModule()).listPairings(store));
-      if (opts.json) return ctx.out(JSON.stringify({ owners, whatsappOwners, discordOwners, pairings: list }, null, 2));
+      if (opts.json) return ctx.out(JSON.stringify({ owners, whatsappOwners, discordOwners, slackOwners, pairings: list }, null, 2));
       ctx.out(`Owners (MYCEL_OWNER_TELEGRAM_IDS): ${owners.length ? owners.join(', ') : 'none set'}`);
       if (whatsappOwners.length) ctx.out(`WhatsApp owners (MYCEL_OWNER_WHATSAPP_NUMBERS): ${whatsappOwners.join(', ')}`);
       if (discordOwners.length) ctx.out(`Discord owners (MYCEL_OWNER_DISCORD_IDS): ${discordOwners.join(', ')}`);
+      if (slackOwners.length) ctx.out(`Slack owners (MYCEL_OWNER_SLACK_IDS): ${slackOwners.join(', ')}`);
       if (!list.length) return ctx.out('Nobody else has asked for access yet.');
       const rows = list.map((p) => [p.status, p.userId, who(p), p.status === 'pending' ? p.code : '-', p.requestedAt, p.decidedAt ? `${p.decidedAt} by ${p.decidedBy}` : '-']);
       const header = ['STATUS', 'USER ID', 'NAME', 'CODE', 'REQUESTED', 'DECIDED'];
@@ -67,7 +70,7 @@ export function registerPairingCommands(program: Command, ctx: CliContext): void
 
   pairing
     .command('revoke <id>')
-    .description('revoke a paired person (by Telegram user id, whatsapp:<number>, discord:<user id>, or their pairing code)')
+    .description('revoke a paired person (by Telegram user id, whatsapp:<number>, discord:<user id>, slack:<member id>, or their pairing code)')
     .action(async (id: string) => {
       const revoked = await withStore(ctx, async (store) => (await pairingModule()).revokePairing(store, id, 'owner (cli)'));
       ctx.out(`Revoked ${whom(revoked.userId)} ${who(revoked)}; their messages are no longer read.`);

@@ -38,7 +38,7 @@ export const MAX_MESSAGE_ID_CHARS = 128;
 // channelSchema is plain zod (created before the OpenAPI extension): rebuilt here from its options.
 const ChannelName = z.enum(channelSchema.options);
 /** `?channel=`: one channel, or every channel. */
-const ChannelQuery = z.union([ChannelName, z.literal('all')], { error: 'channel must be web, telegram, whatsapp, discord or all' });
+const ChannelQuery = z.union([ChannelName, z.literal('all')], { error: 'channel must be web, telegram, whatsapp, discord, slack or all' });
 
 // chatIdSchema is shared with the envelope (plain zod, created before the OpenAPI extension): used as is.
 const ChatParams = z.object({ chatId: chatIdSchema });
@@ -144,7 +144,7 @@ const chatsRoute = apiRoute({
   method: 'get',
   path: '/api/chats',
   summary: 'The chats that have a transcript, the most recently active first: web chats unless ?channel= names another channel or "all"',
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_CHATS).optional(), channel: ChannelQuery.optional().openapi({ description: 'web (default), telegram, whatsapp, discord, or all' }) }) },
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_LIST_CHATS).optional(), channel: ChannelQuery.optional().openapi({ description: 'web (default), telegram, whatsapp, discord, slack, or all' }) }) },
   responses: {
     200: { description: 'chats, newest activity first', content: { 'application/json': { schema: z.array(ChatSummarySchema) } } },
     400: { description: 'bad limit', content: { 'application/json': { schema: ErrorSchema } } },
@@ -189,7 +189,7 @@ const listRoute = apiRoute({
     params: ChatParams,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(MAX_LIST_MESSAGES).optional(),
-      channel: ChannelName.optional().openapi({ description: 'the chat\'s channel: web (default), telegram, whatsapp or discord' }),
+      channel: ChannelName.optional().openapi({ description: 'the chat\'s channel: web (default), telegram, whatsapp, discord or slack' }),
     }),
   },
   responses: {

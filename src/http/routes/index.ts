@@ -2,6 +2,7 @@ import type { RouteModule } from '../app.js';
 import { registerApprovalRoutes } from './approvals.js';
 import { registerTelegramWebhookRoute } from './telegram-webhook.js';
 import { registerWhatsAppWebhookRoute } from './whatsapp-webhook.js';
+import { registerSlackWebhookRoutes } from './slack-webhook.js';
 import { registerPipelineRoutes } from './pipelines.js';
 import { registerMemoryRoutes } from './memories.js';
 import { registerChatRoutes } from './chats.js';
@@ -16,4 +17,4 @@ import { registerMcpRoute } from '../../mcp/server/http.js';
  * (Health and metrics are always mounted by createHttpApp.) The web app's page route is
  * mounted last; it passes every /api path on, so API routes win wherever they are listed.
  */
-export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerUsageRoutes, registerTelegramWebhookRoute, registerWhatsAppWebhookRoute, registerMcpRoute, /* keep last: */ registerWebRoutes];
+export const ROUTE_MODULES: RouteModule[] = [registerApprovalRoutes, registerPipelineRoutes, registerChatRoutes, registerReminderRoutes, registerSystemRoutes, registerMemoryRoutes, registerUsageRoutes, registerTelegramWebhookRoute, registerWhatsAppWebhookRoute, registerSlackWebhookRoutes, registerMcpRoute, /* keep last: */ registerWebRoutes];

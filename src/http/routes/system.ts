@@ -51,7 +51,7 @@ export function registerSystemRoutes(app: OpenAPIHono, deps: HttpDeps): void {
         taskQueue: config.temporal.taskQueue,
         database: deps.store.capabilities.name,
         model: config.model.id,
-        channels: ['web', ...(config.telegram.token ? ['telegram'] : []), ...(config.whatsapp.enabled ? ['whatsapp'] : []), ...(config.discord.token ? ['discord'] : [])],
+        channels: ['web', ...(config.telegram.token ? ['telegram'] : []), ...(config.whatsapp.enabled ? ['whatsapp'] : []), ...(config.discord.token ? ['discord'] : []), ...(config.slack.enabled ? ['slack'] : [])],
         startedAt,
       },
       200,

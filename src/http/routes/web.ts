@@ -7,7 +7,7 @@ import { WebAppFiles, type ServedFile } from '../../web/assets.js';
 export const WEB_PAGES = ['/', '/chat', '/promises', '/reminders', '/memories', '/approvals', '/pipelines', '/audit', '/system'];
 const CHAT_PAGE = /^\/chat\/[^/]+\/?$/;
 /** A chat of another channel, read-only: `/channels/<channel>/<chatId>`. */
-const CHANNEL_CHAT_PAGE = /^\/channels\/(telegram|whatsapp|discord)\/[^/]+\/?$/;
+const CHANNEL_CHAT_PAGE = /^\/channels\/(telegram|whatsapp|discord|slack)\/[^/]+\/?$/;
 /** Paths that belong to the server, never to the app. */
 const SERVER_PATHS = /^\/(api\/|healthz$|readyz$|metrics$)/;
 

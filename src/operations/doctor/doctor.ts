@@ -15,7 +15,7 @@ import { startEmbeddedTemporal, type EmbeddedTemporal } from '../../temporal/dev
 import { createWorker, installTemporalRuntime } from '../../worker/worker.js';
 import { databaseChecks } from './database-checks.js';
 import { runCheck, skipped, type CheckResult, type DoctorReport } from './report.js';
-import { modelCheck, telegramCheck } from './service-checks.js';
+import { modelCheck, slackCheck, telegramCheck } from './service-checks.js';
 import { mcpChecks } from './mcp-checks.js';
 import { temporalChecks } from './temporal-checks.js';
 import { runValidation, skippedValidation, type ValidationRun } from './validation.js';
@@ -98,7 +98,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   // The database, Telegram and model checks do not depend on Temporal: run them meanwhile
   // (after the in-process worker has migrated the database, when the doctor starts one).
-  const otherChecks = () => Promise.all([databaseChecks(config.databaseUrl), telegramCheck(config), modelCheck(config), mcpChecks(config)]);
+  const otherChecks = () => Promise.all([databaseChecks(config.databaseUrl), telegramCheck(config), slackCheck(config), modelCheck(config), mcpChecks(config)]);
   let others = mode === 'temporary' ? undefined : otherChecks();
   others?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
 
@@ -161,8 +161,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       for (const name of ['server', 'stores', 'namespace', 'workers', 'latency']) checks.push(skipped('temporal', name, 'skipped: Temporal is unreachable'));
     }
 
-    const [database, telegram, model, mcp] = await (others ??= otherChecks());
-    checks.push(...database, telegram, ...model, ...mcp);
+    const [database, telegram, slack, model, mcp] = await (others ??= otherChecks());
+    checks.push(...database, telegram, ...slack, ...model, ...mcp);
 
     let validation: ValidationRun;
     if (!client) validation = skippedValidation('Temporal is unreachable');

@@ -3,7 +3,7 @@ import { formatError, MycelError } from '../../shared/errors.js';
 /** What one doctor check found. `warn` passes (with a note); only `fail` fails the run. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
-export type CheckGroup = 'temporal' | 'database' | 'telegram' | 'model' | 'mcp' | 'validation';
+export type CheckGroup = 'temporal' | 'database' | 'telegram' | 'slack' | 'model' | 'mcp' | 'validation';
 
 export interface CheckResult {
   group: CheckGroup;

@@ -47,6 +47,37 @@ export async function telegramCheck(config: MycelConfig): Promise<CheckResult> {
 }
 
 /**
+ * Slack, only when the channel is configured (no row otherwise): `auth.test` with the bot token
+ * (never shown), which names the workspace and the bot.
+ */
+export async function slackCheck(config: MycelConfig): Promise<CheckResult[]> {
+  const { enabled, botToken, apiRoot, mode } = config.slack;
+  if (!enabled || !botToken) return [];
+  let hint = `check SLACK_API_ROOT (${apiRoot}) and that this host may reach it`;
+  const check = await runCheck(
+    'slack',
+    'auth.test',
+    async () => {
+      let res: Response;
+      try {
+        res = await fetch(`${apiRoot.replace(/\/+$/, '')}/auth.test`, { method: 'POST', headers: { authorization: `Bearer ${botToken}`, 'content-type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(SERVICE_TIMEOUT_MS) });
+      } catch (err) {
+        throw new Error(`cannot reach the Slack Web API at ${apiRoot}: ${describeFetchError(err, botToken)}`, { cause: err });
+      }
+      const body = (await res.json().catch(() => undefined)) as { ok?: boolean; error?: string; team?: string; user?: string; user_id?: string } | undefined;
+      if (res.ok && body?.ok === false) {
+        hint = 'SLACK_BOT_TOKEN was rejected: copy the Bot User OAuth Token (xoxb-…) again from the app\'s "OAuth & Permissions" page';
+        throw new Error(`Slack rejected the bot token (${scrub(body.error ?? 'error', botToken)})`);
+      }
+      if (!res.ok || !body?.ok) throw new Error(`unexpected answer from auth.test: HTTP ${res.status}${body?.error ? ` ${scrub(body.error, botToken)}` : ''}`);
+      return `bot ${body.user ?? '?'} (${body.user_id ?? '?'}) in workspace ${body.team ?? '?'}, ${mode === 'socket' ? 'Socket Mode' : 'Events API'}`;
+    },
+    () => hint,
+  );
+  return [check];
+}
+
+/**
  * The model: nothing to call for the offline brain; otherwise one tiny completion through the
  * model brain's own provider code (`probeModel`: a five-token answer, no retries), for
  * MYCEL_MODEL (`provider`) and each model of MYCEL_MODEL_FALLBACKS (`fallback <n>`).

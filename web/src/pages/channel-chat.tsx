@@ -7,7 +7,7 @@ import { Message } from './chat.js';
 const REFRESH_MS = 3_000;
 
 /** Names of the channels a chat may live on, for people. */
-export const CHANNEL_NAMES: Record<string, string> = { web: 'Web', telegram: 'Telegram', whatsapp: 'WhatsApp', discord: 'Discord' };
+export const CHANNEL_NAMES: Record<string, string> = { web: 'Web', telegram: 'Telegram', whatsapp: 'WhatsApp', discord: 'Discord', slack: 'Slack' };
 
 /**
  * `/channels/<channel>/<chatId>`: the transcript of a chat that lives on another channel
