@@ -144,8 +144,20 @@ export async function measurePipelines(proc: MycelProcess, quick = false): Promi
   };
 }
 
-/** The peer's recipe and timing script, kept beside the repository (never copied into it). */
-export const PEERS_DIR = path.join(PACKAGE_ROOT, '..', 'shared', 'peers');
+/**
+ * The peer's recipe and timing script, kept beside the repository (never copied into it):
+ * `MYCEL_PEERS_DIR`, else the nearest `shared/peers` above the checkout (a worktree sits
+ * one level deeper than the main checkout).
+ */
+export const PEERS_DIR = process.env.MYCEL_PEERS_DIR ?? findPeersDir(PACKAGE_ROOT);
+
+function findPeersDir(from: string): string {
+  for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'shared', 'peers');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return path.join(PACKAGE_ROOT, '..', 'shared', 'peers');
+  }
+}
 /** Leaves of the fan-outs the peer runs: the same root → N leaves → join shapes as Mycel's. */
 const PEER_FANOUTS = JOIN_FANOUTS;
 

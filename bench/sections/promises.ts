@@ -5,7 +5,7 @@
  * delivery records, i.e. when the ⏰ line and the channel message were out) and checks that
  * none was lost or doubled (transcript lines, delivery records and channel sends per
  * reminder; "lost" = not delivered within SETTLE_MS of the window). Records the machine's load
- * average, since on a shared 2-core machine the figures follow it. Target: p95 < DELAY_P95_TARGET_MS.
+ * average, since on a shared 2-core machine the figures follow it. Target: p95 ≤ DELAY_P95_TARGET_MS.
  *
  * Standalone: `node bin/run-ts.js bench/sections/promises.ts [--quick] [--reminders N] [--chats N]`
  * prints JSON. It always runs its own instance in a temporary data dir.
@@ -29,8 +29,8 @@ export const PROMISE_BENCH_WINDOW_MS = 10_000;
 export const PROMISE_BENCH_LEAD_MS = 60_000;
 /** Reminders created at once. */
 const CREATE_CONCURRENCY = 25;
-/** The target of the promises issue. */
-export const DELAY_P95_TARGET_MS = 1_000;
+/** The target of issue #16 (the promises issue asked for 1 s). */
+export const DELAY_P95_TARGET_MS = 250;
 /** How long after the last due time the bench waits for stragglers before counting them lost. */
 const SETTLE_MS = 5 * 60_000;
 
@@ -146,7 +146,7 @@ export async function measurePromiseDelivery(proc: MycelProcess, reminders: numb
     lost: reminders - perText.size,
     doubled,
     retriedSends: sendCalls - sent.size,
-    meetsTarget: delay.p95Ms < DELAY_P95_TARGET_MS && perText.size === reminders && doubled === 0,
+    meetsTarget: delay.p95Ms <= DELAY_P95_TARGET_MS && perText.size === reminders && doubled === 0,
   };
 }
 

@@ -14,6 +14,19 @@ export const DEV_SERVER_READY_TIMEOUT_MS = 60_000;
  * timer and activity retry backoff fire up to a second late; 10 ms keeps them on time.
  */
 export const TIMER_MAX_TIME_SHIFT = '10ms';
+/**
+ * The embedded server's dynamic configuration beyond its defaults: timers on time, no
+ * version check, and eager activity execution (a workflow task that schedules activities gets
+ * some of them back in its own completion response, when the worker has free slots, instead of
+ * a trip through the task queue: pipeline fan-outs and tool calls start sooner, with less work
+ * for the server).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  'frontend.enableServerVersionCheck=false',
+  `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
+  'system.enableActivityEagerExecution=true',
+];
+const dynamicConfigArgs = DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]);
 /** How long a stopping server gets after SIGTERM before SIGKILL. */
 export const DEV_SERVER_STOP_TIMEOUT_MS = 5_000;
 /**
@@ -158,9 +171,7 @@ async function spawnServer(binary: FoundBinary, dbFile: string, namespace: strin
     '--log-level', 'warn',
     '--sqlite-pragma', 'journal_mode=WAL',
     '--sqlite-pragma', 'synchronous=NORMAL',
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    // Fire timers (reminders, retry backoffs) when due rather than up to a second late.
-    '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
+    ...dynamicConfigArgs,
     ...(uiPort ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
   ];
   // setpriv --pdeathsig makes the kernel kill the server when Mycel dies, even by SIGKILL.
@@ -277,7 +288,7 @@ async function startWithSdkDownload(
         dbFilename: dbFile,
         namespace,
         ip: '127.0.0.1',
-        extraArgs: ['--headless', '--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`],
+        extraArgs: ['--headless', ...dynamicConfigArgs],
       },
     });
     const address = env.address;

@@ -8,6 +8,16 @@ import { activityObservability } from './interceptors.js';
 
 let runtimeInstalled = false;
 
+/** Activities one worker runs at once (MycelWorkerOptions.maxConcurrentActivityTaskExecutions overrides it). */
+export const WORKER_ACTIVITY_SLOTS = 100;
+/**
+ * Free activity slots a workflow task may reserve for eager execution: activities it schedules
+ * come back in its completion response and start at once, skipping the task queue (when the
+ * server allows it; the embedded one does). The SDK's default of 3 leaves a pipeline's
+ * fan-out mostly to the queue.
+ */
+export const EAGER_ACTIVITY_RESERVATIONS = WORKER_ACTIVITY_SLOTS;
+
 /** Routes the SDK's own log lines into Mycel's logger (once per process). */
 export function installTemporalRuntime(logger: Logger): void {
   if (runtimeInstalled) return;
@@ -56,6 +66,7 @@ export async function createWorker(options: MycelWorkerOptions): Promise<Worker>
     // Metrics and log bindings for every activity; tracing spans when OTLP is configured.
     interceptors: { activity: [activityObservability(options.deps.metrics), ...tracingActivityInterceptors()] },
     sinks: tracingSinks(),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? WORKER_ACTIVITY_SLOTS,
+    maxEagerActivityReservationsPerWorkflowTask: EAGER_ACTIVITY_RESERVATIONS,
   });
 }
