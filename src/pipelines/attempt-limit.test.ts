@@ -22,6 +22,8 @@ describe('attemptLimit', () => {
     await rejected;
     expect(limit.signal.aborted).toBe(true);
     expect(String(limit.signal.reason)).toMatch(/timeout of 50 ms/);
+    // Word for word what the pipeline workflow says when the server times the attempt out first.
+    expect(new AttemptTimeoutError(50).message).toBe('timed out: an attempt ran longer than its timeout of 50 ms');
     limit.dispose();
   });
 

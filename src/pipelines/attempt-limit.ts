@@ -9,7 +9,8 @@
 /** The attempt ran past its timeout (the worker's view of the server's startToClose timeout). */
 export class AttemptTimeoutError extends Error {
   constructor(timeoutMs: number) {
-    super(`timed out: the attempt ran longer than its timeout of ${timeoutMs} ms`);
+    // The same words as the workflow's when the server times the attempt out: whichever comes first, one message.
+    super(`timed out: an attempt ran longer than its timeout of ${timeoutMs} ms`);
     this.name = 'AttemptTimeoutError';
   }
 }
