@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ChannelAdapter } from '../channels/adapter.js';
-import { handleChannelRow } from '../channels/handler.js';
-import { channelInboxQueue, commitEvents, type ChannelInboxRow, type SettledStatus } from '../channels/inbox.js';
+import { channelDispatcher } from '../channels/dispatcher.js';
+import { commitEvents, type ChannelInboxRow, type SettledStatus } from '../channels/inbox.js';
 import { LaneDispatcher } from '../channels/lanes.js';
 import type { MycelConfig } from '../config/config.js';
 import type { Ingress } from '../conversation/ingress.js';
@@ -70,23 +70,7 @@ async function startDiscordIngress(deps: DiscordIngressDeps): Promise<DiscordIng
   const logger = deps.logger.child({ component: 'discord' });
   const botId = botIdFromToken(config.token);
   const adapter = discordAdapter({ botId, sender: createDiscordSender(deps) });
-  const handlerDeps = {
-    store,
-    logger,
-    temporal: deps.temporal,
-    adapter,
-    owners: config.ownerIds,
-    submitTurn: (envelope: Parameters<Ingress['submit']>[0]) => deps.ingress.submit(envelope, { logger }),
-  };
-  const dispatcher = new LaneDispatcher<ChannelInboxRow, SettledStatus>({
-    name: 'Discord',
-    queue: channelInboxQueue(store, 'discord', botId),
-    logger,
-    describe: (row) => ({ updateId: `discord:${botId}:${row.eventId}` }),
-    onSettled: (row, outcome) => metrics.channelEvents.inc({ channel: 'discord', type: row.kind, outcome: outcome.status }),
-    onBacklog: (pending) => metrics.channelInboxPending.set({ channel: 'discord' }, pending),
-    handle: (row) => handleChannelRow(handlerDeps, row),
-  });
+  const dispatcher = channelDispatcher({ name: 'Discord', adapter, owners: config.ownerIds, store, metrics, logger, temporal: deps.temporal, ingress: deps.ingress });
   const gateway = new DiscordGateway({
     token: config.token,
     rest: deps.rest,

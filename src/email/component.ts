@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ChannelAdapter } from '../channels/adapter.js';
-import { handleChannelRow } from '../channels/handler.js';
-import { channelInboxQueue, commitEvents, type ChannelInboxRow, type SettledStatus } from '../channels/inbox.js';
+import { channelDispatcher } from '../channels/dispatcher.js';
+import { commitEvents, type ChannelInboxRow, type SettledStatus } from '../channels/inbox.js';
 import { LaneDispatcher } from '../channels/lanes.js';
 import type { MycelConfig } from '../config/config.js';
 import type { Ingress } from '../conversation/ingress.js';
@@ -83,23 +83,7 @@ async function startEmailIngress(deps: EmailIngressDeps): Promise<EmailIngress> 
   const logger = deps.logger.child({ component: 'email' });
   const address = deps.client.from;
   const adapter = emailAdapter({ address, sender: createEmailSender(deps), authservId: config.authservId });
-  const handlerDeps = {
-    store,
-    logger,
-    temporal: deps.temporal,
-    adapter,
-    owners: config.ownerAddresses,
-    submitTurn: (envelope: Parameters<Ingress['submit']>[0]) => deps.ingress.submit(envelope, { logger }),
-  };
-  const dispatcher = new LaneDispatcher<ChannelInboxRow, SettledStatus>({
-    name: 'email',
-    queue: channelInboxQueue(store, 'email', address),
-    logger,
-    describe: (row) => ({ updateId: `email:${address}:${row.eventId}` }),
-    onSettled: (row, outcome) => metrics.channelEvents.inc({ channel: 'email', type: row.kind, outcome: outcome.status }),
-    onBacklog: (pending) => metrics.channelInboxPending.set({ channel: 'email' }, pending),
-    handle: (row) => handleChannelRow(handlerDeps, row),
-  });
+  const dispatcher = channelDispatcher({ name: 'email', adapter, owners: config.ownerAddresses, store, metrics, logger, temporal: deps.temporal, ingress: deps.ingress });
   const imap = new ImapIngress({
     server: imapServer(config.imapUrl),
     store,

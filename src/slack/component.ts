@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ChannelAdapter } from '../channels/adapter.js';
-import { handleChannelRow } from '../channels/handler.js';
-import { channelInboxQueue, type ChannelInboxRow, type SettledStatus } from '../channels/inbox.js';
+import { channelDispatcher } from '../channels/dispatcher.js';
+import type { ChannelInboxRow, SettledStatus } from '../channels/inbox.js';
 import { LaneDispatcher } from '../channels/lanes.js';
 import type { MycelConfig } from '../config/config.js';
 import type { Ingress } from '../conversation/ingress.js';
@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Resource } from '../runtime/lifecycle.js';
 import { MycelError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
-import { SLACK_ACCOUNT, SLACK_CAPABILITIES, slackAdapter } from './adapter.js';
+import { SLACK_CAPABILITIES, slackAdapter } from './adapter.js';
 import type { SlackClient } from './client.js';
 import { SlackSender } from './sender.js';
 import { SlackSocketIngress } from './socket.js';
@@ -75,23 +75,7 @@ async function startSlackGateway(deps: SlackGatewayDeps): Promise<SlackGateway> 
   const { config, store, metrics } = deps;
   const logger = deps.logger.child({ component: 'slack' });
   const adapter = slackAdapter({ sender: createSlackSender(deps) });
-  const handlerDeps = {
-    store,
-    logger,
-    temporal: deps.temporal,
-    adapter,
-    owners: config.ownerIds,
-    submitTurn: (envelope: Parameters<Ingress['submit']>[0]) => deps.ingress.submit(envelope, { logger }),
-  };
-  const dispatcher = new LaneDispatcher<ChannelInboxRow, SettledStatus>({
-    name: 'Slack',
-    queue: channelInboxQueue(store, 'slack', SLACK_ACCOUNT),
-    logger,
-    describe: (row) => ({ updateId: `slack:${SLACK_ACCOUNT}:${row.eventId}` }),
-    onSettled: (row, outcome) => metrics.channelEvents.inc({ channel: 'slack', type: row.kind, outcome: outcome.status }),
-    onBacklog: (pending) => metrics.channelInboxPending.set({ channel: 'slack' }, pending),
-    handle: (row) => handleChannelRow(handlerDeps, row),
-  });
+  const dispatcher = channelDispatcher({ name: 'Slack', adapter, owners: config.ownerIds, store, metrics, logger, temporal: deps.temporal, ingress: deps.ingress });
   if (!config.ownerIds.length) {
     logger.warn('MYCEL_OWNER_SLACK_IDS is empty: everyone who writes gets a pairing code; approve with `mycel pairing approve <code>`');
   }

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ChannelAdapter } from '../channels/adapter.js';
-import { handleChannelRow } from '../channels/handler.js';
-import { channelInboxQueue, type ChannelInboxRow, type SettledStatus } from '../channels/inbox.js';
+import { channelDispatcher } from '../channels/dispatcher.js';
+import type { ChannelInboxRow, SettledStatus } from '../channels/inbox.js';
 import { LaneDispatcher } from '../channels/lanes.js';
 import type { MycelConfig } from '../config/config.js';
 import type { Ingress } from '../conversation/ingress.js';
@@ -67,23 +67,7 @@ function startWhatsAppGateway(deps: WhatsAppGatewayDeps): WhatsAppGateway {
   const { phoneNumberId } = config;
   const logger = deps.logger.child({ component: 'whatsapp' });
   const adapter = whatsappAdapter({ phoneNumberId, sender: createWhatsAppSender(deps) });
-  const handlerDeps = {
-    store,
-    logger,
-    temporal: deps.temporal,
-    adapter,
-    owners: config.ownerNumbers,
-    submitTurn: (envelope: Parameters<Ingress['submit']>[0]) => deps.ingress.submit(envelope, { logger }),
-  };
-  const dispatcher = new LaneDispatcher<ChannelInboxRow, SettledStatus>({
-    name: 'WhatsApp',
-    queue: channelInboxQueue(store, 'whatsapp', phoneNumberId),
-    logger,
-    describe: (row) => ({ updateId: `whatsapp:${phoneNumberId}:${row.eventId}` }),
-    onSettled: (row, outcome) => metrics.channelEvents.inc({ channel: 'whatsapp', type: row.kind, outcome: outcome.status }),
-    onBacklog: (pending) => metrics.channelInboxPending.set({ channel: 'whatsapp' }, pending),
-    handle: (row) => handleChannelRow(handlerDeps, row),
-  });
+  const dispatcher = channelDispatcher({ name: 'WhatsApp', adapter, owners: config.ownerNumbers, store, metrics, logger, temporal: deps.temporal, ingress: deps.ingress });
   if (!config.ownerNumbers.length) {
     logger.warn('MYCEL_OWNER_WHATSAPP_NUMBERS is empty: everyone who writes gets a pairing code; approve with `mycel pairing approve <code>`');
   }

@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
 import { MycelError } from '../../shared/errors.js';
+import type { InitOptions as InitFlags } from '../../setup/init.js';
 import type { CliContext } from '../context.js';
-
-interface InitFlags {
-  yes?: boolean;
-  telegramToken?: string;
-  owner?: string;
-  telegramMode?: string;
-  webhookUrl?: string;
-  model?: string;
-  modelKey?: string;
-  modelBaseUrl?: string;
-}
 
 /** `mycel init`: asks what a first run needs and writes `.env` in the working directory. */
 export function registerInitCommand(program: Command, ctx: CliContext): void {

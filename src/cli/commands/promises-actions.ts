@@ -35,7 +35,17 @@ export async function listPromisesAction(ctx: CliContext, opts: { status: string
   }
 }
 
-export async function cancelPromiseAction(ctx: CliContext, id: string): Promise<void> {
+/**
+ * Runs `act` on promise `id` of the running instance: opens its database, finds the promise,
+ * connects to its Temporal server, and closes both after. `expected` is the error type the
+ * action throws for a promise in the wrong state; it is shown as message and hint.
+ */
+async function withInstancePromise(
+  ctx: CliContext,
+  id: string,
+  expected: typeof PromiseNotPendingError | typeof PromiseNotPausedError,
+  act: (deps: Parameters<typeof cancelPromise>[0], chat: Parameters<typeof cancelPromise>[1]) => Promise<void>,
+): Promise<void> {
   const config = ctx.config();
   const store = await openInstanceDatabase(config);
   try {
@@ -43,10 +53,9 @@ export async function cancelPromiseAction(ctx: CliContext, id: string): Promise<
     if (!promise) throw new MycelError('PROMISE_NOT_FOUND', `There is no promise "${id}".`, 'list them with `mycel promises list --status all`');
     const { client, connection } = await connectInstanceTemporal(config);
     try {
-      const cancelled = await cancelPromise({ store, temporal: client, config, logger: ctx.logger() }, promise.chat, id, 'owner (cli)');
-      ctx.out(`Cancelled ${cancelled.id} (${cancelled.kind}) in ${cancelled.chat.channel}:${cancelled.chat.chatId}: ${cancelled.text}`);
+      await act({ store, temporal: client, config, logger: ctx.logger() }, promise.chat);
     } catch (err) {
-      if (err instanceof PromiseNotPendingError) throw new MycelError(err.code, err.message, err.hint);
+      if (err instanceof expected) throw new MycelError(err.code, err.message, err.hint);
       throw err;
     } finally {
       await connection.close();
@@ -56,25 +65,18 @@ export async function cancelPromiseAction(ctx: CliContext, id: string): Promise<
   }
 }
 
+export async function cancelPromiseAction(ctx: CliContext, id: string): Promise<void> {
+  await withInstancePromise(ctx, id, PromiseNotPendingError, async (deps, chat) => {
+    const cancelled = await cancelPromise(deps, chat, id, 'owner (cli)');
+    ctx.out(`Cancelled ${cancelled.id} (${cancelled.kind}) in ${cancelled.chat.channel}:${cancelled.chat.chatId}: ${cancelled.text}`);
+  });
+}
+
 export async function resumePromiseAction(ctx: CliContext, id: string, opts: { perRun?: string; perDay?: string }): Promise<void> {
   const flags = parseBudgetFlags([opts.perRun !== undefined ? `--per-run ${opts.perRun}` : '', opts.perDay !== undefined ? `--per-day ${opts.perDay}` : ''].join(' '));
   if (!flags.ok) throw new MycelError('BAD_BUDGET', flags.message, 'for example: mycel promises resume r7k2m9xqa --per-run 40000');
-  const config = ctx.config();
-  const store = await openInstanceDatabase(config);
-  try {
-    const promise = await getPromise(store, id);
-    if (!promise) throw new MycelError('PROMISE_NOT_FOUND', `There is no promise "${id}".`, 'list them with `mycel promises list --status all`');
-    const { client, connection } = await connectInstanceTemporal(config);
-    try {
-      const resumed = await resumePromise({ store, temporal: client, config, logger: ctx.logger() }, promise.chat, id, 'owner (cli)', { budget: flags.budget });
-      ctx.out(`Resumed ${resumed.id} (${resumed.kind}) in ${resumed.chat.channel}:${resumed.chat.chatId}: ${resumed.text}`);
-    } catch (err) {
-      if (err instanceof PromiseNotPausedError) throw new MycelError(err.code, err.message, err.hint);
-      throw err;
-    } finally {
-      await connection.close();
-    }
-  } finally {
-    await store.close();
-  }
+  await withInstancePromise(ctx, id, PromiseNotPausedError, async (deps, chat) => {
+    const resumed = await resumePromise(deps, chat, id, 'owner (cli)', { budget: flags.budget });
+    ctx.out(`Resumed ${resumed.id} (${resumed.kind}) in ${resumed.chat.channel}:${resumed.chat.chatId}: ${resumed.text}`);
+  });
 }
