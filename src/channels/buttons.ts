@@ -110,8 +110,11 @@ export async function pressButton(deps: { store: Store; temporal: Client }, pres
   return { status: 'done', text: result };
 }
 
-/** Runs a button's action; returns the text shown to the presser. Throws only for transient failures. */
-async function runButtonAction(deps: { store: Store; temporal: Client }, action: ButtonAction, by: string): Promise<string> {
+/**
+ * Runs a button's action (a signal, or an approval's decision by `by`); returns the text shown
+ * to the presser. Throws only for transient failures. Telegram's own buttons run through it too.
+ */
+export async function runButtonAction(deps: { store: Store; temporal: Client }, action: ButtonAction, by: string): Promise<string> {
   if (action.kind === 'signal') {
     try {
       await deps.temporal.workflow.getHandle(action.workflowId).signal(action.signal, action.payload);

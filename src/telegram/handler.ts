@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { InvalidEnvelopeError, MessageIdConflictError } from '../conversation/ingress.js';
 import { ZodError } from 'zod';
 import type { Logger } from '../logging/logger.js';
@@ -7,10 +7,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Envelope } from '../shared/envelope.js';
 import { formatError } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
-import { ApprovalAlreadyDecidedError, ApprovalNotFoundError, decideApproval } from '../tools/approvals.js';
-import { getApproval } from '../tools/approvals-store.js';
-import { approvalWorkflowId, decideSignal } from '../workflows/definitions.js';
-import { CALLBACK_KEY_PREFIX, parseButtonData, type ButtonAction } from './callback-data.js';
+import { runButtonAction } from '../channels/buttons.js';
+import { CALLBACK_KEY_PREFIX, parseButtonData } from './callback-data.js';
 import type { InboxRow, InboxStatus } from './inbox.js';
 import { authorization, markPairingNotified, pairingMessage, requestPairing } from './pairing.js';
 import type { TelegramSender } from './sender.js';
@@ -232,36 +230,4 @@ async function handleButtonPress(deps: UpdateHandlerDeps, row: InboxRow, query: 
   await deps.store.db.updateTable('telegram_buttons').set({ result }).where('id', '=', button.id).execute();
   if (query.message) await deps.sender.removeButtons(query.message.chat.id, query.message.message_id);
   return answer(result, { status: 'done', detail: `button: ${result}` });
-}
-
-/** Runs a button's action; returns the text shown to the presser. Throws only for transient failures. */
-async function runButtonAction(deps: UpdateHandlerDeps, action: ButtonAction, by: string): Promise<string> {
-  if (action.kind === 'signal') {
-    try {
-      await deps.temporal.workflow.getHandle(action.workflowId).signal(action.signal, action.payload);
-      return 'Done.';
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return 'This question is already closed.';
-      throw err;
-    }
-  }
-  try {
-    const approval = await decideApproval(deps.store, deps.temporal, action.approvalId, action.decision, by);
-    return `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.id}.`;
-  } catch (err) {
-    if (err instanceof ApprovalNotFoundError) return `There is no approval ${action.approvalId}.`;
-    if (!(err instanceof ApprovalAlreadyDecidedError)) throw err;
-    const approval = await getApproval(deps.store, action.approvalId);
-    // Our own earlier attempt decided it but may not have reached the workflow: signal again
-    // (the approval workflow takes the first decision only).
-    if (approval && approval.decidedBy === by && approval.status !== 'expired') {
-      try {
-        await deps.temporal.workflow.getHandle(approvalWorkflowId(approval.id)).signal(decideSignal, { decision: action.decision, by });
-      } catch (signalErr) {
-        if (!(signalErr instanceof WorkflowNotFoundError)) throw signalErr;
-      }
-      return `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.id}.`;
-    }
-    return `${action.approvalId} was already ${approval?.status ?? 'decided'}.`;
-  }
 }
